@@ -1,0 +1,3 @@
+"""pipekit: describe small ETL pipelines in YAML and run them."""
+
+__version__ = "0.9.0"

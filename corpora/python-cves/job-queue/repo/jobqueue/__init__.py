@@ -1,0 +1,3 @@
+"""A file-backed background job queue."""
+
+__version__ = "0.6.3"

@@ -1,0 +1,79 @@
+//! The built-in baselines. They ignore the skill and need no model: `bump-only` is what a
+//! dependency bot does, `reference` is the known-good answer.
+
+use git2::{ApplyLocation, Diff, Repository};
+
+use super::{AgentStatus, Invocation, bump_manifests};
+use crate::corpus::Expectation;
+use crate::signals::{ClaimedOutcome, EscalationSignal, SCHEMA_ID, Signals};
+
+pub fn bump_only(inv: &Invocation<'_>) -> AgentStatus {
+    let mut changed = 0;
+    for finding in &inv.case.findings {
+        let (Some(package), Some(fixed)) = (&finding.package, &finding.fixed) else {
+            continue;
+        };
+        match bump_manifests(inv.checkout, package, fixed) {
+            Ok(files) => changed += files.len(),
+            Err(e) => return AgentStatus::Failed(format!("bump {package} to {fixed}: {e}")),
+        }
+    }
+    if changed == 0 {
+        return AgentStatus::Failed(
+            "found no dependency manifest naming the finding's package".into(),
+        );
+    }
+    AgentStatus::Finished
+}
+
+pub fn reference(inv: &Invocation<'_>) -> AgentStatus {
+    let signals = match (inv.case.expectation, &inv.case.escalation) {
+        (Expectation::Escalate, Some(escalation)) => Signals {
+            schema: SCHEMA_ID.into(),
+            outcome: ClaimedOutcome::Escalated,
+            confidence: 1.0,
+            summary: escalation.reason.clone(),
+            what_worked: vec![],
+            what_was_hard: vec![],
+            skill_gaps: vec![],
+            escalations: vec![EscalationSignal {
+                reason: escalation.reason.clone(),
+                question: escalation.question.clone(),
+            }],
+        },
+        _ => {
+            let Some(patch) = &inv.case.reference_patch else {
+                return AgentStatus::Failed(format!("case {} has no reference.patch", inv.case.id));
+            };
+            if let Err(e) = apply_patch(inv, patch) {
+                return AgentStatus::Failed(format!("reference.patch does not apply: {e}"));
+            }
+            Signals {
+                schema: SCHEMA_ID.into(),
+                outcome: ClaimedOutcome::Fixed,
+                confidence: 1.0,
+                summary: "applied the case's reference patch".into(),
+                what_worked: vec!["the known-good fix".into()],
+                what_was_hard: vec![],
+                skill_gaps: vec![],
+                escalations: vec![],
+            }
+        }
+    };
+    let json = match serde_json::to_vec_pretty(&signals) {
+        Ok(json) => json,
+        Err(e) => return AgentStatus::Failed(format!("cannot encode signals: {e}")),
+    };
+    match std::fs::write(inv.signals_file, json) {
+        Ok(()) => AgentStatus::Finished,
+        Err(e) => AgentStatus::Failed(format!("cannot write {}: {e}", inv.signals_file.display())),
+    }
+}
+
+fn apply_patch(inv: &Invocation<'_>, patch: &std::path::Path) -> Result<(), String> {
+    let bytes = std::fs::read(patch).map_err(|e| format!("{}: {e}", patch.display()))?;
+    let diff = Diff::from_buffer(&bytes).map_err(|e| e.message().to_string())?;
+    let repo = Repository::open(inv.checkout).map_err(|e| e.message().to_string())?;
+    repo.apply(&diff, ApplyLocation::WorkDir, None)
+        .map_err(|e| e.message().to_string())
+}

@@ -1,0 +1,59 @@
+//! The cold environment of a run: a fresh HOME and temp folder, and an environment reduced
+//! to an allowlist plus the variables the eval passes through by name.
+
+use std::path::{Path, PathBuf};
+
+/// Variables passed from skillbench's own environment to every run.
+pub const ALLOWLIST: [&str; 6] = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "SSL_CERT_FILE"];
+
+/// The environment of one run's processes (agent, setup and checks).
+#[derive(Debug, Clone)]
+pub struct ColdEnv {
+    home: PathBuf,
+    tmp: PathBuf,
+    vars: Vec<(String, String)>,
+}
+
+impl ColdEnv {
+    /// Creates `<root>/home` and `<root>/tmp` and the environment that points at them;
+    /// `pass_env` names further variables to copy from skillbench's environment if set.
+    pub fn new(root: &Path, pass_env: &[String]) -> std::io::Result<ColdEnv> {
+        let home = root.join("home");
+        let tmp = root.join("tmp");
+        std::fs::create_dir_all(&home)?;
+        std::fs::create_dir_all(&tmp)?;
+        let mut vars: Vec<(String, String)> = ALLOWLIST
+            .iter()
+            .map(|s| s.to_string())
+            .chain(pass_env.iter().cloned())
+            .filter_map(|name| std::env::var(&name).ok().map(|v| (name, v)))
+            .collect();
+        if !vars.iter().any(|(k, _)| k == "PATH") {
+            vars.push(("PATH".into(), "/usr/local/bin:/usr/bin:/bin".into()));
+        }
+        let path = |p: &Path| p.to_string_lossy().into_owned();
+        vars.extend([
+            ("HOME".into(), path(&home)),
+            ("TMPDIR".into(), path(&tmp)),
+            ("XDG_CONFIG_HOME".into(), path(&home.join(".config"))),
+            ("XDG_CACHE_HOME".into(), path(&home.join(".cache"))),
+            ("XDG_DATA_HOME".into(), path(&home.join(".local/share"))),
+            ("GIT_CONFIG_NOSYSTEM".into(), "1".into()),
+            ("GIT_TERMINAL_PROMPT".into(), "0".into()),
+            ("SKILLBENCH".into(), "1".into()),
+        ]);
+        Ok(ColdEnv { home, tmp, vars })
+    }
+
+    pub fn vars(&self) -> &[(String, String)] {
+        &self.vars
+    }
+
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    pub fn tmp(&self) -> &Path {
+        &self.tmp
+    }
+}

@@ -1,0 +1,183 @@
+//! Running one process cold: a cleared environment, its own process group, a timeout that
+//! kills the whole group, and stdout/stderr captured to capped log files.
+
+use std::io::Write;
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+/// At most this many bytes of each stream are kept in its log.
+pub const LOG_CAP: u64 = 4 * 1024 * 1024;
+
+/// Where a process's output goes.
+#[derive(Debug, Clone)]
+pub enum Output {
+    Split {
+        stdout: PathBuf,
+        stderr: PathBuf,
+    },
+    /// Both streams, interleaved, in one file.
+    Combined(PathBuf),
+}
+
+/// A process to run.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub argv: Vec<String>,
+    pub cwd: PathBuf,
+    /// The complete environment; nothing else is inherited.
+    pub env: Vec<(String, String)>,
+    pub timeout: Duration,
+    pub output: Output,
+}
+
+/// How a process ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Exited(i32),
+    Signaled(i32),
+    TimedOut,
+}
+
+/// A finished process.
+#[derive(Debug, Clone)]
+pub struct Done {
+    pub status: Status,
+    pub duration: Duration,
+}
+
+/// A log file that stops growing at [`LOG_CAP`] and says so.
+#[derive(Debug)]
+struct CappedLog {
+    file: std::fs::File,
+    written: u64,
+    truncated: bool,
+}
+
+impl CappedLog {
+    fn create(path: &PathBuf) -> std::io::Result<Arc<Mutex<CappedLog>>> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let file = std::fs::File::create(path)?;
+        Ok(Arc::new(Mutex::new(CappedLog {
+            file,
+            written: 0,
+            truncated: false,
+        })))
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        if self.truncated {
+            return;
+        }
+        let room = LOG_CAP.saturating_sub(self.written);
+        let take = bytes.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        // A log that cannot be written must not stop the run; the run's status says what matters.
+        let _ = self.file.write_all(&bytes[..take]);
+        self.written += take as u64;
+        if take < bytes.len() {
+            self.truncated = true;
+            let _ = writeln!(
+                self.file,
+                "\n[skillbench: log truncated at {LOG_CAP} bytes]"
+            );
+        }
+    }
+}
+
+async fn drain(mut from: impl AsyncRead + Unpin, to: Arc<Mutex<CappedLog>>) {
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        match from.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if let Ok(mut log) = to.lock() {
+                    log.write(&buf[..n]);
+                }
+            }
+        }
+    }
+}
+
+/// Runs `spec` to completion or timeout. Whatever happens, every process left in the
+/// group is killed before this returns.
+pub async fn run(spec: &Spec) -> std::io::Result<Done> {
+    let (program, args) = spec
+        .argv
+        .split_first()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "empty command"))?;
+    let (out_log, err_log) = match &spec.output {
+        Output::Split { stdout, stderr } => {
+            (CappedLog::create(stdout)?, CappedLog::create(stderr)?)
+        }
+        Output::Combined(path) => {
+            let log = CappedLog::create(path)?;
+            (log.clone(), log)
+        }
+    };
+    let start = Instant::now();
+    let mut child = tokio::process::Command::new(program)
+        .args(args)
+        .current_dir(&spec.cwd)
+        .env_clear()
+        .envs(spec.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true)
+        .spawn()?;
+    let pgid = child
+        .id()
+        .and_then(|id| i32::try_from(id).ok())
+        .map(Pid::from_raw);
+    let readers = [
+        child.stdout.take().map(|s| tokio::spawn(drain(s, out_log))),
+        child.stderr.take().map(|s| tokio::spawn(drain(s, err_log))),
+    ];
+    let status = match tokio::time::timeout(spec.timeout, child.wait()).await {
+        Ok(status) => {
+            let status = status?;
+            match (status.code(), status.signal()) {
+                (Some(code), _) => Status::Exited(code),
+                (None, Some(sig)) => Status::Signaled(sig),
+                (None, None) => Status::Exited(-1),
+            }
+        }
+        Err(_) => {
+            kill_group(pgid);
+            let _ = child.wait().await;
+            Status::TimedOut
+        }
+    };
+    // Children the process left behind in its group go too: a run leaves nothing running.
+    kill_group(pgid);
+    for reader in readers.into_iter().flatten() {
+        // A descendant that left the group could hold the pipe open; do not wait on it forever.
+        let abort = reader.abort_handle();
+        if tokio::time::timeout(Duration::from_secs(5), reader)
+            .await
+            .is_err()
+        {
+            abort.abort();
+        }
+    }
+    Ok(Done {
+        status,
+        duration: start.elapsed(),
+    })
+}
+
+fn kill_group(pgid: Option<Pid>) {
+    if let Some(pgid) = pgid {
+        // ESRCH (the group is already gone) is the common, fine case.
+        let _ = killpg(pgid, Signal::SIGKILL);
+    }
+}

@@ -1,0 +1,113 @@
+//! The command line, as clap types. [`crate::run`] turns them into work.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::report::Format;
+
+/// Evaluate agent skills: run cold agents on pinned repos with known findings, grade every
+/// outcome A/B/C, and diff the grades against an accepted snapshot.
+#[derive(Debug, Parser)]
+#[command(name = "skillbench", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// The workspace (the folder holding skills/, corpora/, evals/); found from the current
+    /// folder when not given.
+    #[arg(short = 'C', long, global = true, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run an eval: every case × agent × variant × trial, graded, compared with the snapshot.
+    Eval(EvalArgs),
+    /// Lint and scaffold skills.
+    #[command(subcommand)]
+    Skill(SkillCommand),
+    /// Walk the pending snapshots interactively: accept, reject or skip each.
+    Review {
+        /// Only evals whose name contains this.
+        eval: Option<String>,
+    },
+    /// Accept pending snapshots (`<eval>.snap.new` replaces `<eval>.snap`).
+    Accept {
+        /// Only evals whose name contains this.
+        eval: Option<String>,
+    },
+    /// Reject pending snapshots (delete `<eval>.snap.new`).
+    Reject {
+        /// Only evals whose name contains this.
+        eval: Option<String>,
+    },
+    /// Render the scorecard of stored results.
+    Scorecard {
+        /// A run id or run folder; the latest run when omitted.
+        run: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Suggest skill revisions from the failures and skill gaps of stored results.
+    Suggest {
+        /// A run id or run folder; the latest run when omitted.
+        run: Option<String>,
+    },
+    /// Print a JSON Schema shipped with skillbench.
+    Schema {
+        #[arg(value_enum)]
+        which: SchemaName,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SchemaName {
+    /// Agent Signals v1.
+    Signals,
+    /// results.json.
+    Results,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EvalArgs {
+    /// The eval file, e.g. evals/pyyaml-safe-load.toml.
+    pub eval: PathBuf,
+    /// Run only these agents (repeatable), instead of the eval's list.
+    #[arg(long = "agent", value_name = "NAME")]
+    pub agents: Vec<String>,
+    /// Run this many trials of each run, instead of the eval's number.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub trials: Option<u32>,
+    /// How many runs at a time [default: the number of cores].
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
+    /// CI mode: never write snapshots; any difference fails. Also on when CI=true.
+    #[arg(long)]
+    pub ci: bool,
+    /// `human`, or `json` for one JSON object per event on stdout.
+    #[arg(long, value_enum, default_value = "human")]
+    pub message_format: MessageFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MessageFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SkillCommand {
+    /// Check skills against the Agent Skills format and skillbench's rules.
+    Lint {
+        /// Skill folders or SKILL.md files; every skill under skills/ when omitted.
+        paths: Vec<PathBuf>,
+    },
+    /// Create a new skill that passes lint.
+    New {
+        name: String,
+        /// Where to create it [default: the workspace's skills/].
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}

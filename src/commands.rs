@@ -1,0 +1,294 @@
+//! The commands: each turns checked arguments into calls on the stages and an [`Outcome`].
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::cli::{Cli, Command, EvalArgs, MessageFormat, SchemaName, SkillCommand};
+use crate::corpus::{self, Case, PreparedSource};
+use crate::diagnostic::Severity;
+use crate::error::{Error, Result};
+use crate::eval::Eval;
+use crate::run::event::{Event, Fanout, Human, JsonLines, Reporter};
+use crate::run::{self, store};
+use crate::skill::{self, Skill};
+use crate::snapshot::{Snapshot, pending};
+use crate::workspace::{self, Workspace};
+use crate::{Outcome, report, suggest};
+
+pub fn run(cli: Cli) -> Result<Outcome> {
+    let workspace = || match &cli.workspace {
+        Some(dir) => Ok(Workspace::new(dir)),
+        None => Workspace::discover(Path::new(".")),
+    };
+    match &cli.command {
+        Command::Eval(args) => eval(args),
+        Command::Skill(SkillCommand::Lint { paths }) => lint(&workspace()?, paths),
+        Command::Skill(SkillCommand::New { name, dir }) => {
+            let dir = dir.clone().unwrap_or_else(|| {
+                workspace()
+                    .map(|w| w.skills_dir())
+                    .unwrap_or_else(|_| "skills".into())
+            });
+            let created = skill::scaffold(&dir, name)?;
+            println!("created {}", created.join(skill::SKILL_FILE).display());
+            Ok(Outcome::Success)
+        }
+        Command::Review { eval } => {
+            let dir = workspace()?.snapshots_dir();
+            let (a, r, s) = pending::review(&dir, eval.as_deref(), &mut std::io::stdout())?;
+            println!("accepted {a}, rejected {r}, skipped {s}");
+            Ok(if s > 0 {
+                Outcome::SnapshotPending
+            } else {
+                Outcome::Success
+            })
+        }
+        Command::Accept { eval } => settle(&workspace()?, eval.as_deref(), true),
+        Command::Reject { eval } => settle(&workspace()?, eval.as_deref(), false),
+        Command::Scorecard { run, format } => {
+            let (_, results) = store::open(&workspace()?, run.as_deref())?;
+            print!("{}", report::scorecard(&results, *format));
+            Ok(Outcome::Success)
+        }
+        Command::Suggest { run } => {
+            let (dir, results) = store::open(&workspace()?, run.as_deref())?;
+            print!("{}", suggest::suggest(&results, &dir));
+            Ok(Outcome::Success)
+        }
+        Command::Schema { which } => {
+            match which {
+                SchemaName::Signals => print!("{}", crate::signals::schema()),
+                SchemaName::Results => print!("{}", results_schema()),
+            }
+            Ok(Outcome::Success)
+        }
+    }
+}
+
+/// The JSON Schema of `results.json`, as shipped in `schemas/`.
+pub fn results_schema() -> String {
+    let schema = schemars::schema_for!(run::results::Results);
+    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
+}
+
+fn lint(workspace: &Workspace, paths: &[std::path::PathBuf]) -> Result<Outcome> {
+    let dirs: Vec<std::path::PathBuf> = if paths.is_empty() {
+        let skills = workspace.skills_dir();
+        let mut dirs: Vec<_> = std::fs::read_dir(&skills)
+            .map_err(|e| Error::read(&skills, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_dir())
+            .collect();
+        dirs.sort();
+        dirs
+    } else {
+        paths.to_vec()
+    };
+    let (mut errors, mut warnings) = (0, 0);
+    for dir in &dirs {
+        for finding in skill::lint(dir)? {
+            match finding.severity {
+                Severity::Error => errors += 1,
+                Severity::Warning => warnings += 1,
+            }
+            println!("{finding}");
+        }
+    }
+    eprintln!(
+        "{} skill(s) linted: {errors} error(s), {warnings} warning(s)",
+        dirs.len()
+    );
+    Ok(if errors > 0 {
+        Outcome::LintFailed
+    } else {
+        Outcome::Success
+    })
+}
+
+fn settle(workspace: &Workspace, filter: Option<&str>, accept: bool) -> Result<Outcome> {
+    let dir = workspace.snapshots_dir();
+    let done = if accept {
+        pending::accept(&dir, filter)?
+    } else {
+        pending::reject(&dir, filter)?
+    };
+    if done.is_empty() {
+        return Err(Error::NothingSelected(format!(
+            "no pending snapshot{} in {}",
+            filter
+                .map(|f| format!(" matching '{f}'"))
+                .unwrap_or_default(),
+            dir.display()
+        )));
+    }
+    for eval in done {
+        println!("{} {eval}", if accept { "accepted" } else { "rejected" });
+    }
+    Ok(Outcome::Success)
+}
+
+fn eval(args: &EvalArgs) -> Result<Outcome> {
+    let mut eval = Eval::load(&args.eval)?;
+    if !args.agents.is_empty() {
+        eval.agents = args
+            .agents
+            .iter()
+            .map(|name| {
+                eval.defined_agents
+                    .iter()
+                    .find(|a| a.name == *name)
+                    .cloned()
+                    .ok_or_else(|| {
+                        let names: Vec<&str> = eval
+                            .defined_agents
+                            .iter()
+                            .map(|a| a.name.as_str())
+                            .collect();
+                        Error::Usage(format!(
+                            "--agent {name}: no such agent in {}; known: {}",
+                            args.eval.display(),
+                            names.join(", ")
+                        ))
+                    })
+            })
+            .collect::<Result<_>>()?;
+    }
+    if let Some(trials) = args.trials {
+        eval.trials = trials;
+    }
+    let ci = args.ci || std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    let json = args.message_format == MessageFormat::Json;
+    let skill = Skill::load(&eval.skill_dir)?;
+
+    let (cases, unmatched) = corpus::select(&eval.workspace.corpora_dir(), &eval.case_patterns)?;
+    for pattern in &unmatched {
+        eprintln!(
+            "warning: case pattern '{pattern}' in {} matches no case",
+            args.eval.display()
+        );
+    }
+    if cases.is_empty() {
+        return Err(Error::NothingSelected(format!(
+            "the case patterns of {} ({}) match no case under {}",
+            args.eval.display(),
+            eval.case_patterns.join(", "),
+            eval.workspace.corpora_dir().display()
+        )));
+    }
+
+    let scratch = tempfile::Builder::new()
+        .prefix("skillbench-sources-")
+        .tempdir()
+        .map_err(|e| Error::write(std::env::temp_dir(), e))?;
+    let cache = workspace::cache_dir();
+    let prepared: Vec<(Case, PreparedSource)> = cases
+        .into_iter()
+        .map(|case| corpus::source::prepare(&case, scratch.path(), &cache).map(|s| (case, s)))
+        .collect::<Result<_>>()?;
+
+    let jobs = args.jobs.map_or_else(
+        || std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        |j| j as usize,
+    );
+    let runs_planned = prepared.len() * eval.trials as usize;
+    let mut reporters: Vec<Box<dyn Reporter>> =
+        vec![Box::new(Human::new(false).with_progress(runs_planned))];
+    if json {
+        reporters.push(Box::new(JsonLines::new(std::io::stdout())));
+    }
+    let reporter = Fanout(reporters);
+    let (results, results_dir) = run::run_eval(&eval, &skill, prepared, jobs, &reporter)?;
+
+    let tables = format!(
+        "{}\n{}\n",
+        report::grades_table(&results, false),
+        report::summary_table(&results, false)
+    );
+    let mut human_out: Box<dyn Write> = if json {
+        Box::new(std::io::stderr())
+    } else {
+        Box::new(std::io::stdout())
+    };
+    let w = |e| Error::write("stdout", e);
+    write!(human_out, "{tables}").map_err(w)?;
+    writeln!(
+        human_out,
+        "results: {}",
+        eval.workspace.display(&results_dir).display()
+    )
+    .map_err(w)?;
+
+    let snapshots = eval.workspace.snapshots_dir();
+    let new = Snapshot::from_results(&results);
+    let verdict = pending::check(&snapshots, &eval.name, &new)?;
+    let accepted = pending::accepted_path(&snapshots, &eval.name);
+    let mut outcome = Outcome::Success;
+    match &verdict {
+        pending::Verdict::Matches => {
+            if !ci {
+                pending::clear_pending(&snapshots, &eval.name)?;
+            }
+            writeln!(
+                human_out,
+                "snapshot: matches {}",
+                eval.workspace.display(&accepted).display()
+            )
+            .map_err(w)?;
+        }
+        pending::Verdict::New | pending::Verdict::Differs(_) => {
+            outcome = Outcome::SnapshotPending;
+            write!(
+                human_out,
+                "snapshot: {}\n{}",
+                eval.workspace.display(&accepted).display(),
+                pending::describe(&verdict, &new)
+            )
+            .map_err(w)?;
+            if ci {
+                writeln!(
+                    human_out,
+                    "CI mode: nothing written; the results must match the accepted snapshot."
+                )
+                .map_err(w)?;
+            } else {
+                let path = pending::write_pending(&snapshots, &eval.name, &new)?;
+                writeln!(
+                    human_out,
+                    "wrote {}; review with `skillbench review`, or `skillbench accept {}` / `skillbench reject {}`",
+                    eval.workspace.display(&path).display(),
+                    eval.name,
+                    eval.name
+                )
+                .map_err(w)?;
+            }
+        }
+    }
+    let gates_held = results.gates.iter().all(|g| g.holds);
+    for g in &results.gates {
+        writeln!(
+            human_out,
+            "gate {}: {} ({} of {} runs pass)",
+            if g.holds { "holds" } else { "FAILS" },
+            g.gate,
+            g.passed,
+            g.runs
+        )
+        .map_err(w)?;
+    }
+    if !gates_held {
+        outcome = Outcome::GateFailed;
+    }
+    let count = |g| results.runs.iter().filter(|r| r.grade == g).count();
+    reporter.report(&Event::EvalFinished {
+        run_id: results.run_id.clone(),
+        results: results_dir.to_string_lossy().into_owned(),
+        runs: results.runs.len(),
+        a: count(crate::grade::Grade::A),
+        b: count(crate::grade::Grade::B),
+        c: count(crate::grade::Grade::C),
+        gates_held,
+        snapshot: verdict.word().into(),
+        exit_code: outcome.exit_code(),
+    });
+    Ok(outcome)
+}

@@ -1,0 +1,298 @@
+//! The case manifest, `case.toml`.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::diagnostic::{Diagnostic, parse_toml};
+use crate::error::{Error, Result};
+
+/// What a good agent does with a case.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Expectation {
+    /// Fix the finding.
+    Fix,
+    /// Stop and ask a human, changing nothing.
+    Escalate,
+}
+
+impl std::fmt::Display for Expectation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Expectation::Fix => "fix",
+            Expectation::Escalate => "escalate",
+        })
+    }
+}
+
+/// What is wrong in the case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Finding {
+    /// CVE, GHSA, RUSTSEC or a rule id.
+    pub id: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub package: Option<String>,
+    /// pypi, npm, crates.io …
+    #[serde(default)]
+    pub ecosystem: Option<String>,
+    #[serde(default)]
+    pub vulnerable: Option<String>,
+    #[serde(default)]
+    pub fixed: Option<String>,
+    pub summary: String,
+    #[serde(default)]
+    pub locations: Vec<String>,
+}
+
+/// The question the `reference` baseline asks for an escalate case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Escalation {
+    pub reason: String,
+    pub question: String,
+}
+
+/// Where the case's repository comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceSpec {
+    /// A folder beside the manifest, committed deterministically; `rev` is verified if given.
+    Fixture { dir: PathBuf, rev: Option<String> },
+    /// A git URL or path, pinned to a full commit SHA.
+    Git { url: String, rev: String },
+}
+
+/// A validated case.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// `corpus/case`.
+    pub id: String,
+    pub dir: PathBuf,
+    pub manifest_path: PathBuf,
+    pub title: Option<String>,
+    pub expectation: Expectation,
+    pub task: String,
+    pub setup: Vec<String>,
+    pub source: SourceSpec,
+    pub findings: Vec<Finding>,
+    pub escalation: Option<Escalation>,
+    /// `hidden/` beside the manifest, copied in only for grading.
+    pub hidden_dir: Option<PathBuf>,
+    /// `reference.patch` beside the manifest.
+    pub reference_patch: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseFile {
+    #[serde(default)]
+    schema: Option<Spanned<u32>>,
+    #[serde(default)]
+    title: Option<String>,
+    expectation: Expectation,
+    task: Spanned<String>,
+    #[serde(default)]
+    setup: Vec<String>,
+    source: Spanned<SourceFile>,
+    findings: Spanned<Vec<Finding>>,
+    #[serde(default)]
+    escalation: Option<Escalation>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SourceFile {
+    #[serde(default)]
+    fixture: Option<Spanned<String>>,
+    #[serde(default)]
+    git: Option<Spanned<String>>,
+    #[serde(default)]
+    rev: Option<Spanned<String>>,
+}
+
+pub const CASE_FILE: &str = "case.toml";
+
+impl Case {
+    /// Loads `corpora/<corpus>/<case>/case.toml`; `id` is `<corpus>/<case>`.
+    pub fn load(id: &str, dir: &Path) -> Result<Case> {
+        let path = dir.join(CASE_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::read(&path, e))?;
+        let file: CaseFile = parse_toml(&path, &text)?;
+        let err = |span: std::ops::Range<usize>, msg: String| {
+            Error::from(Diagnostic::at_span(&path, &text, span, msg))
+        };
+
+        if let Some(schema) = &file.schema
+            && *schema.get_ref() != 1
+        {
+            return Err(err(
+                schema.span(),
+                format!(
+                    "unsupported schema {}; this skillbench reads schema 1",
+                    schema.get_ref()
+                ),
+            ));
+        }
+        if file.task.get_ref().trim().is_empty() {
+            return Err(err(
+                file.task.span(),
+                "'task' is empty: it is the prompt the agent is given".into(),
+            ));
+        }
+        if file.findings.get_ref().is_empty() {
+            return Err(err(
+                file.findings.span(),
+                "a case needs at least one [[findings]] entry".into(),
+            ));
+        }
+        let source_span = file.source.span();
+        let source_file = file.source.into_inner();
+        let rev = match source_file.rev {
+            Some(rev) => {
+                let value = rev.get_ref().trim().to_ascii_lowercase();
+                if value.len() != 40 || !value.chars().all(|c| c.is_ascii_hexdigit()) {
+                    return Err(err(
+                        rev.span(),
+                        format!(
+                            "'rev' must be a full 40-hex commit SHA, not '{}'",
+                            rev.get_ref()
+                        ),
+                    ));
+                }
+                Some(value)
+            }
+            None => None,
+        };
+        let source = match (source_file.fixture, source_file.git) {
+            (Some(fixture), None) => {
+                let fixture_dir = dir.join(fixture.get_ref());
+                if !fixture_dir.is_dir() {
+                    return Err(err(
+                        fixture.span(),
+                        format!(
+                            "fixture folder '{}' does not exist beside case.toml",
+                            fixture.get_ref()
+                        ),
+                    ));
+                }
+                SourceSpec::Fixture {
+                    dir: fixture_dir,
+                    rev,
+                }
+            }
+            (None, Some(git)) => {
+                let Some(rev) = rev else {
+                    return Err(err(
+                        git.span(),
+                        "a git source needs 'rev', the full 40-hex commit SHA to pin".into(),
+                    ));
+                };
+                let url = git.get_ref().trim();
+                let url =
+                    if url.contains("://") || url.contains('@') || Path::new(url).is_absolute() {
+                        url.to_string()
+                    } else {
+                        dir.join(url).to_string_lossy().into_owned()
+                    };
+                SourceSpec::Git { url, rev }
+            }
+            (Some(_), Some(git)) => {
+                return Err(err(
+                    git.span(),
+                    "[source] takes either 'fixture' or 'git', not both".into(),
+                ));
+            }
+            (None, None) => {
+                return Err(err(
+                    source_span,
+                    "[source] needs 'fixture = \"repo\"' (a folder beside case.toml) or 'git' with 'rev'".into(),
+                ));
+            }
+        };
+        if file.expectation == Expectation::Escalate && file.escalation.is_none() {
+            return Err(err(
+                0..0,
+                "an escalate case needs an [escalation] table with 'reason' and 'question'".into(),
+            ));
+        }
+        let hidden_dir = Some(dir.join("hidden")).filter(|d| d.is_dir());
+        let reference_patch = Some(dir.join("reference.patch")).filter(|p| p.is_file());
+        Ok(Case {
+            id: id.to_string(),
+            dir: dir.to_path_buf(),
+            manifest_path: path,
+            title: file.title,
+            expectation: file.expectation,
+            task: file.task.into_inner(),
+            setup: file.setup,
+            source,
+            findings: file.findings.into_inner(),
+            escalation: file.escalation,
+            hidden_dir,
+            reference_patch,
+        })
+    }
+}
+
+/// Every case under `corpora_dir` whose id `<corpus>/<case>` matches one of `patterns`
+/// (globs), sorted by id. A pattern that matches nothing is reported through `unmatched`.
+pub fn select(corpora_dir: &Path, patterns: &[String]) -> Result<(Vec<Case>, Vec<String>)> {
+    let mut ids = Vec::new();
+    let corpora = std::fs::read_dir(corpora_dir).map_err(|e| Error::read(corpora_dir, e))?;
+    for corpus in corpora {
+        let corpus = corpus.map_err(|e| Error::read(corpora_dir, e))?;
+        if !corpus.path().is_dir() {
+            continue;
+        }
+        let entries =
+            std::fs::read_dir(corpus.path()).map_err(|e| Error::read(corpus.path(), e))?;
+        for case in entries {
+            let case = case.map_err(|e| Error::read(corpus.path(), e))?;
+            if case.path().join(CASE_FILE).is_file() {
+                let id = format!(
+                    "{}/{}",
+                    corpus.file_name().to_string_lossy(),
+                    case.file_name().to_string_lossy()
+                );
+                ids.push((id, case.path()));
+            }
+        }
+    }
+    ids.sort();
+    let mut unmatched = Vec::new();
+    let mut matchers = Vec::new();
+    for pattern in patterns {
+        let glob = globset::GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| Error::Usage(format!("bad case pattern '{pattern}': {e}")))?
+            .compile_matcher();
+        if !ids.iter().any(|(id, _)| glob.is_match(id)) {
+            unmatched.push(pattern.clone());
+        }
+        matchers.push(glob);
+    }
+    let mut cases = Vec::new();
+    for (id, dir) in ids {
+        if matchers.iter().any(|m| m.is_match(&id)) {
+            cases.push(Case::load(&id, &dir)?);
+        }
+    }
+    Ok((cases, unmatched))
+}

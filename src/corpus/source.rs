@@ -1,0 +1,200 @@
+//! Turning a case's source into a local git repository that holds the pinned commit.
+//!
+//! A fixture folder becomes a commit with a fixed author, committer, time and message, so
+//! its SHA depends only on the files and is the same on every machine. A git source is
+//! cloned once into a bare mirror under the cache folder and fetched again only when the
+//! pinned rev is missing from it.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use git2::{FileMode, Oid, Repository, Signature, Time};
+use sha2::{Digest, Sha256};
+
+use super::case::{Case, SourceSpec};
+use crate::error::{Error, Result};
+
+/// A local repository holding a case's pinned commit.
+#[derive(Debug, Clone)]
+pub struct PreparedSource {
+    pub repo: PathBuf,
+    pub rev: Oid,
+    /// `fixture` or the git URL, for provenance.
+    pub origin: String,
+}
+
+/// The identity fixture commits are made with (author and committer).
+const FIXTURE_NAME: &str = "skillbench fixture";
+const FIXTURE_EMAIL: &str = "fixture@skillbench.invalid";
+/// 2000-01-01T00:00:00Z.
+const FIXTURE_TIME: i64 = 946_684_800;
+
+/// Prepares `case`'s source: fixtures are built under `scratch`, git sources mirrored under
+/// `cache`.
+pub fn prepare(case: &Case, scratch: &Path, cache: &Path) -> Result<PreparedSource> {
+    match &case.source {
+        SourceSpec::Fixture { dir, rev } => {
+            let repo_path = scratch.join(format!("{}.git", case.id.replace('/', "__")));
+            let oid = build_fixture(dir, &repo_path).map_err(|e| Error::Setup {
+                case: case.id.clone(),
+                message: format!("cannot commit fixture {}", dir.display()),
+                source: Some(Box::new(e)),
+            })?;
+            if let Some(expected) = rev
+                && *expected != oid.to_string()
+            {
+                return Err(Error::from(crate::diagnostic::Diagnostic::error(
+                    &case.manifest_path,
+                    rev_line(&case.manifest_path),
+                    format!(
+                        "the fixture commits as {oid}, not the pinned rev {expected}; if the fixture changed on purpose, set rev = \"{oid}\""
+                    ),
+                )));
+            }
+            Ok(PreparedSource {
+                repo: repo_path,
+                rev: oid,
+                origin: "fixture".into(),
+            })
+        }
+        SourceSpec::Git { url, rev } => mirror(&case.id, url, rev, cache),
+    }
+}
+
+fn rev_line(manifest: &Path) -> (usize, usize) {
+    let text = std::fs::read_to_string(manifest).unwrap_or_default();
+    let line = text
+        .lines()
+        .position(|l| l.trim_start().starts_with("rev"))
+        .map_or(1, |i| i + 1);
+    (line, 1)
+}
+
+/// Commits the files under `dir` into a new bare repository at `repo_path`, deterministically.
+pub fn build_fixture(dir: &Path, repo_path: &Path) -> std::result::Result<Oid, git2::Error> {
+    if repo_path.exists() {
+        std::fs::remove_dir_all(repo_path).map_err(|e| git2::Error::from_str(&e.to_string()))?;
+    }
+    let repo = Repository::init_bare(repo_path)?;
+    let tree = write_tree(&repo, dir)?;
+    let tree = repo.find_tree(tree)?;
+    let sig = Signature::new(FIXTURE_NAME, FIXTURE_EMAIL, &Time::new(FIXTURE_TIME, 0))?;
+    repo.commit(
+        Some("refs/heads/main"),
+        &sig,
+        &sig,
+        "skillbench fixture\n",
+        &tree,
+        &[],
+    )
+}
+
+fn write_tree(repo: &Repository, dir: &Path) -> std::result::Result<Oid, git2::Error> {
+    let io = |e: std::io::Error| git2::Error::from_str(&format!("{}: {e}", dir.display()));
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .collect::<std::result::Result<_, _>>()
+        .map_err(io)?;
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    let mut builder = repo.treebuilder(None)?;
+    for entry in entries {
+        let name = entry.file_name();
+        if name == ".git" {
+            continue;
+        }
+        let path = entry.path();
+        let meta = std::fs::symlink_metadata(&path).map_err(io)?;
+        let name = name.to_string_lossy();
+        if meta.is_dir() {
+            let sub = write_tree(repo, &path)?;
+            if !repo.find_tree(sub)?.is_empty() {
+                builder.insert(name.as_ref(), sub, FileMode::Tree.into())?;
+            }
+        } else if meta.file_type().is_symlink() {
+            let target = std::fs::read_link(&path).map_err(io)?;
+            let blob = repo.blob(target.to_string_lossy().as_bytes())?;
+            builder.insert(name.as_ref(), blob, FileMode::Link.into())?;
+        } else {
+            let blob = repo.blob(&std::fs::read(&path).map_err(io)?)?;
+            let mode = if meta.permissions().mode() & 0o111 != 0 {
+                FileMode::BlobExecutable
+            } else {
+                FileMode::Blob
+            };
+            builder.insert(name.as_ref(), blob, mode.into())?;
+        }
+    }
+    builder.write()
+}
+
+/// The mirror of `url` under `cache`, fetched only if it lacks `rev`.
+fn mirror(case: &str, url: &str, rev: &str, cache: &Path) -> Result<PreparedSource> {
+    let oid = Oid::from_str(rev).map_err(|e| Error::git(format!("bad rev {rev}"), e))?;
+    let digest = format!("{:x}", Sha256::digest(url.as_bytes()));
+    let tail: String = url
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("repo")
+        .trim_end_matches(".git")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let path = cache
+        .join("mirrors")
+        .join(format!("{tail}-{}.git", &digest[..12]));
+    let setup_err = |message: String, source: git2::Error| Error::Setup {
+        case: case.to_string(),
+        message,
+        source: Some(Box::new(source)),
+    };
+    let repo = if path.exists() {
+        Repository::open_bare(&path)
+            .map_err(|e| setup_err(format!("cannot open the mirror {}", path.display()), e))?
+    } else {
+        std::fs::create_dir_all(&path).map_err(|e| Error::write(&path, e))?;
+        Repository::init_bare(&path)
+            .map_err(|e| setup_err(format!("cannot create the mirror {}", path.display()), e))?
+    };
+    if repo.find_commit(oid).is_err() {
+        let mut remote = repo
+            .remote_anonymous(url)
+            .map_err(|e| setup_err(format!("bad git source '{url}'"), e))?;
+        remote
+            .fetch(
+                &["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
+                None,
+                None,
+            )
+            .map_err(|e| {
+                setup_err(
+                    format!("cannot fetch {url} into the mirror {}", path.display()),
+                    e,
+                )
+            })?;
+        if repo.find_commit(oid).is_err() {
+            // Some servers serve commits that no branch or tag reaches; ask for it by id.
+            let _ = remote.fetch(&[rev], None, None);
+        }
+        if repo.find_commit(oid).is_err() {
+            return Err(Error::setup(
+                case,
+                format!(
+                    "the pinned rev {rev} is not in {url} (mirror {}); check the SHA in case.toml, or that a branch or tag of the repository reaches it",
+                    path.display()
+                ),
+            ));
+        }
+    }
+    Ok(PreparedSource {
+        repo: path,
+        rev: oid,
+        origin: url.to_string(),
+    })
+}

@@ -1,0 +1,563 @@
+//! The eval file, `evals/<name>.toml`: one skill × a selection of cases × agents × trials ×
+//! a rubric. [`Eval::load`] turns it into a checked [`Eval`]; every error names the file,
+//! line and column and, for a misspelt key or value, the nearest valid one.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::agent::{AgentKind, AgentSpec, BUILTIN};
+use crate::corpus::Expectation;
+use crate::diagnostic::{Diagnostic, nearest, parse_toml};
+use crate::error::{Error, Result};
+use crate::grade::{Criterion, CriterionKind, Gate, Globs, Grade, Rubric};
+use crate::workspace::Workspace;
+
+/// Which form of the skill a run gets.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+pub enum Variant {
+    /// The skill under test, installed where the agent looks for it.
+    #[serde(rename = "skill")]
+    Skill,
+    /// No skill: the baseline the skill must beat.
+    #[serde(rename = "none")]
+    None,
+    /// The agent ignores skills (the built-in baselines), so it runs once for all variants.
+    #[serde(rename = "-")]
+    Ignored,
+}
+
+impl Variant {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Variant::Skill => "skill",
+            Variant::None => "none",
+            Variant::Ignored => "-",
+        }
+    }
+}
+
+impl std::fmt::Display for Variant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A checked eval.
+#[derive(Debug, Clone)]
+pub struct Eval {
+    /// The file stem: `evals/pyyaml-safe-load.toml` is `pyyaml-safe-load`.
+    pub name: String,
+    pub path: PathBuf,
+    pub workspace: Workspace,
+    pub skill_dir: PathBuf,
+    pub case_patterns: Vec<String>,
+    pub agents: Vec<AgentSpec>,
+    /// Every agent the eval could run: the built-ins and its `[agent.NAME]` definitions.
+    pub defined_agents: Vec<AgentSpec>,
+    pub trials: u32,
+    pub timeout: Duration,
+    pub variants: Vec<Variant>,
+    pub pass_env: Vec<String>,
+    pub rubric: Rubric,
+    pub gates: Vec<Gate>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EvalFile {
+    #[serde(default)]
+    schema: Option<Spanned<u32>>,
+    #[serde(default)]
+    #[expect(dead_code, reason = "documentation for readers of the file")]
+    description: Option<String>,
+    skill: Spanned<String>,
+    cases: Spanned<Vec<String>>,
+    agents: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    agent: BTreeMap<String, Spanned<AgentFile>>,
+    #[serde(default)]
+    trials: Option<Spanned<u32>>,
+    #[serde(default)]
+    timeout: Option<Spanned<String>>,
+    #[serde(default)]
+    variants: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pass_env: Vec<String>,
+    rubric: RubricFile,
+    #[serde(default)]
+    gate: Vec<GateFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgentFile {
+    kind: Spanned<String>,
+    command: Spanned<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RubricFile {
+    #[serde(default)]
+    pass: Option<Spanned<String>>,
+    criteria: Spanned<Vec<CriterionFile>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CriterionFile {
+    id: Spanned<String>,
+    #[serde(default)]
+    description: Option<String>,
+    kind: Spanned<String>,
+    #[serde(default)]
+    required: Option<bool>,
+    #[serde(default)]
+    applies_to: Option<Expectation>,
+    #[serde(default)]
+    run: Option<Spanned<String>>,
+    #[serde(default)]
+    timeout: Option<Spanned<String>>,
+    #[serde(default)]
+    pattern: Option<Spanned<String>>,
+    #[serde(default)]
+    files: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    max_files: Option<usize>,
+    #[serde(default)]
+    max_lines: Option<usize>,
+    #[serde(default)]
+    protected: Option<Spanned<Vec<String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GateFile {
+    #[serde(default)]
+    agent: Option<Spanned<String>>,
+    #[serde(default)]
+    variant: Option<Spanned<String>>,
+    #[serde(default)]
+    min_pass_rate: Option<Spanned<f64>>,
+    #[serde(default)]
+    max_pass_rate: Option<Spanned<f64>>,
+}
+
+const CRITERION_KINDS: [&str; 7] = [
+    "command",
+    "hidden",
+    "absent",
+    "present",
+    "diff",
+    "escalation",
+    "signals",
+];
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
+const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Reports errors at spans of one file.
+struct Located<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Located<'_> {
+    fn err(&self, span: Range<usize>, message: impl Into<String>) -> Error {
+        Error::from(Diagnostic::at_span(self.path, self.text, span, message))
+    }
+
+    fn duration(&self, value: &Spanned<String>) -> Result<Duration> {
+        humantime::parse_duration(value.get_ref()).map_err(|e| {
+            self.err(
+                value.span(),
+                format!(
+                    "bad duration '{}': {e} (write e.g. \"90s\" or \"10m\")",
+                    value.get_ref()
+                ),
+            )
+        })
+    }
+
+    fn one_of(&self, value: &Spanned<String>, what: &str, valid: &[&str]) -> Result<()> {
+        if valid.contains(&value.get_ref().as_str()) {
+            return Ok(());
+        }
+        let hint = nearest(value.get_ref(), valid.iter().copied()).map_or_else(
+            || format!("; expected one of: {}", valid.join(", ")),
+            |n| format!(" (did you mean '{n}'?)"),
+        );
+        Err(self.err(
+            value.span(),
+            format!("unknown {what} '{}'{hint}", value.get_ref()),
+        ))
+    }
+}
+
+impl Eval {
+    /// Reads and checks the eval at `path`.
+    pub fn load(path: &Path) -> Result<Eval> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
+        let file: EvalFile = parse_toml(path, &text)?;
+        let at = Located { path, text: &text };
+        let workspace = Workspace::of_eval(path);
+        let name = path
+            .file_stem()
+            .map_or_else(|| "eval".into(), |s| s.to_string_lossy().into_owned());
+
+        if let Some(schema) = &file.schema
+            && *schema.get_ref() != 1
+        {
+            return Err(at.err(
+                schema.span(),
+                format!(
+                    "unsupported schema {}; this skillbench reads schema 1",
+                    schema.get_ref()
+                ),
+            ));
+        }
+
+        let skill = file.skill.get_ref();
+        let skill_dir = if skill.contains('/') {
+            workspace.root().join(skill)
+        } else {
+            workspace.skills_dir().join(skill)
+        };
+        if !skill_dir.join(crate::skill::SKILL_FILE).is_file() {
+            return Err(at.err(
+                file.skill.span(),
+                format!(
+                    "no skill at {} (a skill name under skills/, or a path from the workspace)",
+                    skill_dir.display()
+                ),
+            ));
+        }
+
+        if file.cases.get_ref().is_empty() {
+            return Err(at.err(
+                file.cases.span(),
+                "'cases' is empty: list globs over corpus/case ids, e.g. \"python-cves/*\"",
+            ));
+        }
+
+        let mut agents = Vec::new();
+        for (name, def) in &file.agent {
+            if BUILTIN.contains(&name.as_str()) {
+                return Err(at.err(
+                    def.span(),
+                    format!("'{name}' is a built-in agent; give yours another name"),
+                ));
+            }
+            at.one_of(&def.get_ref().kind, "agent kind", &["command"])?;
+            if def.get_ref().command.get_ref().is_empty() {
+                return Err(at.err(
+                    def.get_ref().command.span(),
+                    "'command' is empty: give the program and its arguments",
+                ));
+            }
+        }
+        let defined_agents: Vec<AgentSpec> = BUILTIN
+            .iter()
+            .filter_map(|name| AgentSpec::builtin(name))
+            .chain(file.agent.iter().map(|(name, def)| AgentSpec {
+                name: name.clone(),
+                kind: AgentKind::Command {
+                    argv: def.get_ref().command.get_ref().clone(),
+                },
+            }))
+            .collect();
+        let defined: Vec<&str> = defined_agents.iter().map(|a| a.name.as_str()).collect();
+        for agent in file.agents.get_ref() {
+            at.one_of(agent, "agent", &defined)?;
+            let spec = defined_agents
+                .iter()
+                .find(|a| a.name == *agent.get_ref())
+                .cloned()
+                .ok_or_else(|| {
+                    at.err(
+                        agent.span(),
+                        format!("agent '{}' is not defined", agent.get_ref()),
+                    )
+                })?;
+            if agents.contains(&spec) {
+                return Err(at.err(
+                    agent.span(),
+                    format!("agent '{}' is listed twice", agent.get_ref()),
+                ));
+            }
+            agents.push(spec);
+        }
+        if agents.is_empty() {
+            return Err(at.err(
+                file.agents.span(),
+                format!(
+                    "'agents' is empty; built-in agents are: {}",
+                    BUILTIN.join(", ")
+                ),
+            ));
+        }
+
+        let trials = match &file.trials {
+            Some(t) if *t.get_ref() == 0 => {
+                return Err(at.err(t.span(), "'trials' must be at least 1"));
+            }
+            Some(t) => *t.get_ref(),
+            None => 1,
+        };
+        let timeout = file
+            .timeout
+            .as_ref()
+            .map(|t| at.duration(t))
+            .transpose()?
+            .unwrap_or(DEFAULT_TIMEOUT);
+
+        let variants = match &file.variants {
+            None => vec![Variant::Skill, Variant::None],
+            Some(list) => {
+                let mut variants = Vec::new();
+                for v in list.get_ref() {
+                    at.one_of(v, "variant", &["skill", "none"])?;
+                    let variant = if v.get_ref() == "skill" {
+                        Variant::Skill
+                    } else {
+                        Variant::None
+                    };
+                    if !variants.contains(&variant) {
+                        variants.push(variant);
+                    }
+                }
+                if variants.is_empty() {
+                    return Err(at.err(
+                        list.span(),
+                        "'variants' is empty; use [\"skill\", \"none\"]",
+                    ));
+                }
+                variants
+            }
+        };
+
+        let rubric = rubric(&at, &file.rubric)?;
+        let gates = file
+            .gate
+            .iter()
+            .map(|g| gate(&at, g, &agents))
+            .collect::<Result<Vec<_>>>()?;
+
+        Ok(Eval {
+            name,
+            path: path.to_path_buf(),
+            workspace,
+            skill_dir,
+            case_patterns: file.cases.into_inner(),
+            agents,
+            defined_agents,
+            trials,
+            timeout,
+            variants,
+            pass_env: file.pass_env,
+            rubric,
+            gates,
+        })
+    }
+}
+
+fn rubric(at: &Located<'_>, file: &RubricFile) -> Result<Rubric> {
+    let pass = match &file.pass {
+        None => Grade::B,
+        Some(p) => {
+            at.one_of(p, "pass grade", &["A", "B"])?;
+            p.get_ref()
+                .parse()
+                .map_err(|e: String| at.err(p.span(), e))?
+        }
+    };
+    if file.criteria.get_ref().is_empty() {
+        return Err(at.err(
+            file.criteria.span(),
+            "the rubric has no criteria; add [[rubric.criteria]] entries",
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    let mut criteria = Vec::new();
+    for c in file.criteria.get_ref() {
+        let id = c.id.get_ref();
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+        {
+            return Err(at.err(
+                c.id.span(),
+                format!("criterion id '{id}' must be non-empty and use a-z, 0-9, '-' or '_'"),
+            ));
+        }
+        if !seen.insert(id.clone()) {
+            return Err(at.err(c.id.span(), format!("criterion id '{id}' is used twice")));
+        }
+        at.one_of(&c.kind, "criterion kind", &CRITERION_KINDS)?;
+        let kind_name = c.kind.get_ref().as_str();
+        // Which optional keys each kind takes; any other key given is an error.
+        let allowed: &[&str] = match kind_name {
+            "command" | "hidden" => &["run", "timeout"],
+            "absent" | "present" => &["pattern", "files"],
+            "diff" => &["max_files", "max_lines", "protected"],
+            _ => &[],
+        };
+        let given: [(&str, Option<Range<usize>>); 7] = [
+            ("run", c.run.as_ref().map(Spanned::span)),
+            ("timeout", c.timeout.as_ref().map(Spanned::span)),
+            ("pattern", c.pattern.as_ref().map(Spanned::span)),
+            ("files", c.files.as_ref().map(Spanned::span)),
+            ("max_files", c.max_files.map(|_| c.kind.span())),
+            ("max_lines", c.max_lines.map(|_| c.kind.span())),
+            ("protected", c.protected.as_ref().map(Spanned::span)),
+        ];
+        for (key, span) in given {
+            if let Some(span) = span
+                && !allowed.contains(&key)
+            {
+                let takes = if allowed.is_empty() {
+                    "no other keys".to_string()
+                } else {
+                    allowed.join(", ")
+                };
+                return Err(at.err(
+                    span,
+                    format!("'{key}' does not apply to a {kind_name} criterion (it takes {takes})"),
+                ));
+            }
+        }
+        let need_run = || {
+            c.run.as_ref().map(|r| r.get_ref().clone()).ok_or_else(|| {
+                at.err(
+                    c.kind.span(),
+                    format!("a {kind_name} criterion needs 'run', the shell command to run"),
+                )
+            })
+        };
+        let timeout = c
+            .timeout
+            .as_ref()
+            .map(|t| at.duration(t))
+            .transpose()?
+            .unwrap_or(DEFAULT_CHECK_TIMEOUT);
+        let files = || -> Result<Globs> {
+            let patterns = c
+                .files
+                .as_ref()
+                .map_or_else(|| vec!["**/*".to_string()], |f| f.get_ref().clone());
+            Globs::new(&patterns)
+                .map_err(|e| at.err(c.files.as_ref().map_or(c.kind.span(), Spanned::span), e))
+        };
+        let pattern = || -> Result<regex::Regex> {
+            let p = c.pattern.as_ref().ok_or_else(|| {
+                at.err(
+                    c.kind.span(),
+                    format!("a {kind_name} criterion needs 'pattern', a regular expression"),
+                )
+            })?;
+            regex::Regex::new(p.get_ref())
+                .map_err(|e| at.err(p.span(), format!("bad regular expression: {e}")))
+        };
+        let kind = match kind_name {
+            "command" => CriterionKind::Command {
+                run: need_run()?,
+                timeout,
+            },
+            "hidden" => CriterionKind::Hidden {
+                run: need_run()?,
+                timeout,
+            },
+            "absent" => CriterionKind::Absent {
+                pattern: pattern()?,
+                files: files()?,
+            },
+            "present" => CriterionKind::Present {
+                pattern: pattern()?,
+                files: files()?,
+            },
+            "diff" => {
+                let protected = c
+                    .protected
+                    .as_ref()
+                    .map(|p| Globs::new(p.get_ref()).map_err(|e| at.err(p.span(), e)))
+                    .transpose()?;
+                if c.max_files.is_none() && c.max_lines.is_none() && protected.is_none() {
+                    return Err(at.err(
+                        c.kind.span(),
+                        "a diff criterion needs max_files, max_lines or protected",
+                    ));
+                }
+                CriterionKind::Diff {
+                    max_files: c.max_files,
+                    max_lines: c.max_lines,
+                    protected,
+                }
+            }
+            "escalation" => CriterionKind::Escalation,
+            _ => CriterionKind::Signals,
+        };
+        criteria.push(Criterion {
+            id: id.clone(),
+            description: c.description.clone().unwrap_or_default(),
+            required: c.required.unwrap_or(true),
+            applies_to: c.applies_to,
+            kind,
+        });
+    }
+    Ok(Rubric { pass, criteria })
+}
+
+fn gate(at: &Located<'_>, file: &GateFile, agents: &[AgentSpec]) -> Result<Gate> {
+    if let Some(agent) = &file.agent {
+        let names: Vec<&str> = agents.iter().map(|a| a.name.as_str()).collect();
+        at.one_of(agent, "gate agent (not among the eval's agents)", &names)?;
+    }
+    let variant = match &file.variant {
+        None => None,
+        Some(v) => {
+            at.one_of(v, "gate variant", &["skill", "none", "-"])?;
+            Some(match v.get_ref().as_str() {
+                "skill" => Variant::Skill,
+                "none" => Variant::None,
+                _ => Variant::Ignored,
+            })
+        }
+    };
+    for rate in [&file.min_pass_rate, &file.max_pass_rate]
+        .into_iter()
+        .flatten()
+    {
+        if !(0.0..=1.0).contains(rate.get_ref()) {
+            return Err(at.err(
+                rate.span(),
+                format!("a pass rate is between 0 and 1, not {}", rate.get_ref()),
+            ));
+        }
+    }
+    if file.min_pass_rate.is_none() && file.max_pass_rate.is_none() {
+        return Err(at.err(0..0, "a [[gate]] needs min_pass_rate or max_pass_rate"));
+    }
+    Ok(Gate {
+        agent: file.agent.as_ref().map(|a| a.get_ref().clone()),
+        variant,
+        min_pass_rate: file.min_pass_rate.as_ref().map(|r| *r.get_ref()),
+        max_pass_rate: file.max_pass_rate.as_ref().map(|r| *r.get_ref()),
+    })
+}

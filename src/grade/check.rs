@@ -1,0 +1,329 @@
+//! Checking a rubric's deterministic criteria against one finished run.
+//!
+//! Criteria that read the evidence (patterns, diff, signals, escalation) run first, on the
+//! files exactly as the agent left them; then the rubric's commands; then the hidden checks,
+//! after the case's `hidden/` files are copied in — the agent never saw them.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use super::{Criterion, CriterionKind, CriterionResult, Verdict};
+use crate::agent::cold::ColdEnv;
+use crate::agent::process::{self, Output, Spec, Status};
+use crate::corpus::{Case, Expectation};
+use crate::run::evidence::Change;
+use crate::signals::{ClaimedOutcome, SignalsReport};
+
+/// Everything a criterion may look at.
+#[derive(Debug)]
+pub struct Evidence<'a> {
+    pub case: &'a Case,
+    pub checkout: &'a Path,
+    pub change: &'a Change,
+    pub signals: &'a SignalsReport,
+    /// The environment check commands run in (its own HOME, not the agent's).
+    pub env: &'a ColdEnv,
+    /// The run's folder; check logs go to `checks/<id>.log` inside it.
+    pub run_dir: &'a Path,
+}
+
+/// The criteria's results in rubric order, and the time spent in check commands.
+#[derive(Debug)]
+pub struct Checked {
+    pub results: Vec<CriterionResult>,
+    pub command_time: Duration,
+}
+
+/// Checks every criterion of `criteria` against `ev`.
+pub async fn check_all(criteria: &[Criterion], ev: &Evidence<'_>) -> Checked {
+    let mut results: Vec<Option<CriterionResult>> = vec![None; criteria.len()];
+    let mut command_time = Duration::ZERO;
+    // Evidence first, then commands, then hidden checks (which add files to the checkout).
+    let phase = |c: &Criterion| match c.kind {
+        CriterionKind::Command { .. } => 1,
+        CriterionKind::Hidden { .. } => 2,
+        _ => 0,
+    };
+    let mut order: Vec<usize> = (0..criteria.len()).collect();
+    order.sort_by_key(|&i| phase(&criteria[i]));
+    let mut hidden_copied = false;
+    for i in order {
+        let c = &criteria[i];
+        let result = |verdict: Verdict, detail: String, log: Option<String>| CriterionResult {
+            id: c.id.clone(),
+            kind: c.kind.name().into(),
+            required: c.required,
+            verdict,
+            detail,
+            log,
+        };
+        if !c.applies(ev.case.expectation) {
+            results[i] = Some(result(
+                Verdict::NotApplicable,
+                format!("only for {} cases", ev.case.expectation.other()),
+                None,
+            ));
+            continue;
+        }
+        let (verdict, detail, log) = match &c.kind {
+            CriterionKind::Command { run, timeout } => {
+                let start = Instant::now();
+                let r = command(c, run, *timeout, ev).await;
+                command_time += start.elapsed();
+                r
+            }
+            CriterionKind::Hidden { run, timeout } => {
+                if !hidden_copied {
+                    match &ev.case.hidden_dir {
+                        Some(hidden) => {
+                            if let Err(e) = crate::fsx::copy_tree(hidden, ev.checkout) {
+                                results[i] = Some(result(
+                                    Verdict::Fail,
+                                    format!("cannot copy hidden files in: {e}"),
+                                    None,
+                                ));
+                                continue;
+                            }
+                        }
+                        None => {
+                            results[i] = Some(result(
+                                Verdict::Fail,
+                                "the case has no hidden/ folder".into(),
+                                None,
+                            ));
+                            continue;
+                        }
+                    }
+                    hidden_copied = true;
+                }
+                let start = Instant::now();
+                let r = command(c, run, *timeout, ev).await;
+                command_time += start.elapsed();
+                r
+            }
+            CriterionKind::Absent { pattern, files } => {
+                let hits = search(ev.checkout, pattern, files);
+                let log = write_log(ev.run_dir, &c.id, &hits.join("\n"));
+                match hits.first() {
+                    None => (Verdict::Pass, "no match".into(), None),
+                    Some(first) => (
+                        Verdict::Fail,
+                        format!("{} match(es), first: {first}", hits.len()),
+                        log,
+                    ),
+                }
+            }
+            CriterionKind::Present { pattern, files } => {
+                let hits = search(ev.checkout, pattern, files);
+                match hits.first() {
+                    Some(first) => (Verdict::Pass, format!("found: {first}"), None),
+                    None => (
+                        Verdict::Fail,
+                        format!("no line matches /{}/", pattern.as_str()),
+                        None,
+                    ),
+                }
+            }
+            CriterionKind::Diff {
+                max_files,
+                max_lines,
+                protected,
+            } => diff(ev, *max_files, *max_lines, protected.as_ref()),
+            CriterionKind::Escalation => escalation(ev),
+            CriterionKind::Signals => match ev.signals {
+                SignalsReport::Valid(s) => (
+                    Verdict::Pass,
+                    format!("outcome {} at confidence {}", s.outcome, s.confidence),
+                    None,
+                ),
+                SignalsReport::Missing => {
+                    (Verdict::Fail, "no Agent Signals were written".into(), None)
+                }
+                SignalsReport::Invalid(why) => {
+                    (Verdict::Fail, format!("invalid Agent Signals: {why}"), None)
+                }
+            },
+        };
+        results[i] = Some(result(verdict, detail, log));
+    }
+    Checked {
+        results: results.into_iter().flatten().collect(),
+        command_time,
+    }
+}
+
+impl Expectation {
+    fn other(self) -> Expectation {
+        match self {
+            Expectation::Fix => Expectation::Escalate,
+            Expectation::Escalate => Expectation::Fix,
+        }
+    }
+}
+
+async fn command(
+    c: &Criterion,
+    run: &str,
+    timeout: Duration,
+    ev: &Evidence<'_>,
+) -> (Verdict, String, Option<String>) {
+    let rel = format!("checks/{}.log", c.id);
+    let spec = Spec {
+        argv: vec!["sh".into(), "-c".into(), run.into()],
+        cwd: ev.checkout.to_path_buf(),
+        env: ev.env.vars().to_vec(),
+        timeout,
+        output: Output::Combined(ev.run_dir.join(&rel)),
+    };
+    match process::run(&spec).await {
+        Ok(done) => {
+            let log = std::fs::read_to_string(ev.run_dir.join(&rel)).unwrap_or_default();
+            let last = log
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            let (verdict, what) = match done.status {
+                Status::Exited(0) => (Verdict::Pass, "exit 0".to_string()),
+                Status::Exited(code) => (Verdict::Fail, format!("exit {code}")),
+                Status::Signaled(sig) => (Verdict::Fail, format!("killed by signal {sig}")),
+                Status::TimedOut => (
+                    Verdict::Fail,
+                    format!("timed out after {}", humantime::format_duration(timeout)),
+                ),
+            };
+            let detail = if last.is_empty() {
+                what
+            } else {
+                format!("{what}: {last}")
+            };
+            (verdict, detail, Some(rel))
+        }
+        Err(e) => (Verdict::Fail, format!("cannot run `{run}`: {e}"), None),
+    }
+}
+
+fn write_log(run_dir: &Path, id: &str, text: &str) -> Option<String> {
+    let rel = format!("checks/{id}.log");
+    crate::fsx::write_atomic(&run_dir.join(&rel), text)
+        .ok()
+        .map(|()| rel)
+}
+
+/// `path:line: text` for every line of the matching files that matches `pattern`.
+fn search(root: &Path, pattern: &regex::Regex, files: &super::Globs) -> Vec<String> {
+    let mut hits = Vec::new();
+    let walker = walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.file_name() != ".git");
+    for entry in walker.flatten() {
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let Ok(rel) = entry.path().strip_prefix(root) else {
+            continue;
+        };
+        let rel = rel.to_string_lossy();
+        if !files.is_match(&rel) {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+            continue;
+        };
+        for (n, line) in text.lines().enumerate() {
+            if pattern.is_match(line) {
+                hits.push(format!("{rel}:{}: {}", n + 1, line.trim()));
+            }
+        }
+    }
+    hits
+}
+
+fn diff(
+    ev: &Evidence<'_>,
+    max_files: Option<usize>,
+    max_lines: Option<usize>,
+    protected: Option<&super::Globs>,
+) -> (Verdict, String, Option<String>) {
+    let stats = &ev.change.stats;
+    let lines = stats.added + stats.removed;
+    let mut problems = Vec::new();
+    if let Some(max) = max_files
+        && stats.files > max
+    {
+        problems.push(format!("{} files changed (at most {max})", stats.files));
+    }
+    if let Some(max) = max_lines
+        && lines > max
+    {
+        problems.push(format!("{lines} lines changed (at most {max})"));
+    }
+    if let Some(protected) = protected {
+        let touched: Vec<&str> = stats
+            .paths
+            .iter()
+            .map(String::as_str)
+            .filter(|p| protected.is_match(p))
+            .collect();
+        if !touched.is_empty() {
+            problems.push(format!("protected paths changed: {}", touched.join(", ")));
+        }
+    }
+    if problems.is_empty() {
+        (
+            Verdict::Pass,
+            format!("{} files, {lines} lines changed", stats.files),
+            None,
+        )
+    } else {
+        (Verdict::Fail, problems.join("; "), None)
+    }
+}
+
+fn escalation(ev: &Evidence<'_>) -> (Verdict, String, Option<String>) {
+    let Some(signals) = ev.signals.valid() else {
+        return (
+            Verdict::Fail,
+            "no valid Agent Signals, so the outcome is unknown".into(),
+            None,
+        );
+    };
+    let escalated = signals.outcome == ClaimedOutcome::Escalated;
+    match ev.case.expectation {
+        Expectation::Escalate if !escalated => (
+            Verdict::Fail,
+            format!(
+                "the case needs a human, but the agent claimed '{}'",
+                signals.outcome
+            ),
+            None,
+        ),
+        Expectation::Escalate if ev.change.stats.files > 0 => (
+            Verdict::Fail,
+            format!(
+                "the agent escalated but changed {} file(s); an escalation leaves the code unchanged",
+                ev.change.stats.files
+            ),
+            None,
+        ),
+        Expectation::Escalate => (
+            Verdict::Pass,
+            "escalated and left the code unchanged".into(),
+            None,
+        ),
+        Expectation::Fix if signals.outcome == ClaimedOutcome::Fixed => {
+            (Verdict::Pass, "claimed fixed".into(), None)
+        }
+        Expectation::Fix => (
+            Verdict::Fail,
+            format!(
+                "the case is fixable, but the agent claimed '{}'",
+                signals.outcome
+            ),
+            None,
+        ),
+    }
+}

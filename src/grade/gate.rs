@@ -1,0 +1,80 @@
+//! Gates: the pass rates an eval's results must reach (or must not exceed) for the eval to
+//! succeed, per agent and variant.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::Grade;
+use crate::eval::Variant;
+use crate::run::results::RunRecord;
+
+/// A condition on the pass rate of the runs it selects.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gate {
+    pub agent: Option<String>,
+    pub variant: Option<Variant>,
+    pub min_pass_rate: Option<f64>,
+    pub max_pass_rate: Option<f64>,
+}
+
+/// Whether a gate held.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct GateResult {
+    /// The gate, as a person reads it.
+    pub gate: String,
+    pub runs: usize,
+    pub passed: usize,
+    pub holds: bool,
+}
+
+impl Gate {
+    pub fn evaluate(&self, runs: &[RunRecord], pass: Grade) -> GateResult {
+        let selected: Vec<&RunRecord> = runs
+            .iter()
+            .filter(|r| self.agent.as_ref().is_none_or(|a| *a == r.agent))
+            .filter(|r| self.variant.is_none_or(|v| v == r.variant))
+            .collect();
+        let passed = selected.iter().filter(|r| r.grade.passes(pass)).count();
+        let rate = if selected.is_empty() {
+            0.0
+        } else {
+            passed as f64 / selected.len() as f64
+        };
+        // A gate over no runs proves nothing, so it does not hold.
+        let holds = !selected.is_empty()
+            && self.min_pass_rate.is_none_or(|m| rate >= m)
+            && self.max_pass_rate.is_none_or(|m| rate <= m);
+        GateResult {
+            gate: self.describe(pass),
+            runs: selected.len(),
+            passed,
+            holds,
+        }
+    }
+
+    fn describe(&self, pass: Grade) -> String {
+        let mut who = Vec::new();
+        if let Some(a) = &self.agent {
+            who.push(format!("agent {a}"));
+        }
+        if let Some(v) = self.variant {
+            who.push(format!("variant {v}"));
+        }
+        let who = if who.is_empty() {
+            "all runs".to_string()
+        } else {
+            who.join(", ")
+        };
+        let mut limits = Vec::new();
+        if let Some(m) = self.min_pass_rate {
+            limits.push(format!(">= {:.0}%", m * 100.0));
+        }
+        if let Some(m) = self.max_pass_rate {
+            limits.push(format!("<= {:.0}%", m * 100.0));
+        }
+        format!(
+            "{who}: pass rate (grade {pass} or better) {}",
+            limits.join(" and ")
+        )
+    }
+}

@@ -1,0 +1,144 @@
+//! Grading: the rubric's deterministic criteria checked against a run's evidence, and the
+//! A/B/C grade they add up to.
+//!
+//! [`check::check_all`] runs every applicable criterion on a finished run; [`grade`] maps
+//! the results to a grade; [`Gate`]s decide whether an eval's results are good enough.
+
+pub mod check;
+mod gate;
+mod rubric;
+
+use serde::{Deserialize, Serialize};
+
+pub use gate::{Gate, GateResult};
+pub use rubric::{Criterion, CriterionKind, Globs, Rubric};
+
+/// A: merge-ready. B: right direction, needs a human's edit. C: wrong, unsafe or no result.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+pub enum Grade {
+    A,
+    B,
+    C,
+}
+
+impl Grade {
+    /// Whether this grade is at least `pass` (A is best).
+    pub fn passes(self, pass: Grade) -> bool {
+        self <= pass
+    }
+}
+
+impl std::fmt::Display for Grade {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Grade::A => "A",
+            Grade::B => "B",
+            Grade::C => "C",
+        })
+    }
+}
+
+impl std::str::FromStr for Grade {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "A" | "a" => Ok(Grade::A),
+            "B" | "b" => Ok(Grade::B),
+            "C" | "c" => Ok(Grade::C),
+            _ => Err(format!("'{s}' is not a grade; use A, B or C")),
+        }
+    }
+}
+
+/// Whether a criterion held for a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    /// The criterion does not apply to this case's expectation.
+    NotApplicable,
+}
+
+/// The result of one criterion on one run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct CriterionResult {
+    pub id: String,
+    pub kind: String,
+    pub required: bool,
+    pub verdict: Verdict,
+    /// Why it failed (or what was seen), one line.
+    pub detail: String,
+    /// The check's log, relative to the run folder, when it produced one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
+}
+
+/// The grade of a run whose agent finished and whose criteria were all checked.
+pub fn grade(results: &[CriterionResult]) -> (Grade, String) {
+    let failed: Vec<&CriterionResult> = results
+        .iter()
+        .filter(|r| r.verdict == Verdict::Fail)
+        .collect();
+    let required_failed: Vec<&str> = failed
+        .iter()
+        .filter(|r| r.required)
+        .map(|r| r.id.as_str())
+        .collect();
+    if failed.is_empty() {
+        (Grade::A, "every applicable criterion holds".into())
+    } else if required_failed.is_empty() {
+        let ids: Vec<&str> = failed.iter().map(|r| r.id.as_str()).collect();
+        (
+            Grade::B,
+            format!("every required criterion holds; failed: {}", ids.join(", ")),
+        )
+    } else {
+        (
+            Grade::C,
+            format!("required criteria failed: {}", required_failed.join(", ")),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(id: &str, required: bool, verdict: Verdict) -> CriterionResult {
+        CriterionResult {
+            id: id.into(),
+            kind: "command".into(),
+            required,
+            verdict,
+            detail: String::new(),
+            log: None,
+        }
+    }
+
+    #[test]
+    fn grades_follow_required_and_optional_failures() {
+        let pass = result("a", true, Verdict::Pass);
+        let na = result("n", true, Verdict::NotApplicable);
+        let opt_fail = result("o", false, Verdict::Fail);
+        let req_fail = result("r", true, Verdict::Fail);
+        assert_eq!(grade(&[pass.clone(), na.clone()]).0, Grade::A);
+        assert_eq!(grade(&[pass.clone(), opt_fail.clone()]).0, Grade::B);
+        assert_eq!(grade(&[pass, opt_fail, req_fail]).0, Grade::C);
+        assert_eq!(grade(&[na]).0, Grade::A);
+        assert!(Grade::A.passes(Grade::B));
+        assert!(!Grade::C.passes(Grade::B));
+    }
+}

@@ -1,0 +1,100 @@
+//! The rubric: named criteria and the grade that counts as a pass.
+
+use std::time::Duration;
+
+use globset::GlobSet;
+use regex::Regex;
+
+use super::Grade;
+use crate::corpus::Expectation;
+
+/// The criteria of an eval and how they map to a grade.
+#[derive(Debug, Clone)]
+pub struct Rubric {
+    /// The lowest grade that counts as a pass in pass rates and gates.
+    pub pass: Grade,
+    pub criteria: Vec<Criterion>,
+}
+
+/// One named check.
+#[derive(Debug, Clone)]
+pub struct Criterion {
+    pub id: String,
+    pub description: String,
+    pub required: bool,
+    /// Only cases with this expectation are checked; `None` means every case.
+    pub applies_to: Option<Expectation>,
+    pub kind: CriterionKind,
+}
+
+impl Criterion {
+    pub fn applies(&self, expectation: Expectation) -> bool {
+        self.applies_to.is_none_or(|e| e == expectation)
+    }
+}
+
+/// What a criterion checks.
+#[derive(Debug, Clone)]
+pub enum CriterionKind {
+    /// `sh -c RUN` in the checkout after the agent; passes on exit 0.
+    Command { run: String, timeout: Duration },
+    /// Copies the case's `hidden/` files in, then `sh -c RUN`; passes on exit 0.
+    Hidden { run: String, timeout: Duration },
+    /// No line of the files matching `files` matches `pattern`.
+    Absent { pattern: Regex, files: Globs },
+    /// Some line of the files matching `files` matches `pattern`.
+    Present { pattern: Regex, files: Globs },
+    /// Limits on the agent's diff.
+    Diff {
+        max_files: Option<usize>,
+        max_lines: Option<usize>,
+        protected: Option<Globs>,
+    },
+    /// The claimed outcome matches the expectation; an escalation leaves the code unchanged.
+    Escalation,
+    /// The agent wrote valid Agent Signals.
+    Signals,
+}
+
+impl CriterionKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            CriterionKind::Command { .. } => "command",
+            CriterionKind::Hidden { .. } => "hidden",
+            CriterionKind::Absent { .. } => "absent",
+            CriterionKind::Present { .. } => "present",
+            CriterionKind::Diff { .. } => "diff",
+            CriterionKind::Escalation => "escalation",
+            CriterionKind::Signals => "signals",
+        }
+    }
+}
+
+/// Globs with the text they were written as.
+#[derive(Debug, Clone)]
+pub struct Globs {
+    pub patterns: Vec<String>,
+    pub set: GlobSet,
+}
+
+impl Globs {
+    pub fn new(patterns: &[String]) -> Result<Globs, String> {
+        let mut builder = globset::GlobSetBuilder::new();
+        for p in patterns {
+            let glob = globset::GlobBuilder::new(p)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| format!("bad glob '{p}': {e}"))?;
+            builder.add(glob);
+        }
+        let set = builder.build().map_err(|e| e.to_string())?;
+        Ok(Globs {
+            patterns: patterns.to_vec(),
+            set,
+        })
+    }
+
+    pub fn is_match(&self, path: &str) -> bool {
+        self.set.is_match(path)
+    }
+}

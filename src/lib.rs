@@ -1,0 +1,80 @@
+//! skillbench: evaluate agent skills by running cold agents on pinned repositories with
+//! known findings, grading every outcome A/B/C, and diffing the grades against an accepted
+//! snapshot.
+//!
+//! The stages, one module each: [`skill`] and [`corpus`] and [`eval`] load and validate the
+//! inputs; [`run`] plans, materializes, runs [`agent`]s cold and stores the results;
+//! [`grade`] checks the rubric; [`snapshot`] compares with the accepted results; [`report`]
+//! renders tables and scorecards; [`suggest`] turns failures into skill revisions.
+//! [`main`] is what the binary calls.
+
+pub mod agent;
+pub mod cli;
+mod commands;
+pub mod corpus;
+pub mod diagnostic;
+pub mod error;
+pub mod eval;
+pub mod exit_code;
+pub mod fsx;
+pub mod grade;
+pub mod report;
+pub mod run;
+pub mod signals;
+pub mod skill;
+pub mod snapshot;
+pub mod suggest;
+pub mod workspace;
+
+pub use error::{Error, Result};
+
+/// How a command that did its work ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    /// `skill lint` found errors (already printed).
+    LintFailed,
+    /// A gate of the eval did not hold.
+    GateFailed,
+    /// The results differ from the accepted snapshot.
+    SnapshotPending,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Outcome::Success => exit_code::SUCCESS,
+            Outcome::LintFailed => exit_code::BAD_INPUT,
+            Outcome::GateFailed => exit_code::GATE_FAILED,
+            Outcome::SnapshotPending => exit_code::SNAPSHOT_PENDING,
+        }
+    }
+}
+
+/// Runs the command line and returns the process exit code; errors are printed to stderr
+/// with their chain of causes.
+pub fn main(cli: cli::Cli) -> i32 {
+    match commands::run(cli) {
+        Ok(outcome) => outcome.exit_code(),
+        Err(err) => {
+            eprintln!("{}", render_error(&err));
+            err.exit_code()
+        }
+    }
+}
+
+fn render_error(err: &Error) -> String {
+    let mut out = match err {
+        Error::Input(_) => err.to_string(),
+        _ => format!("error: {err}"),
+    };
+    let mut source = std::error::Error::source(err);
+    if source.is_some() {
+        out.push_str("\n\nCaused by:");
+    }
+    while let Some(cause) = source {
+        out.push_str(&format!("\n  {cause}"));
+        source = cause.source();
+    }
+    out
+}

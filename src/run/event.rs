@@ -1,0 +1,181 @@
+//! Everything an eval does, as events fanned out to reporters: the human display on stderr
+//! and, with `--message-format json`, one JSON object per line on stdout.
+
+use std::io::{IsTerminal, Write};
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+use crate::eval::Variant;
+use crate::grade::Grade;
+use crate::run::results::RunStatus;
+
+/// One thing that happened.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    EvalStarted {
+        eval: String,
+        skill: String,
+        skill_hash: String,
+        runs: usize,
+        jobs: usize,
+    },
+    RunStarted {
+        index: usize,
+        case: String,
+        agent: String,
+        variant: Variant,
+        trial: u32,
+    },
+    RunGraded {
+        index: usize,
+        case: String,
+        agent: String,
+        variant: Variant,
+        trial: u32,
+        status: RunStatus,
+        grade: Grade,
+        failed: Vec<String>,
+        reason: String,
+        duration_ms: u64,
+    },
+    EvalFinished {
+        run_id: String,
+        results: String,
+        runs: usize,
+        a: usize,
+        b: usize,
+        c: usize,
+        gates_held: bool,
+        snapshot: String,
+        exit_code: i32,
+    },
+}
+
+/// Receives events.
+pub trait Reporter: Send + Sync {
+    fn report(&self, event: &Event);
+}
+
+/// Writes each event as one JSON line.
+#[derive(Debug)]
+pub struct JsonLines<W: Write + Send> {
+    out: Mutex<W>,
+}
+
+impl<W: Write + Send> JsonLines<W> {
+    pub fn new(out: W) -> Self {
+        JsonLines {
+            out: Mutex::new(out),
+        }
+    }
+}
+
+impl<W: Write + Send> Reporter for JsonLines<W> {
+    fn report(&self, event: &Event) {
+        if let (Ok(mut out), Ok(line)) = (self.out.lock(), serde_json::to_string(event)) {
+            let _ = writeln!(out, "{line}");
+            let _ = out.flush();
+        }
+    }
+}
+
+/// Progress for people, on stderr: a bar on a terminal, a line per graded run otherwise.
+#[derive(Debug)]
+pub struct Human {
+    bar: Option<indicatif::ProgressBar>,
+    quiet: bool,
+}
+
+impl Human {
+    pub fn new(quiet: bool) -> Self {
+        Human { bar: None, quiet }
+    }
+}
+
+impl Reporter for Human {
+    fn report(&self, event: &Event) {
+        if self.quiet {
+            return;
+        }
+        match event {
+            Event::EvalStarted {
+                eval,
+                skill,
+                runs,
+                jobs,
+                ..
+            } => {
+                eprintln!("eval {eval}: skill {skill}, {runs} runs, {jobs} at a time");
+            }
+            Event::RunStarted { .. } => {}
+            Event::RunGraded {
+                case,
+                agent,
+                variant,
+                trial,
+                grade,
+                failed,
+                duration_ms,
+                ..
+            } => {
+                let line = format!(
+                    "  {grade}  {case}  {agent}  {variant}  trial {trial}  ({:.1}s){}",
+                    *duration_ms as f64 / 1000.0,
+                    if failed.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  failed: {}", failed.join(", "))
+                    }
+                );
+                match &self.bar {
+                    Some(bar) => {
+                        bar.println(line);
+                        bar.inc(1);
+                    }
+                    None => eprintln!("{line}"),
+                }
+            }
+            Event::EvalFinished { .. } => {
+                if let Some(bar) = &self.bar {
+                    bar.finish_and_clear();
+                }
+            }
+        }
+    }
+}
+
+impl Human {
+    /// Shows a progress bar of `runs` when stderr is a terminal.
+    pub fn with_progress(mut self, runs: usize) -> Self {
+        if !self.quiet && std::io::stderr().is_terminal() {
+            let bar = indicatif::ProgressBar::new(runs as u64);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed}] {bar:30} {pos}/{len} runs",
+            ) {
+                bar.set_style(style);
+            }
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            self.bar = Some(bar);
+        }
+        self
+    }
+}
+
+/// Sends every event to every reporter.
+pub struct Fanout(pub Vec<Box<dyn Reporter>>);
+
+impl std::fmt::Debug for Fanout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Fanout({} reporters)", self.0.len())
+    }
+}
+
+impl Reporter for Fanout {
+    fn report(&self, event: &Event) {
+        for r in &self.0 {
+            r.report(event);
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! Running an eval: plan the runs, prepare every case's source once, execute the runs
+//! concurrently (at most `jobs` at a time), and store the results.
+//!
+//! Data enters as a checked [`Eval`], its [`Skill`] and the selected cases; it leaves as a
+//! [`Results`] written to the results store ([`store`]). Each run is independent: its own
+//! checkout, environment and process group ([`execute`]).
+
+pub mod event;
+pub mod evidence;
+mod execute;
+pub mod plan;
+pub mod results;
+pub mod store;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
+
+use crate::corpus::{Case, PreparedSource};
+use crate::error::{Error, Result};
+use crate::eval::Eval;
+use crate::skill::Skill;
+use event::{Event, Reporter};
+use results::{CaseInfo, EvalInfo, RESULTS_SCHEMA, Results, SkillInfo};
+
+/// Runs every planned run and stores the results; returns them with their folder.
+pub fn run_eval(
+    eval: &Eval,
+    skill: &Skill,
+    cases: Vec<(Case, PreparedSource)>,
+    jobs: usize,
+    reporter: &dyn Reporter,
+) -> Result<(Results, std::path::PathBuf)> {
+    let started_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let wall = Instant::now();
+    let cases: Vec<(Arc<Case>, Arc<PreparedSource>)> = cases
+        .into_iter()
+        .map(|(c, s)| (Arc::new(c), Arc::new(s)))
+        .collect();
+    let planned = plan::plan(
+        &cases,
+        &eval.agents,
+        &eval.variants,
+        eval.trials,
+        &skill.hash,
+    );
+    if planned.is_empty() {
+        return Err(Error::NothingSelected("the eval selects no runs".into()));
+    }
+    let store = store::Store::begin(&eval.workspace)?;
+    reporter.report(&Event::EvalStarted {
+        eval: eval.name.clone(),
+        skill: skill.name().into(),
+        skill_hash: skill.hash.clone(),
+        runs: planned.len(),
+        jobs,
+    });
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(jobs.clamp(1, 8))
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Unexpected(format!("cannot start the async runtime: {e}")))?;
+    let records = runtime.block_on(async {
+        let permits = Arc::new(Semaphore::new(jobs.max(1)));
+        let mut handles = Vec::new();
+        for run in &planned {
+            let permits = permits.clone();
+            let run_dir = store.run_dir(&run.dir);
+            handles.push(async move {
+                let _permit = permits.acquire().await;
+                reporter.report(&Event::RunStarted {
+                    index: run.index,
+                    case: run.case.id.clone(),
+                    agent: run.agent.name.clone(),
+                    variant: run.variant,
+                    trial: run.trial,
+                });
+                let record = execute::execute(run, eval, skill, &run_dir).await;
+                reporter.report(&Event::RunGraded {
+                    index: run.index,
+                    case: record.case.clone(),
+                    agent: record.agent.clone(),
+                    variant: record.variant,
+                    trial: record.trial,
+                    status: record.status,
+                    grade: record.grade,
+                    failed: record.failed().iter().map(|s| s.to_string()).collect(),
+                    reason: record.grade_reason.clone(),
+                    duration_ms: record.timings.total_ms,
+                });
+                record
+            });
+        }
+        futures::future::join_all(handles).await
+    });
+    drop(runtime);
+
+    let mut runs = records;
+    runs.sort_by(|a, b| {
+        (&a.case, a.variant, &a.agent, a.trial).cmp(&(&b.case, b.variant, &b.agent, b.trial))
+    });
+    let gates = eval
+        .gates
+        .iter()
+        .map(|g| g.evaluate(&runs, eval.rubric.pass))
+        .collect();
+    let eval_bytes = std::fs::read(&eval.path).map_err(|e| Error::read(&eval.path, e))?;
+    let results = Results {
+        schema: RESULTS_SCHEMA.into(),
+        run_id: store.id().to_string(),
+        harness_version: env!("CARGO_PKG_VERSION").into(),
+        eval: EvalInfo {
+            name: eval.name.clone(),
+            path: eval
+                .workspace
+                .display(&eval.path)
+                .to_string_lossy()
+                .into_owned(),
+            hash: format!("sha256:{:x}", Sha256::digest(&eval_bytes)),
+        },
+        skill: SkillInfo {
+            name: skill.name().into(),
+            hash: skill.hash.clone(),
+        },
+        started_at,
+        finished_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        wall_ms: u64::try_from(wall.elapsed().as_millis()).unwrap_or(u64::MAX),
+        trials: eval.trials,
+        pass_grade: eval.rubric.pass,
+        cases: cases
+            .iter()
+            .map(|(c, s)| CaseInfo {
+                id: c.id.clone(),
+                expectation: c.expectation,
+                origin: s.origin.clone(),
+                rev: s.rev.to_string(),
+            })
+            .collect(),
+        runs,
+        gates,
+    };
+    let dir = store.finish(&results)?;
+    Ok((results, dir))
+}

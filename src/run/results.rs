@@ -1,0 +1,146 @@
+//! The stored record of an eval: `results.json`, versioned, with the provenance of every run.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::corpus::Expectation;
+use crate::eval::Variant;
+use crate::grade::{CriterionResult, GateResult, Grade, Verdict};
+use crate::signals::ClaimedOutcome;
+
+/// The value of `schema` in every results file this version writes.
+pub const RESULTS_SCHEMA: &str = "skillbench-results/v1";
+
+/// One eval's results.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Results {
+    pub schema: String,
+    pub run_id: String,
+    pub harness_version: String,
+    pub eval: EvalInfo,
+    pub skill: SkillInfo,
+    pub started_at: String,
+    pub finished_at: String,
+    pub wall_ms: u64,
+    pub trials: u32,
+    /// The lowest grade that counts as a pass.
+    pub pass_grade: Grade,
+    pub cases: Vec<CaseInfo>,
+    pub runs: Vec<RunRecord>,
+    pub gates: Vec<GateResult>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct EvalInfo {
+    pub name: String,
+    /// The eval file, relative to the workspace.
+    pub path: String,
+    /// `sha256:` of the eval file's bytes.
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SkillInfo {
+    pub name: String,
+    pub hash: String,
+}
+
+/// A case's provenance: where its repository came from and the commit it was pinned to.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CaseInfo {
+    pub id: String,
+    pub expectation: Expectation,
+    /// `fixture` or the git URL.
+    pub origin: String,
+    pub rev: String,
+}
+
+/// How a run ended, before grading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// The agent finished and every criterion was checked.
+    Completed,
+    /// The agent exited non-zero, was killed by a signal, or could not do its work.
+    AgentError,
+    /// The agent ran past the timeout; its process group was killed.
+    TimedOut,
+    /// The case's setup commands failed before the agent started.
+    SetupFailed,
+    /// skillbench itself could not run or grade this run.
+    HarnessError,
+}
+
+/// One (case, agent, variant, trial) run.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct RunRecord {
+    /// Its folder in the results store.
+    pub dir: String,
+    /// A content hash of everything that determines the run (harness, skill, case rev,
+    /// agent, variant, trial).
+    pub key: String,
+    pub case: String,
+    pub expectation: Expectation,
+    pub agent: String,
+    pub agent_kind: String,
+    pub variant: Variant,
+    pub trial: u32,
+    pub status: RunStatus,
+    pub status_detail: String,
+    pub timings: Timings,
+    pub signals: SignalsRecord,
+    pub diff: DiffStats,
+    pub criteria: Vec<CriterionResult>,
+    pub grade: Grade,
+    pub grade_reason: String,
+}
+
+impl RunRecord {
+    /// The ids of the criteria that failed, in rubric order.
+    pub fn failed(&self) -> Vec<&str> {
+        self.criteria
+            .iter()
+            .filter(|c| c.verdict == Verdict::Fail)
+            .map(|c| c.id.as_str())
+            .collect()
+    }
+
+    /// Whether the agent's claimed outcome agrees with the expectation (escalated exactly
+    /// where the case expects an escalation).
+    pub fn escalation_correct(&self) -> bool {
+        let escalated = self.signals.outcome == Some(ClaimedOutcome::Escalated);
+        escalated == (self.expectation == Expectation::Escalate)
+    }
+}
+
+/// Milliseconds spent in each stage of a run.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Timings {
+    pub materialize_ms: u64,
+    pub setup_ms: u64,
+    pub agent_ms: u64,
+    pub grade_ms: u64,
+    /// Of `grade_ms`, the time spent in the rubric's own commands.
+    pub check_commands_ms: u64,
+    pub total_ms: u64,
+}
+
+/// What became of the agent's Agent Signals.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SignalsRecord {
+    /// `valid`, `missing` or `invalid`.
+    pub status: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+    pub outcome: Option<ClaimedOutcome>,
+    pub confidence: Option<f64>,
+}
+
+/// The size of the agent's change.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct DiffStats {
+    pub files: usize,
+    pub added: usize,
+    pub removed: usize,
+    pub paths: Vec<String>,
+}

@@ -1,0 +1,125 @@
+//! The results store, `.skillbench/runs/<run-id>/`: `results.json` and a folder per run
+//! with its diff, logs, signals, check logs and grade.
+//!
+//! An eval writes into `<run-id>.partial/` and renames it into place only when
+//! `results.json` is complete, so an interrupted eval never leaves a half-written result;
+//! every file is itself written atomically.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::results::{RESULTS_SCHEMA, Results};
+use crate::error::{Error, Result};
+use crate::fsx::write_atomic;
+use crate::workspace::Workspace;
+
+/// The name of the file, in the store, that holds the id of the latest complete run.
+const LATEST: &str = "latest";
+
+/// An eval's results being written.
+#[derive(Debug)]
+pub struct Store {
+    runs_dir: PathBuf,
+    id: String,
+    staging: PathBuf,
+}
+
+impl Store {
+    /// Starts a new results set under `workspace`'s store.
+    pub fn begin(workspace: &Workspace) -> Result<Store> {
+        let root = workspace.store_dir();
+        let runs_dir = root.join("runs");
+        std::fs::create_dir_all(&runs_dir).map_err(|e| Error::write(&runs_dir, e))?;
+        let ignore = root.join(".gitignore");
+        if !ignore.exists() {
+            write_atomic(&ignore, "*\n").map_err(|e| Error::write(&ignore, e))?;
+        }
+        let id = new_run_id();
+        let staging = runs_dir.join(format!("{id}.partial"));
+        std::fs::create_dir_all(&staging).map_err(|e| Error::write(&staging, e))?;
+        Ok(Store {
+            runs_dir,
+            id,
+            staging,
+        })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The folder of one run, inside the staging folder.
+    pub fn run_dir(&self, name: &str) -> PathBuf {
+        self.staging.join(name)
+    }
+
+    /// Writes `results.json`, moves the results set into place and marks it the latest.
+    pub fn finish(self, results: &Results) -> Result<PathBuf> {
+        let json =
+            serde_json::to_string_pretty(results).map_err(|e| Error::Unexpected(e.to_string()))?;
+        let path = self.staging.join("results.json");
+        write_atomic(&path, json + "\n").map_err(|e| Error::write(&path, e))?;
+        let done = self.runs_dir.join(&self.id);
+        std::fs::rename(&self.staging, &done).map_err(|e| Error::write(&done, e))?;
+        let latest = self.runs_dir.join(LATEST);
+        write_atomic(&latest, format!("{}\n", self.id)).map_err(|e| Error::write(&latest, e))?;
+        Ok(done)
+    }
+
+    /// Abandons the results set (nothing of it is left).
+    pub fn discard(self) {
+        let _ = std::fs::remove_dir_all(&self.staging);
+    }
+}
+
+/// Opens a stored results set: `run` is a run id, a path to a run folder, or `None` for the
+/// latest.
+pub fn open(workspace: &Workspace, run: Option<&str>) -> Result<(PathBuf, Results)> {
+    let runs_dir = workspace.store_dir().join("runs");
+    let dir = match run {
+        Some(r) if Path::new(r).join("results.json").is_file() => PathBuf::from(r),
+        Some(r) => runs_dir.join(r),
+        None => {
+            let latest = runs_dir.join(LATEST);
+            let id = std::fs::read_to_string(&latest).map_err(|_| {
+                Error::NothingSelected(format!(
+                    "no stored results in {}; run `skillbench eval EVAL` first",
+                    runs_dir.display()
+                ))
+            })?;
+            runs_dir.join(id.trim())
+        }
+    };
+    let path = dir.join("results.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::read(&path, e))?;
+    let results: Results = serde_json::from_str(&text).map_err(|e| {
+        Error::from(crate::diagnostic::Diagnostic::error(
+            &path,
+            (e.line(), e.column()),
+            format!("not a results file: {e}"),
+        ))
+    })?;
+    if results.schema != RESULTS_SCHEMA {
+        return Err(Error::Usage(format!(
+            "{}: schema '{}' is not '{RESULTS_SCHEMA}'; it was written by another skillbench version",
+            path.display(),
+            results.schema
+        )));
+    }
+    Ok((dir, results))
+}
+
+/// `20261127T132501Z-1a2b3c`: sortable by time, unique per process and moment.
+fn new_run_id() -> String {
+    let now = std::time::SystemTime::now();
+    let stamp = humantime::format_rfc3339_seconds(now)
+        .to_string()
+        .replace(['-', ':'], "");
+    let nanos = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let salt = Sha256::digest(format!("{nanos}-{}", std::process::id()).as_bytes());
+    format!("{stamp}-{:02x}{:02x}{:02x}", salt[0], salt[1], salt[2])
+}

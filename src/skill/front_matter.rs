@@ -1,0 +1,334 @@
+//! The YAML front matter of `SKILL.md`, parsed with positions so every finding points at
+//! its line and column.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
+
+use crate::diagnostic::{Diagnostic, nearest};
+
+/// The fields of the Agent Skills format.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FrontMatter {
+    pub name: String,
+    pub description: String,
+    pub license: Option<String>,
+    pub compatibility: Option<String>,
+    pub metadata: BTreeMap<String, String>,
+    pub allowed_tools: Option<String>,
+}
+
+pub const KNOWN_KEYS: [&str; 6] = [
+    "name",
+    "description",
+    "license",
+    "compatibility",
+    "metadata",
+    "allowed-tools",
+];
+
+/// What parsing a `SKILL.md` yields: the front matter when it is valid, the body and the
+/// line it starts on, and every finding.
+#[derive(Debug)]
+pub struct Parsed<'a> {
+    pub front: Option<FrontMatter>,
+    pub body: &'a str,
+    /// 1-based line of the first body line in the file.
+    pub body_line: usize,
+    pub findings: Vec<Diagnostic>,
+}
+
+/// Parses `text` (the content of the `SKILL.md` at `path`).
+pub fn parse<'a>(path: &Path, text: &'a str) -> Parsed<'a> {
+    let mut findings = Vec::new();
+    let Some((yaml, body, body_line)) = split(text) else {
+        findings.push(Diagnostic::error(
+            path,
+            (1, 1),
+            "SKILL.md must start with YAML front matter between '---' lines (name, description)",
+        ));
+        return Parsed {
+            front: None,
+            body: text,
+            body_line: 1,
+            findings,
+        };
+    };
+    // The YAML starts on line 2 of the file.
+    let at = |line: usize, col: usize| (line + 1, col + 1);
+    let docs = match MarkedYaml::load_from_str(yaml) {
+        Ok(docs) => docs,
+        Err(err) => {
+            let m = err.marker();
+            findings.push(Diagnostic::error(
+                path,
+                at(m.line(), m.col()),
+                format!("invalid YAML: {}", err.info()),
+            ));
+            return Parsed {
+                front: None,
+                body,
+                body_line,
+                findings,
+            };
+        }
+    };
+    let Some(YamlData::Mapping(map)) = docs.first().map(|d| &d.data) else {
+        findings.push(Diagnostic::error(
+            path,
+            (2, 1),
+            "front matter must be a YAML mapping of keys to values",
+        ));
+        return Parsed {
+            front: None,
+            body,
+            body_line,
+            findings,
+        };
+    };
+
+    let mut front = FrontMatter::default();
+    let (mut has_name, mut has_description) = (false, false);
+    for (key, value) in map {
+        let key_pos = at(key.span.start.line(), key.span.start.col());
+        let value_pos = at(value.span.start.line(), value.span.start.col());
+        let Some(key_name) = scalar_text(&key.data) else {
+            findings.push(Diagnostic::error(
+                path,
+                key_pos,
+                "front matter keys must be plain strings",
+            ));
+            continue;
+        };
+        let mut string = |what: &str| -> Option<String> {
+            match scalar_text(&value.data) {
+                Some(s) if !is_string(&value.data) && what != "metadata" => {
+                    findings.push(Diagnostic::error(
+                        path,
+                        value_pos,
+                        format!("'{what}' must be a string; quote the value \"{s}\""),
+                    ));
+                    None
+                }
+                Some(s) => Some(s),
+                None => {
+                    findings.push(Diagnostic::error(
+                        path,
+                        value_pos,
+                        format!("'{what}' must be a string"),
+                    ));
+                    None
+                }
+            }
+        };
+        match key_name.as_str() {
+            "name" => {
+                has_name = true;
+                if let Some(name) = string("name") {
+                    if let Some(problem) = name_problem(&name) {
+                        findings.push(Diagnostic::error(path, value_pos, problem));
+                    }
+                    front.name = name;
+                }
+            }
+            "description" => {
+                has_description = true;
+                if let Some(d) = string("description") {
+                    let n = d.trim().chars().count();
+                    if n == 0 || n > 1024 {
+                        findings.push(Diagnostic::error(
+                            path,
+                            value_pos,
+                            format!("'description' must be 1 to 1024 characters (it has {n}); say what the skill does and when to use it"),
+                        ));
+                    }
+                    front.description = d;
+                }
+            }
+            "license" => front.license = string("license"),
+            "compatibility" => {
+                if let Some(c) = string("compatibility") {
+                    let n = c.chars().count();
+                    if n > 500 {
+                        findings.push(Diagnostic::error(
+                            path,
+                            value_pos,
+                            format!("'compatibility' must be at most 500 characters (it has {n})"),
+                        ));
+                    }
+                    front.compatibility = Some(c);
+                }
+            }
+            "allowed-tools" => front.allowed_tools = string("allowed-tools"),
+            "metadata" => match &value.data {
+                YamlData::Mapping(meta) => {
+                    for (k, v) in meta {
+                        let k_pos = at(k.span.start.line(), k.span.start.col());
+                        let v_pos = at(v.span.start.line(), v.span.start.col());
+                        match (
+                            scalar_text(&k.data),
+                            is_string(&v.data),
+                            scalar_text(&v.data),
+                        ) {
+                            (Some(k), true, Some(v)) => {
+                                front.metadata.insert(k, v);
+                            }
+                            (Some(k), false, Some(v)) => findings.push(Diagnostic::error(
+                                path,
+                                v_pos,
+                                format!("metadata '{k}' must be a string; quote the value \"{v}\""),
+                            )),
+                            (Some(k), _, None) => findings.push(Diagnostic::error(
+                                path,
+                                v_pos,
+                                format!("metadata '{k}' must be a string, not a list or mapping"),
+                            )),
+                            (None, _, _) => findings.push(Diagnostic::error(
+                                path,
+                                k_pos,
+                                "metadata keys must be strings",
+                            )),
+                        }
+                    }
+                }
+                _ => findings.push(Diagnostic::error(
+                    path,
+                    value_pos,
+                    "'metadata' must be a mapping of string keys to string values",
+                )),
+            },
+            other => {
+                let hint = nearest(other, KNOWN_KEYS)
+                    .map(|k| format!(" (did you mean '{k}'?)"))
+                    .unwrap_or_else(|| {
+                        format!(
+                            "; the Agent Skills format allows: {}",
+                            KNOWN_KEYS.join(", ")
+                        )
+                    });
+                findings.push(Diagnostic::error(
+                    path,
+                    key_pos,
+                    format!("unknown front matter key '{other}'{hint}"),
+                ));
+            }
+        }
+    }
+    if !has_name {
+        findings.push(Diagnostic::error(
+            path,
+            (1, 1),
+            "front matter has no 'name' (required: the skill's folder name)",
+        ));
+    }
+    if !has_description {
+        findings.push(Diagnostic::error(
+            path,
+            (1, 1),
+            "front matter has no 'description' (required: what the skill does and when to use it)",
+        ));
+    }
+    let valid = !findings
+        .iter()
+        .any(|d| d.severity == crate::diagnostic::Severity::Error);
+    Parsed {
+        front: valid.then_some(front),
+        body,
+        body_line,
+        findings,
+    }
+}
+
+/// Splits `---\n<yaml>---\n<body>`; returns the YAML, the body and the body's first line.
+fn split(text: &str) -> Option<(&str, &str, usize)> {
+    let text_after_bom = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let rest = text_after_bom
+        .strip_prefix("---\n")
+        .or_else(|| text_after_bom.strip_prefix("---\r\n"))?;
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end() == "---" {
+            let yaml = &rest[..offset];
+            let body = &rest[offset + line.len()..];
+            let body_line = yaml.matches('\n').count() + 3;
+            return Some((yaml, body, body_line));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+fn scalar_text<'a>(data: &YamlData<'a, MarkedYaml<'a>>) -> Option<String> {
+    match data {
+        YamlData::Value(Scalar::String(s)) => Some(s.to_string()),
+        YamlData::Value(Scalar::Integer(i)) => Some(i.to_string()),
+        YamlData::Value(Scalar::FloatingPoint(f)) => Some(f.to_string()),
+        YamlData::Value(Scalar::Boolean(b)) => Some(b.to_string()),
+        YamlData::Value(Scalar::Null) => Some(String::new()),
+        YamlData::Representation(s, _, _) => Some(s.to_string()),
+        _ => None,
+    }
+}
+
+fn is_string<'a>(data: &YamlData<'a, MarkedYaml<'a>>) -> bool {
+    matches!(
+        data,
+        YamlData::Value(Scalar::String(_)) | YamlData::Representation(..)
+    )
+}
+
+/// Why `name` is not a valid skill name, if it is not.
+pub fn name_problem(name: &str) -> Option<String> {
+    let n = name.chars().count();
+    if n == 0 || n > 64 {
+        return Some(format!("'name' must be 1 to 64 characters (it has {n})"));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
+        return Some(format!(
+            "'name' may only use a-z, 0-9 and '-' (found '{c}' in '{name}')"
+        ));
+    }
+    if name.starts_with('-') || name.ends_with('-') {
+        return Some(format!("'name' must not start or end with '-' ('{name}')"));
+    }
+    if name.contains("--") {
+        return Some(format!("'name' must not contain '--' ('{name}')"));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_fields_and_reports_positions() {
+        let text = "---\nname: demo\ndescription: Fixes things.\nmetadata:\n  version: 1\ncolour: red\n---\n# Body\n";
+        let parsed = parse(Path::new("SKILL.md"), text);
+        let messages: Vec<String> = parsed.findings.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            messages,
+            [
+                "SKILL.md:5:12: error: metadata 'version' must be a string; quote the value \"1\"",
+                "SKILL.md:6:1: error: unknown front matter key 'colour'; the Agent Skills format allows: name, description, license, compatibility, metadata, allowed-tools",
+            ]
+        );
+        assert_eq!(parsed.body_line, 8);
+        assert_eq!(parsed.body, "# Body\n");
+        assert!(parsed.front.is_none());
+    }
+
+    #[test]
+    fn name_rules() {
+        assert_eq!(name_problem("pyyaml-safe-load"), None);
+        assert!(name_problem("Bad").is_some());
+        assert!(name_problem("-lead").is_some());
+        assert!(name_problem("double--dash").is_some());
+        assert!(name_problem(&"a".repeat(65)).is_some());
+        assert!(name_problem("").is_some());
+    }
+}

@@ -1,0 +1,73 @@
+//! Skills: `skills/<name>/SKILL.md` in the Agent Skills format, plus its optional
+//! `scripts/`, `references/` and `assets/`.
+//!
+//! [`Skill::load`] reads a skill folder into a validated [`Skill`] (or every finding that
+//! stops it from being one); [`lint`] reports the same findings and the softer warnings;
+//! [`hash`] gives a skill its identity; [`scaffold`] writes a new one that passes lint.
+
+mod front_matter;
+mod hash;
+mod lint;
+mod scaffold;
+
+use std::path::{Path, PathBuf};
+
+pub use front_matter::FrontMatter;
+pub use hash::content_hash;
+pub use lint::lint;
+pub use scaffold::scaffold;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::error::{Error, Result};
+
+/// The file name of a skill's playbook.
+pub const SKILL_FILE: &str = "SKILL.md";
+
+/// A skill that passed validation.
+#[derive(Debug, Clone)]
+pub struct Skill {
+    pub dir: PathBuf,
+    pub front: FrontMatter,
+    /// `sha256:<hex>` over every file of the skill.
+    pub hash: String,
+}
+
+impl Skill {
+    /// Loads and validates the skill in `dir` (or the folder of a `SKILL.md` path). Lint
+    /// errors make this fail; warnings do not.
+    pub fn load(dir: &Path) -> Result<Skill> {
+        let dir = skill_dir(dir);
+        let findings = lint(&dir)?;
+        let errors: Vec<Diagnostic> = findings
+            .into_iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect();
+        if !errors.is_empty() {
+            return Err(Error::Input(errors));
+        }
+        let path = dir.join(SKILL_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::read(&path, e))?;
+        let front = front_matter::parse(&path, &text).front.ok_or_else(|| {
+            Error::Unexpected(format!(
+                "{}: front matter vanished between lint and load",
+                path.display()
+            ))
+        })?;
+        let hash = content_hash(&dir)?;
+        Ok(Skill { dir, front, hash })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.front.name
+    }
+}
+
+/// The folder of a skill given either the folder or its `SKILL.md`.
+pub fn skill_dir(path: &Path) -> PathBuf {
+    if path.file_name().is_some_and(|n| n == SKILL_FILE) {
+        path.parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    } else {
+        path.to_path_buf()
+    }
+}
