@@ -85,8 +85,14 @@ fn lint(workspace: &Workspace, paths: &[std::path::PathBuf]) -> Result<Outcome> 
         paths.to_vec()
     };
     let (mut errors, mut warnings) = (0, 0);
+    let cwd = std::env::current_dir()
+        .and_then(|d| d.canonicalize())
+        .unwrap_or_default();
     for dir in &dirs {
-        for finding in skill::lint(dir)? {
+        for mut finding in skill::lint(dir)? {
+            if let Ok(rel) = finding.path.strip_prefix(&cwd) {
+                finding.path = rel.to_path_buf();
+            }
             match finding.severity {
                 Severity::Error => errors += 1,
                 Severity::Warning => warnings += 1,

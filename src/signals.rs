@@ -52,6 +52,7 @@ pub struct Signals {
     pub schema: String,
     pub outcome: ClaimedOutcome,
     /// How sure the agent is that the outcome is right, from 0 to 1.
+    #[schemars(range(min = 0.0, max = 1.0))]
     pub confidence: f64,
     /// One or two sentences on what was done.
     #[serde(default)]

@@ -17,14 +17,10 @@ impl Workspace {
 
     /// The workspace of an eval file: the parent of the `evals/` folder that holds it.
     pub fn of_eval(eval_path: &Path) -> Self {
-        let dir = eval_path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        // An empty root stands for the current folder and keeps displayed paths short.
+        let dir = eval_path.parent().unwrap_or(Path::new(""));
         let root = if dir.file_name().is_some_and(|n| n == "evals") {
-            dir.parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."))
+            dir.parent().unwrap_or(Path::new(""))
         } else {
             dir
         };

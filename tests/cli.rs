@@ -1,0 +1,629 @@
+//! End-to-end tests: the real binary on temporary workspaces.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::{Workspace, exit_code, small_eval};
+
+#[test]
+fn main_job_grades_the_shipped_corpus_and_matches_the_snapshot() {
+    let ws = Workspace::shipped();
+    let out = ws.run(&["eval", "evals/pyyaml-safe-load.toml"]);
+    out.expect_code(exit_code::SUCCESS);
+    assert!(
+        out.stdout
+            .contains("snapshot: matches evals/snapshots/pyyaml-safe-load.snap"),
+        "{}",
+        out.stdout
+    );
+    assert!(!ws.exists("evals/snapshots/pyyaml-safe-load.snap.new"));
+
+    let results = ws.latest_results();
+    assert_eq!(results["schema"], "skillbench-results/v1");
+    let runs = results["runs"].as_array().expect("runs");
+    assert_eq!(
+        runs.len(),
+        12,
+        "4 cases × 3 baselines, once each whatever the variants"
+    );
+    for run in runs {
+        let (agent, case) = (
+            run["agent"].as_str().unwrap(),
+            run["case"].as_str().unwrap(),
+        );
+        let expected = if agent == "reference" { "A" } else { "C" };
+        assert_eq!(
+            run["grade"], expected,
+            "{agent} on {case}: {}",
+            run["grade_reason"]
+        );
+        assert_eq!(run["variant"], "-", "baselines ignore the skill");
+        assert_eq!(run["status"], "completed");
+    }
+    // The trap: a bump alone leaves the visible tests green and fails the hidden checks.
+    let bump = runs
+        .iter()
+        .find(|r| r["agent"] == "bump-only" && r["case"] == "python-cves/settings-loader")
+        .expect("bump-only run");
+    let verdict = |id: &str| {
+        bump["criteria"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()["verdict"]
+            .clone()
+    };
+    assert_eq!(verdict("visible-tests"), "pass");
+    assert_eq!(verdict("hidden-tests"), "fail");
+    assert_eq!(verdict("pin-raised"), "pass");
+
+    // Every run folder holds its evidence.
+    let dir = ws.latest_dir().join(bump["dir"].as_str().unwrap());
+    let diff = std::fs::read_to_string(dir.join("diff.patch")).unwrap();
+    assert!(
+        diff.contains("-PyYAML==5.3.1") && diff.contains("+PyYAML==5.4"),
+        "{diff}"
+    );
+    assert_eq!(
+        diff.matches("diff --git").count(),
+        1,
+        "bump-only changes only the manifest:\n{diff}"
+    );
+    assert!(dir.join("checks/hidden-tests.log").is_file());
+    assert!(dir.join("grade.json").is_file());
+    let reference = runs
+        .iter()
+        .find(|r| r["agent"] == "reference" && r["case"] == "python-cves/job-queue")
+        .unwrap();
+    assert_eq!(reference["signals"]["outcome"], "escalated");
+    assert_eq!(reference["diff"]["files"], 0);
+}
+
+#[test]
+fn fixture_commits_are_identical_across_materializations() {
+    let case_dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/python-cves/env-tags");
+    let case = skillbench::corpus::Case::load("python-cves/env-tags", &case_dir).unwrap();
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let cache = tempfile::tempdir().unwrap();
+    let first = skillbench::corpus::source::prepare(&case, a.path(), cache.path()).unwrap();
+    let second = skillbench::corpus::source::prepare(&case, b.path(), cache.path()).unwrap();
+    assert_eq!(first.rev, second.rev);
+    assert_eq!(
+        first.rev.to_string(),
+        "a0b5115a8d341174b0b4c2bfa2f977f6ec1aa93d",
+        "the rev pinned in case.toml"
+    );
+
+    let (c1, c2) = (a.path().join("checkout"), b.path().join("checkout"));
+    skillbench::corpus::checkout(&first, &c1).unwrap();
+    skillbench::corpus::checkout(&second, &c2).unwrap();
+    for checkout in [&c1, &c2] {
+        let repo = git2::Repository::open(checkout).unwrap();
+        assert_eq!(
+            repo.head().unwrap().peel_to_commit().unwrap().id(),
+            first.rev
+        );
+        assert!(
+            repo.remotes().unwrap().is_empty(),
+            "no remote is left in a checkout"
+        );
+        let statuses = repo.statuses(None).unwrap();
+        assert_eq!(statuses.len(), 0, "the work tree matches the pinned commit");
+        assert!(checkout.join("pipekit/config.py").is_file());
+    }
+}
+
+/// Makes a git repository with one commit at `dir` and returns the commit id.
+#[expect(clippy::unwrap_used, reason = "test setup")]
+fn git_repo(dir: &std::path::Path) -> git2::Oid {
+    let repo = git2::Repository::init(dir).unwrap();
+    std::fs::write(dir.join("requirements.txt"), "PyYAML==5.3.1\n").unwrap();
+    std::fs::write(
+        dir.join("app.py"),
+        "import yaml\n\ndef load(s):\n    return yaml.load(s)\n",
+    )
+    .unwrap();
+    let mut index = repo.index().unwrap();
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = git2::Signature::now("t", "t@example.invalid").unwrap();
+    repo.commit(Some("HEAD"), &sig, &sig, "init", &tree, &[])
+        .unwrap()
+}
+
+fn git_case(ws: &Workspace, url: &str, rev: &str) {
+    ws.write(
+        "corpora/remote/app/case.toml",
+        &format!(
+            r#"expectation = "fix"
+task = "Fix the yaml.load call."
+[source]
+git = "{url}"
+rev = "{rev}"
+[[findings]]
+id = "CVE-2020-14343"
+package = "PyYAML"
+fixed = "5.4"
+summary = "yaml.load without a Loader."
+"#
+        ),
+    );
+}
+
+#[test]
+fn git_sources_are_mirrored_once_and_checked_out_without_their_remote() {
+    let ws = Workspace::shipped();
+    let upstream = ws.path("upstream");
+    let rev = git_repo(&upstream);
+    let url = format!("file://{}", upstream.display());
+    git_case(&ws, &url, &rev.to_string());
+    ws.write(
+        "evals/remote.toml",
+        r#"skill = "pyyaml-safe-load"
+cases = ["remote/*"]
+agents = ["bump-only"]
+[rubric]
+[[rubric.criteria]]
+id = "pin"
+kind = "present"
+pattern = "PyYAML==5.4"
+"#,
+    );
+    let out = ws.run(&["eval", "evals/remote.toml"]);
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+    let results = ws.latest_results();
+    assert_eq!(results["cases"][0]["origin"], url.as_str());
+    assert_eq!(results["cases"][0]["rev"], rev.to_string());
+    assert_eq!(
+        results["runs"][0]["grade"], "A",
+        "{}",
+        results["runs"][0]["grade_reason"]
+    );
+
+    // The mirror now has the rev: the upstream can go away and the eval still runs.
+    std::fs::remove_dir_all(&upstream).unwrap();
+    ws.run(&["eval", "evals/remote.toml"])
+        .expect_code(exit_code::SNAPSHOT_PENDING);
+}
+
+#[test]
+fn a_rev_missing_from_the_source_is_a_setup_error() {
+    let ws = Workspace::shipped();
+    let upstream = ws.path("upstream");
+    git_repo(&upstream);
+    let missing = "0123456789abcdef0123456789abcdef01234567";
+    git_case(&ws, &format!("file://{}", upstream.display()), missing);
+    ws.write(
+        "evals/remote.toml",
+        &small_eval(r#""remote/*""#, r#""noop""#, ""),
+    );
+    let out = ws.run(&["eval", "evals/remote.toml"]);
+    out.expect_code(exit_code::SETUP_FAILED);
+    assert!(
+        out.stderr
+            .contains(&format!("the pinned rev {missing} is not in file://")),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !ws.exists(".skillbench/runs/latest"),
+        "nothing is stored when setup fails"
+    );
+}
+
+#[test]
+fn a_bad_eval_is_a_located_error_with_a_suggestion_and_writes_nothing() {
+    let ws = Workspace::shipped();
+    ws.write(
+        "evals/typo.toml",
+        "skill = \"pyyaml-safe-load\"\ncases = [\"python-cves/*\"]\nagents = [\"noop\"]\ntrails = 3\n[rubric]\ncriteria = []\n",
+    );
+    let out = ws.run(&["eval", "evals/typo.toml"]);
+    out.expect_code(exit_code::BAD_INPUT);
+    assert_eq!(
+        out.stderr.trim(),
+        "evals/typo.toml:4:1: error: unknown key 'trails' (did you mean 'trials'?)"
+    );
+    assert!(!ws.exists(".skillbench"));
+    assert!(!ws.exists("evals/snapshots/typo.snap.new"));
+
+    ws.write(
+        "evals/agent.toml",
+        &small_eval(r#""python-cves/*""#, r#""refrence""#, ""),
+    );
+    let out = ws.run(&["eval", "evals/agent.toml"]);
+    out.expect_code(exit_code::BAD_INPUT);
+    assert_eq!(
+        out.stderr.trim(),
+        "evals/agent.toml:3:11: error: unknown agent 'refrence' (did you mean 'reference'?)"
+    );
+}
+
+#[test]
+fn a_bad_case_is_a_located_error() {
+    let ws = Workspace::shipped();
+    let path = "corpora/python-cves/settings-loader/case.toml";
+    let text = ws
+        .read(path)
+        .replace("expectation = \"fix\"", "expectation = \"fixx\"");
+    ws.write(path, &text);
+    ws.write(
+        "evals/one.toml",
+        &small_eval(r#""python-cves/settings-loader""#, r#""noop""#, ""),
+    );
+    let out = ws.run(&["eval", "evals/one.toml"]);
+    out.expect_code(exit_code::BAD_INPUT);
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("expectation"))
+        .unwrap()
+        + 1;
+    assert!(
+        out.stderr.starts_with(&format!(
+            "{path}:{line}:15: error: unknown value 'fixx' (did you mean 'fix'?)"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(!ws.exists(".skillbench"));
+}
+
+#[test]
+fn a_bad_skill_fails_lint_with_located_findings() {
+    let ws = Workspace::empty();
+    ws.write(
+        "skills/broken/SKILL.md",
+        "---\nname: Broken\ndescription: \"\"\ncolour: red\n---\n# Broken\n\nSee [the guide](references/guide.md).\n",
+    );
+    let out = ws.run(&["skill", "lint"]);
+    out.expect_code(exit_code::BAD_INPUT);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "skills/broken/SKILL.md:2:7: error: 'name' may only use a-z, 0-9 and '-' (found 'B' in 'Broken')",
+            "skills/broken/SKILL.md:3:14: error: 'description' must be 1 to 1024 characters (it has 0); say what the skill does and when to use it",
+            "skills/broken/SKILL.md:4:1: error: unknown front matter key 'colour'; the Agent Skills format allows: name, description, license, compatibility, metadata, allowed-tools",
+            "skills/broken/SKILL.md:8:17: error: 'references/guide.md' does not exist in the skill folder",
+        ]
+    );
+    // An eval over a broken skill refuses to run.
+    ws.write("corpora/c/x/case.toml", "");
+    ws.write(
+        "evals/e.toml",
+        &small_eval(r#""c/*""#, r#""noop""#, "").replace("pyyaml-safe-load", "broken"),
+    );
+    ws.run(&["eval", "evals/e.toml"])
+        .expect_code(exit_code::BAD_INPUT);
+}
+
+#[test]
+fn skill_new_scaffolds_a_skill_that_passes_lint() {
+    let ws = Workspace::empty();
+    ws.run(&["skill", "new", "jwt-key-rotation"])
+        .expect_code(exit_code::SUCCESS);
+    let out = ws.run(&["skill", "lint", "skills/jwt-key-rotation"]);
+    out.expect_code(exit_code::SUCCESS);
+    assert_eq!(out.stdout, "", "no findings, not even warnings");
+    ws.run(&["skill", "new", "jwt-key-rotation"])
+        .expect_code(exit_code::BAD_INPUT);
+    ws.run(&["skill", "new", "Bad--Name"])
+        .expect_code(exit_code::BAD_INPUT);
+}
+
+#[test]
+fn the_shipped_skill_is_lint_clean() {
+    let ws = Workspace::shipped();
+    let out = ws.run(&["skill", "lint"]);
+    out.expect_code(exit_code::SUCCESS);
+    assert_eq!(out.stdout, "");
+}
+
+#[test]
+fn a_hanging_agent_is_killed_at_its_timeout_with_its_children() {
+    let ws = Workspace::shipped();
+    let pidfile = ws.path("child.pid");
+    let extra = format!(
+        "variants = [\"none\"]\n[agent.hang]\nkind = \"command\"\ncommand = [\"sh\", \"-c\", \"sleep 300 & echo $! > {}; wait\"]\n",
+        pidfile.display()
+    );
+    ws.write(
+        "evals/hang.toml",
+        &small_eval(r#""python-cves/settings-loader""#, r#""hang""#, &extra)
+            .replace("\"60s\"", "\"2s\""),
+    );
+    let start = Instant::now();
+    let out = ws.run(&["eval", "evals/hang.toml"]);
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "the timeout stops the run"
+    );
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+    let run = &ws.latest_results()["runs"][0];
+    assert_eq!(run["status"], "timed_out");
+    assert_eq!(run["grade"], "C");
+    assert!(
+        run["grade_reason"].as_str().unwrap().contains("timed out"),
+        "{}",
+        run["grade_reason"]
+    );
+
+    let pid: i32 = ws.read("child.pid").trim().parse().unwrap();
+    let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok();
+    let alive = state.as_deref().is_some_and(|s| {
+        !s.rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z')
+    });
+    assert!(
+        !alive,
+        "the agent's child {pid} must be killed with it: {state:?}"
+    );
+}
+
+#[test]
+fn a_command_agent_runs_cold_with_the_skill_only_in_the_skill_variant() {
+    let ws = Workspace::shipped();
+    // A scripted agent: fixes the case only when a skill is installed, and reports what it saw.
+    ws.write(
+        "agent.sh",
+        r#"#!/bin/sh
+set -e
+test -s "$SKILLBENCH_PROMPT_FILE"
+if [ -n "$SKILLBENCH_SKILL_DIR" ] && [ -f "$SKILLBENCH_SKILL_DIR/SKILL.md" ]; then
+  sed -i 's/raw = yaml.load(fh)/raw = yaml.safe_load(fh)/' notifier/settings.py
+  printf '{"schema":"agent-signals/v1","outcome":"fixed","confidence":0.9,"summary":"safe_load","what_worked":["the skill"],"what_was_hard":[],"skill_gaps":[{"section":"Verify","gap":"no payload example","suggested_change":"add one"}],"escalations":[]}' > "$SKILLBENCH_SIGNALS"
+else
+  printf '{"schema":"agent-signals/v1","outcome":"failed","confidence":0.2}' > "$SKILLBENCH_SIGNALS"
+fi
+echo "home=$HOME secret=${SECRET_TOKEN:-unset} passed=${PASSED_VAR:-unset}"
+"#,
+    );
+    let extra = format!(
+        "pass_env = [\"PASSED_VAR\"]\n[agent.scripted]\nkind = \"command\"\ncommand = [\"sh\", \"{}\"]\n",
+        ws.path("agent.sh").display()
+    );
+    ws.write(
+        "evals/agent.toml",
+        &small_eval(r#""python-cves/settings-loader""#, r#""scripted""#, &extra),
+    );
+    let out = ws.run_with(
+        &["eval", "evals/agent.toml", "--message-format", "json"],
+        &[("SECRET_TOKEN", "s3cr3t"), ("PASSED_VAR", "yes")],
+    );
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+
+    // --message-format json: one JSON object per line on stdout, each with a type.
+    let events: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect(l))
+        .collect();
+    let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(types.first(), Some(&"eval_started"));
+    assert_eq!(types.last(), Some(&"eval_finished"));
+    assert_eq!(types.iter().filter(|t| **t == "run_graded").count(), 2);
+    assert_eq!(
+        events.last().unwrap()["exit_code"],
+        exit_code::SNAPSHOT_PENDING
+    );
+
+    let results = ws.latest_results();
+    let by_variant = |v: &str| {
+        results["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["variant"] == v)
+            .unwrap()
+            .clone()
+    };
+    let (with, without) = (by_variant("skill"), by_variant("none"));
+    assert_eq!(with["grade"], "A", "{}", with["grade_reason"]);
+    assert_eq!(with["signals"]["outcome"], "fixed");
+    assert_eq!(without["grade"], "C");
+    assert_eq!(without["signals"]["outcome"], "failed");
+
+    let stdout = std::fs::read_to_string(
+        ws.latest_dir()
+            .join(with["dir"].as_str().unwrap())
+            .join("stdout.log"),
+    )
+    .unwrap();
+    assert!(
+        stdout.contains("secret=unset"),
+        "variables not passed by name stay out: {stdout}"
+    );
+    assert!(
+        stdout.contains("passed=yes"),
+        "pass_env variables go through: {stdout}"
+    );
+    assert!(
+        !stdout.contains(&format!("home={}", ws.path("home").display())),
+        "a fresh HOME, not the user's: {stdout}"
+    );
+
+    // Suggestions draw on the failed criteria and the agent's reported skill gaps.
+    let out = ws.run(&["suggest"]);
+    out.expect_code(exit_code::SUCCESS);
+    assert!(
+        out.stdout
+            .contains("Criterion `hidden-tests` (hidden) failed — 1 run(s)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("Section \"Verify\": no payload example"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn snapshots_are_written_pending_then_accepted_or_rejected() {
+    let ws = Workspace::shipped();
+    ws.write(
+        "evals/one.toml",
+        &small_eval(
+            r#""python-cves/settings-loader""#,
+            r#""reference", "noop""#,
+            "",
+        ),
+    );
+    let eval = ["eval", "evals/one.toml"];
+    let out = ws.run(&eval);
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+    assert!(
+        out.stdout.contains("no accepted snapshot yet"),
+        "{}",
+        out.stdout
+    );
+    assert!(ws.exists("evals/snapshots/one.snap.new"));
+
+    ws.run(&["reject", "one"]).expect_code(exit_code::SUCCESS);
+    assert!(!ws.exists("evals/snapshots/one.snap.new"));
+    ws.run(&["reject", "one"])
+        .expect_code(exit_code::NOTHING_SELECTED);
+
+    ws.run(&eval).expect_code(exit_code::SNAPSHOT_PENDING);
+    let review = ws.run(&["review"]);
+    review.expect_code(exit_code::BAD_INPUT);
+    assert!(
+        review.stderr.contains("skillbench accept [EVAL]"),
+        "review refuses without a terminal: {}",
+        review.stderr
+    );
+    ws.run(&["accept"]).expect_code(exit_code::SUCCESS);
+    let snap = ws.read("evals/snapshots/one.snap");
+    assert!(
+        snap.starts_with("---\neval: one\nskill: pyyaml-safe-load\n"),
+        "{snap}"
+    );
+    assert!(
+        snap.contains("python-cves/settings-loader  -        reference  A       -\n"),
+        "{snap}"
+    );
+    assert!(
+        !snap.contains(".skillbench") && !snap.contains("ms"),
+        "no paths, no times: {snap}"
+    );
+    ws.run(&eval).expect_code(exit_code::SUCCESS);
+
+    // A regression: the reference fix stops passing the hidden checks.
+    ws.write(
+        "corpora/python-cves/settings-loader/hidden/hidden_tests/test_zz_new_rule.py",
+        "import unittest\n\nclass NewRule(unittest.TestCase):\n    def test_fails(self):\n        self.fail('a new rule')\n",
+    );
+    let out = ws.run_with(&eval, &[("CI", "true")]);
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+    assert!(out.stdout.contains("REGRESSION:\n  - python-cves/settings-loader  -  reference  A\n  + python-cves/settings-loader  -  reference  C  failed: hidden-tests"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("CI mode: nothing written"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !ws.exists("evals/snapshots/one.snap.new"),
+        "--ci never writes a snapshot"
+    );
+    assert_eq!(ws.read("evals/snapshots/one.snap"), snap);
+}
+
+#[test]
+fn overrides_gates_scorecards_and_an_empty_selection() {
+    let ws = Workspace::shipped();
+    let gates = "[[gate]]\nagent = \"noop\"\nmin_pass_rate = 0.5\n";
+    ws.write(
+        "evals/gated.toml",
+        &format!(
+            "{}{gates}",
+            small_eval(r#""python-cves/job-queue""#, r#""noop", "reference""#, "")
+        ),
+    );
+    let out = ws.run(&[
+        "eval",
+        "evals/gated.toml",
+        "--agent",
+        "noop",
+        "--trials",
+        "2",
+        "--jobs",
+        "1",
+    ]);
+    out.expect_code(exit_code::GATE_FAILED);
+    assert!(
+        out.stdout.contains(
+            "gate FAILS: agent noop: pass rate (grade B or better) >= 50% (0 of 2 runs pass)"
+        ),
+        "{}",
+        out.stdout
+    );
+    let results = ws.latest_results();
+    assert_eq!(
+        results["runs"].as_array().unwrap().len(),
+        2,
+        "--agent noop --trials 2"
+    );
+    assert!(
+        results["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["agent"] == "noop")
+    );
+
+    let card = ws.run(&["scorecard", "--format", "json"]);
+    card.expect_code(exit_code::SUCCESS);
+    let card: serde_json::Value = serde_json::from_str(&card.stdout).unwrap();
+    assert_eq!(card["summaries"][0]["runs"], 2);
+    assert_eq!(card["summaries"][0]["c"], 2);
+    assert_eq!(card["rows"][0]["grades"], "CC");
+    let md = ws.run(&["scorecard", "--format", "md"]);
+    assert!(
+        md.stdout.starts_with("# Scorecard: gated\n"),
+        "{}",
+        md.stdout
+    );
+    assert!(
+        md.stdout
+            .contains("| python-cves/job-queue | -       | noop  | CC     | escalation      |"),
+        "{}",
+        md.stdout
+    );
+
+    ws.run(&["eval", "evals/gated.toml", "--agent", "nobody"])
+        .expect_code(exit_code::BAD_INPUT);
+    ws.write(
+        "evals/empty.toml",
+        &small_eval(r#""no-such-corpus/*""#, r#""noop""#, ""),
+    );
+    let out = ws.run(&["eval", "evals/empty.toml"]);
+    out.expect_code(exit_code::NOTHING_SELECTED);
+    assert!(out.stderr.contains("match no case"), "{}", out.stderr);
+}
+
+#[test]
+fn shipped_schemas_are_generated_from_the_types() {
+    let ws = Workspace::empty();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (which, file) in [
+        ("signals", "agent-signals.v1.schema.json"),
+        ("results", "results.v1.schema.json"),
+    ] {
+        let out = ws.run(&["schema", which]);
+        out.expect_code(exit_code::SUCCESS);
+        let shipped = std::fs::read_to_string(root.join("schemas").join(file)).unwrap();
+        assert_eq!(
+            out.stdout, shipped,
+            "schemas/{file} is stale: run `skillbench schema {which} > schemas/{file}`"
+        );
+    }
+}
