@@ -377,6 +377,10 @@ fn a_command_agent_runs_cold_with_the_skill_only_in_the_skill_variant() {
         r#"#!/bin/sh
 set -e
 test -s "$SKILLBENCH_PROMPT_FILE"
+grep -q SKILLBENCH_SIGNALS "$SKILLBENCH_PROMPT_FILE"
+test ! -e hidden_tests  # hidden checks arrive only after the agent has exited
+test "$(git rev-parse HEAD)" = ca9f23203342c7291adf4ffeb9da8b7c4bdae693
+test -z "$(git remote)"
 if [ -n "$SKILLBENCH_SKILL_DIR" ] && [ -f "$SKILLBENCH_SKILL_DIR/SKILL.md" ]; then
   sed -i 's/raw = yaml.load(fh)/raw = yaml.safe_load(fh)/' notifier/settings.py
   printf '{"schema":"agent-signals/v1","outcome":"fixed","confidence":0.9,"summary":"safe_load","what_worked":["the skill"],"what_was_hard":[],"skill_gaps":[{"section":"Verify","gap":"no payload example","suggested_change":"add one"}],"escalations":[]}' > "$SKILLBENCH_SIGNALS"
