@@ -45,12 +45,13 @@ pub fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// The first `max_lines` lines of `text`, with a marker when something was cut.
-pub fn excerpt(text: &str, max_lines: usize) -> String {
-    let mut lines = text.lines();
-    let mut out: Vec<&str> = lines.by_ref().take(max_lines).collect();
-    if lines.next().is_some() {
-        out.push("…");
-    }
-    out.join("\n")
+/// The last non-blank line of the file at `path`, trimmed; empty when there is none.
+pub fn last_line(path: &Path) -> String {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim()
+        .to_string()
 }

@@ -631,3 +631,41 @@ fn shipped_schemas_are_generated_from_the_types() {
         );
     }
 }
+
+#[test]
+fn a_failing_setup_grades_the_run_c_with_the_reason() {
+    let ws = Workspace::shipped();
+    let path = "corpora/python-cves/settings-loader/case.toml";
+    let text = ws.read(path);
+    let setup = text.lines().find(|l| l.starts_with("setup = ")).unwrap();
+    ws.write(
+        path,
+        &text.replace(
+            setup,
+            r#"setup = ["echo first", "echo broken >&2; exit 7", "echo never"]"#,
+        ),
+    );
+    ws.write(
+        "evals/one.toml",
+        &small_eval(r#""python-cves/settings-loader""#, r#""reference""#, ""),
+    );
+    ws.run(&["eval", "evals/one.toml"])
+        .expect_code(exit_code::SNAPSHOT_PENDING);
+    let run = &ws.latest_results()["runs"][0];
+    assert_eq!(run["status"], "setup_failed");
+    assert_eq!(run["grade"], "C");
+    assert_eq!(
+        run["grade_reason"],
+        "setup failed: exit 7; setup.log ends: broken"
+    );
+    let log = std::fs::read_to_string(
+        ws.latest_dir()
+            .join(run["dir"].as_str().unwrap())
+            .join("setup.log"),
+    )
+    .unwrap();
+    assert_eq!(
+        log, "first\nbroken\n",
+        "setup stops at the first failing command"
+    );
+}

@@ -45,6 +45,16 @@ pub enum Status {
     TimedOut,
 }
 
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Status::Exited(code) => write!(f, "exit {code}"),
+            Status::Signaled(sig) => write!(f, "killed by signal {sig}"),
+            Status::TimedOut => f.write_str("timed out"),
+        }
+    }
+}
+
 /// A finished process.
 #[derive(Debug, Clone)]
 pub struct Done {

@@ -177,14 +177,7 @@ async fn command(
     };
     match process::run(&spec).await {
         Ok(done) => {
-            let log = std::fs::read_to_string(ev.run_dir.join(&rel)).unwrap_or_default();
-            let last = log
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("")
-                .trim()
-                .to_string();
+            let last = crate::fsx::last_line(&ev.run_dir.join(&rel));
             let (verdict, what) = match done.status {
                 Status::Exited(0) => (Verdict::Pass, "exit 0".to_string()),
                 Status::Exited(code) => (Verdict::Fail, format!("exit {code}")),

@@ -121,17 +121,10 @@ async fn carry_out(
             .map_err(|e| format!("cannot run setup: {e}"))?;
         timings.setup_ms = millis(t.elapsed());
         if done.status != Status::Exited(0) {
-            let log = std::fs::read_to_string(run_dir.join("setup.log")).unwrap_or_default();
-            let last = log
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("")
-                .trim()
-                .to_string();
+            let last = crate::fsx::last_line(&run_dir.join("setup.log"));
             return Ok((
                 RunStatus::SetupFailed,
-                format!("{:?}; setup.log ends: {last}", done.status),
+                format!("{}; setup.log ends: {last}", done.status),
                 SignalsReport::Missing,
                 Change::default(),
                 Vec::new(),
