@@ -196,9 +196,7 @@ fn eval(args: &EvalArgs) -> Result<Outcome> {
         || std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         |j| j as usize,
     );
-    let runs_planned = prepared.len() * eval.trials as usize;
-    let mut reporters: Vec<Box<dyn Reporter>> =
-        vec![Box::new(Human::new(false).with_progress(runs_planned))];
+    let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(Human::new(false))];
     if json {
         reporters.push(Box::new(JsonLines::new(std::io::stdout())));
     }

@@ -669,3 +669,28 @@ fn a_failing_setup_grades_the_run_c_with_the_reason() {
         "setup stops at the first failing command"
     );
 }
+
+#[test]
+fn a_fixture_that_no_longer_matches_its_pinned_rev_is_a_located_error() {
+    let ws = Workspace::shipped();
+    ws.write(
+        "corpora/python-cves/settings-loader/repo/EXTRA.md",
+        "changed\n",
+    );
+    ws.write(
+        "evals/one.toml",
+        &small_eval(r#""python-cves/settings-loader""#, r#""noop""#, ""),
+    );
+    let out = ws.run(&["eval", "evals/one.toml"]);
+    out.expect_code(exit_code::BAD_INPUT);
+    assert!(
+        out.stderr
+            .starts_with("corpora/python-cves/settings-loader/case.toml:")
+            && out
+                .stderr
+                .contains("not the pinned rev ca9f23203342c7291adf4ffeb9da8b7c4bdae693"),
+        "{}",
+        out.stderr
+    );
+    assert!(!ws.exists(".skillbench/runs/latest"));
+}

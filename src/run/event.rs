@@ -84,13 +84,20 @@ impl<W: Write + Send> Reporter for JsonLines<W> {
 /// Progress for people, on stderr: a bar on a terminal, a line per graded run otherwise.
 #[derive(Debug)]
 pub struct Human {
-    bar: Option<indicatif::ProgressBar>,
+    bar: Mutex<Option<indicatif::ProgressBar>>,
     quiet: bool,
 }
 
 impl Human {
     pub fn new(quiet: bool) -> Self {
-        Human { bar: None, quiet }
+        Human {
+            bar: Mutex::new(None),
+            quiet,
+        }
+    }
+
+    fn bar(&self) -> Option<indicatif::ProgressBar> {
+        self.bar.lock().ok().and_then(|b| b.clone())
     }
 }
 
@@ -108,6 +115,19 @@ impl Reporter for Human {
                 ..
             } => {
                 eprintln!("eval {eval}: skill {skill}, {runs} runs, {jobs} at a time");
+                // A progress bar only where a person watches: stderr is a terminal.
+                if std::io::stderr().is_terminal() {
+                    let bar = indicatif::ProgressBar::new(*runs as u64);
+                    if let Ok(style) = indicatif::ProgressStyle::with_template(
+                        "{spinner} [{elapsed}] {bar:30} {pos}/{len} runs",
+                    ) {
+                        bar.set_style(style);
+                    }
+                    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+                    if let Ok(mut slot) = self.bar.lock() {
+                        *slot = Some(bar);
+                    }
+                }
             }
             Event::RunStarted { .. } => {}
             Event::RunGraded {
@@ -129,7 +149,7 @@ impl Reporter for Human {
                         format!("  failed: {}", failed.join(", "))
                     }
                 );
-                match &self.bar {
+                match self.bar() {
                     Some(bar) => {
                         bar.println(line);
                         bar.inc(1);
@@ -138,28 +158,11 @@ impl Reporter for Human {
                 }
             }
             Event::EvalFinished { .. } => {
-                if let Some(bar) = &self.bar {
+                if let Some(bar) = self.bar() {
                     bar.finish_and_clear();
                 }
             }
         }
-    }
-}
-
-impl Human {
-    /// Shows a progress bar of `runs` when stderr is a terminal.
-    pub fn with_progress(mut self, runs: usize) -> Self {
-        if !self.quiet && std::io::stderr().is_terminal() {
-            let bar = indicatif::ProgressBar::new(runs as u64);
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed}] {bar:30} {pos}/{len} runs",
-            ) {
-                bar.set_style(style);
-            }
-            bar.enable_steady_tick(std::time::Duration::from_millis(200));
-            self.bar = Some(bar);
-        }
-        self
     }
 }
 
