@@ -272,7 +272,13 @@ fn eval(args: &EvalArgs) -> Result<Outcome> {
         writeln!(
             human_out,
             "gate {}: {} ({} of {} runs pass)",
-            if g.holds { "holds" } else { "FAILS" },
+            if g.skipped {
+                "skipped"
+            } else if g.holds {
+                "holds"
+            } else {
+                "FAILS"
+            },
             g.gate,
             g.passed,
             g.runs

@@ -583,14 +583,31 @@ fn overrides_gates_scorecards_and_an_empty_selection() {
             .iter()
             .all(|r| r["agent"] == "noop")
     );
+    let run_id = results["run_id"].as_str().unwrap().to_string();
 
-    let card = ws.run(&["scorecard", "--format", "json"]);
+    // A gate over an agent that was not run is reported as skipped and does not fail.
+    ws.write(
+        "evals/skip.toml",
+        &format!(
+            "{}{gates}",
+            small_eval(r#""python-cves/job-queue""#, r#""noop", "reference""#, "")
+        ),
+    );
+    let out = ws.run(&["eval", "evals/skip.toml", "--agent", "reference"]);
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+    assert!(
+        out.stdout.contains("gate skipped: agent noop"),
+        "{}",
+        out.stdout
+    );
+
+    let card = ws.run(&["scorecard", &run_id, "--format", "json"]);
     card.expect_code(exit_code::SUCCESS);
     let card: serde_json::Value = serde_json::from_str(&card.stdout).unwrap();
     assert_eq!(card["summaries"][0]["runs"], 2);
     assert_eq!(card["summaries"][0]["c"], 2);
     assert_eq!(card["rows"][0]["grades"], "CC");
-    let md = ws.run(&["scorecard", "--format", "md"]);
+    let md = ws.run(&["scorecard", &run_id, "--format", "md"]);
     assert!(
         md.stdout.starts_with("# Scorecard: gated\n"),
         "{}",

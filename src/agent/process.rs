@@ -123,35 +123,43 @@ pub async fn run(spec: &Spec) -> std::io::Result<Done> {
         .argv
         .split_first()
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "empty command"))?;
-    let (out_log, err_log) = match &spec.output {
-        Output::Split { stdout, stderr } => {
-            (CappedLog::create(stdout)?, CappedLog::create(stderr)?)
-        }
-        Output::Combined(path) => {
-            let log = CappedLog::create(path)?;
-            (log.clone(), log)
-        }
-    };
-    let start = Instant::now();
-    let mut child = tokio::process::Command::new(program)
-        .args(args)
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.args(args)
         .current_dir(&spec.cwd)
         .env_clear()
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .process_group(0)
-        .kill_on_drop(true)
-        .spawn()?;
+        .kill_on_drop(true);
+    let start = Instant::now();
+    let (mut child, readers) = match &spec.output {
+        Output::Split { stdout, stderr } => {
+            let (out_log, err_log) = (CappedLog::create(stdout)?, CappedLog::create(stderr)?);
+            let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+            let readers = [
+                child.stdout.take().map(|s| tokio::spawn(drain(s, out_log))),
+                child.stderr.take().map(|s| tokio::spawn(drain(s, err_log))),
+            ];
+            (child, readers)
+        }
+        Output::Combined(path) => {
+            // One pipe for both streams, as `2>&1` does, so the log keeps their order.
+            let log = CappedLog::create(path)?;
+            let (reader, writer) = std::io::pipe()?;
+            let child = cmd.stdout(writer.try_clone()?).stderr(writer).spawn()?;
+            // The command holds the parent's copies of the write end: close them, so the
+            // reader sees the end of the output when the process group is gone.
+            drop(cmd);
+            let reader = tokio::net::unix::pipe::Receiver::from_owned_fd(
+                std::os::fd::OwnedFd::from(reader),
+            )?;
+            (child, [Some(tokio::spawn(drain(reader, log))), None])
+        }
+    };
     let pgid = child
         .id()
         .and_then(|id| i32::try_from(id).ok())
         .map(Pid::from_raw);
-    let readers = [
-        child.stdout.take().map(|s| tokio::spawn(drain(s, out_log))),
-        child.stderr.take().map(|s| tokio::spawn(drain(s, err_log))),
-    ];
     let status = match tokio::time::timeout(spec.timeout, child.wait()).await {
         Ok(status) => {
             let status = status?;

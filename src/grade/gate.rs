@@ -25,6 +25,10 @@ pub struct GateResult {
     pub runs: usize,
     pub passed: usize,
     pub holds: bool,
+    /// The gate selected no run (its agent was not run, say with `--agent`): it is
+    /// reported as skipped and does not fail the eval.
+    #[serde(default)]
+    pub skipped: bool,
 }
 
 impl Gate {
@@ -40,15 +44,16 @@ impl Gate {
         } else {
             passed as f64 / selected.len() as f64
         };
-        // A gate over no runs proves nothing, so it does not hold.
-        let holds = !selected.is_empty()
-            && self.min_pass_rate.is_none_or(|m| rate >= m)
-            && self.max_pass_rate.is_none_or(|m| rate <= m);
+        let skipped = selected.is_empty();
+        let holds = skipped
+            || (self.min_pass_rate.is_none_or(|m| rate >= m)
+                && self.max_pass_rate.is_none_or(|m| rate <= m));
         GateResult {
             gate: self.describe(pass),
             runs: selected.len(),
             passed,
             holds,
+            skipped,
         }
     }
 

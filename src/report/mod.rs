@@ -147,7 +147,13 @@ pub fn scorecard(results: &Results, format: Format) -> String {
             if !results.gates.is_empty() {
                 out.push_str(if md { "\n## Gates\n\n" } else { "gates:\n" });
                 for g in &results.gates {
-                    let mark = if g.holds { "holds" } else { "FAILS" };
+                    let mark = if g.skipped {
+                        "skipped"
+                    } else if g.holds {
+                        "holds"
+                    } else {
+                        "FAILS"
+                    };
                     out.push_str(&format!(
                         "- {mark}: {} ({} of {} runs pass)\n",
                         g.gate, g.passed, g.runs
