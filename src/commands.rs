@@ -196,7 +196,7 @@ fn eval(args: &EvalArgs) -> Result<Outcome> {
         || std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         |j| j as usize,
     );
-    let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(Human::new(false))];
+    let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(Human::default())];
     if json {
         reporters.push(Box::new(JsonLines::new(std::io::stdout())));
     }

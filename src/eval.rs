@@ -102,7 +102,7 @@ struct EvalFile {
     pass_env: Vec<String>,
     rubric: RubricFile,
     #[serde(default)]
-    gate: Vec<GateFile>,
+    gate: Vec<Spanned<GateFile>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -524,7 +524,8 @@ fn rubric(at: &Located<'_>, file: &RubricFile) -> Result<Rubric> {
     Ok(Rubric { pass, criteria })
 }
 
-fn gate(at: &Located<'_>, file: &GateFile, agents: &[AgentSpec]) -> Result<Gate> {
+fn gate(at: &Located<'_>, spanned: &Spanned<GateFile>, agents: &[AgentSpec]) -> Result<Gate> {
+    let file = spanned.get_ref();
     if let Some(agent) = &file.agent {
         let names: Vec<&str> = agents.iter().map(|a| a.name.as_str()).collect();
         at.one_of(agent, "gate agent (not among the eval's agents)", &names)?;
@@ -552,7 +553,10 @@ fn gate(at: &Located<'_>, file: &GateFile, agents: &[AgentSpec]) -> Result<Gate>
         }
     }
     if file.min_pass_rate.is_none() && file.max_pass_rate.is_none() {
-        return Err(at.err(0..0, "a [[gate]] needs min_pass_rate or max_pass_rate"));
+        return Err(at.err(
+            spanned.span(),
+            "a [[gate]] needs min_pass_rate or max_pass_rate",
+        ));
     }
     Ok(Gate {
         agent: file.agent.as_ref().map(|a| a.get_ref().clone()),

@@ -711,3 +711,32 @@ fn a_fixture_that_no_longer_matches_its_pinned_rev_is_a_located_error() {
     );
     assert!(!ws.exists(".skillbench/runs/latest"));
 }
+
+#[test]
+fn missing_gate_limits_and_a_missing_escalation_question_point_at_their_lines() {
+    let ws = Workspace::shipped();
+    let eval = "skill = \"pyyaml-safe-load\"\ncases = [\"python-cves/settings-loader\"]\nagents = [\"noop\"]\n[rubric]\n[[rubric.criteria]]\nid = \"s\"\nkind = \"signals\"\n\n[[gate]]\nagent = \"noop\"\n";
+    ws.write("evals/g.toml", eval);
+    let out = ws.run(&["eval", "evals/g.toml"]);
+    out.expect_code(exit_code::BAD_INPUT);
+    assert_eq!(
+        out.stderr.trim(),
+        "evals/g.toml:9:1: error: a [[gate]] needs min_pass_rate or max_pass_rate"
+    );
+
+    ws.write("evals/g.toml", &format!("{eval}max_pass_rate = 0.0\n"));
+    let path = "corpora/python-cves/settings-loader/case.toml";
+    ws.write(
+        path,
+        &ws.read(path)
+            .replace("expectation = \"fix\"", "expectation = \"escalate\""),
+    );
+    let out = ws.run(&["eval", "evals/g.toml"]);
+    out.expect_code(exit_code::BAD_INPUT);
+    assert_eq!(
+        out.stderr.trim(),
+        format!(
+            "{path}:3:15: error: an escalate case needs an [escalation] table with 'reason' and 'question'"
+        )
+    );
+}

@@ -1,7 +1,7 @@
 //! The cold environment of a run: a fresh HOME and temp folder, and an environment reduced
 //! to an allowlist plus the variables the eval passes through by name.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Variables passed from skillbench's own environment to every run.
 pub const ALLOWLIST: [&str; 6] = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "SSL_CERT_FILE"];
@@ -9,8 +9,6 @@ pub const ALLOWLIST: [&str; 6] = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "S
 /// The environment of one run's processes (agent, setup and checks).
 #[derive(Debug, Clone)]
 pub struct ColdEnv {
-    home: PathBuf,
-    tmp: PathBuf,
     vars: Vec<(String, String)>,
 }
 
@@ -42,18 +40,10 @@ impl ColdEnv {
             ("GIT_TERMINAL_PROMPT".into(), "0".into()),
             ("SKILLBENCH".into(), "1".into()),
         ]);
-        Ok(ColdEnv { home, tmp, vars })
+        Ok(ColdEnv { vars })
     }
 
     pub fn vars(&self) -> &[(String, String)] {
         &self.vars
-    }
-
-    pub fn home(&self) -> &Path {
-        &self.home
-    }
-
-    pub fn tmp(&self) -> &Path {
-        &self.tmp
     }
 }

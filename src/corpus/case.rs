@@ -39,6 +39,16 @@ impl std::fmt::Display for Expectation {
     }
 }
 
+impl Expectation {
+    /// The other expectation.
+    pub fn other(self) -> Expectation {
+        match self {
+            Expectation::Fix => Expectation::Escalate,
+            Expectation::Escalate => Expectation::Fix,
+        }
+    }
+}
+
 /// What is wrong in the case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -105,7 +115,7 @@ struct CaseFile {
     schema: Option<Spanned<u32>>,
     #[serde(default)]
     title: Option<String>,
-    expectation: Expectation,
+    expectation: Spanned<Expectation>,
     task: Spanned<String>,
     #[serde(default)]
     setup: Vec<String>,
@@ -225,9 +235,9 @@ impl Case {
                 ));
             }
         };
-        if file.expectation == Expectation::Escalate && file.escalation.is_none() {
+        if *file.expectation.get_ref() == Expectation::Escalate && file.escalation.is_none() {
             return Err(err(
-                0..0,
+                file.expectation.span(),
                 "an escalate case needs an [escalation] table with 'reason' and 'question'".into(),
             ));
         }
@@ -238,7 +248,7 @@ impl Case {
             dir: dir.to_path_buf(),
             manifest_path: path,
             title: file.title,
-            expectation: file.expectation,
+            expectation: file.expectation.into_inner(),
             task: file.task.into_inner(),
             setup: file.setup,
             source,

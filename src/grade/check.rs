@@ -152,15 +152,6 @@ pub async fn check_all(criteria: &[Criterion], ev: &Evidence<'_>) -> Checked {
     }
 }
 
-impl Expectation {
-    fn other(self) -> Expectation {
-        match self {
-            Expectation::Fix => Expectation::Escalate,
-            Expectation::Escalate => Expectation::Fix,
-        }
-    }
-}
-
 async fn command(
     c: &Criterion,
     run: &str,

@@ -82,20 +82,12 @@ impl<W: Write + Send> Reporter for JsonLines<W> {
 }
 
 /// Progress for people, on stderr: a bar on a terminal, a line per graded run otherwise.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Human {
     bar: Mutex<Option<indicatif::ProgressBar>>,
-    quiet: bool,
 }
 
 impl Human {
-    pub fn new(quiet: bool) -> Self {
-        Human {
-            bar: Mutex::new(None),
-            quiet,
-        }
-    }
-
     fn bar(&self) -> Option<indicatif::ProgressBar> {
         self.bar.lock().ok().and_then(|b| b.clone())
     }
@@ -103,9 +95,6 @@ impl Human {
 
 impl Reporter for Human {
     fn report(&self, event: &Event) {
-        if self.quiet {
-            return;
-        }
         match event {
             Event::EvalStarted {
                 eval,

@@ -49,6 +49,14 @@ pub fn run_eval(
     if planned.is_empty() {
         return Err(Error::NothingSelected("the eval selects no runs".into()));
     }
+    // Everything that can fail before the runs is done before the store is opened, so a
+    // failure leaves no partial results behind.
+    let eval_bytes = std::fs::read(&eval.path).map_err(|e| Error::read(&eval.path, e))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(jobs.clamp(1, 8))
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Unexpected(format!("cannot start the async runtime: {e}")))?;
     let store = store::Store::begin(&eval.workspace)?;
     reporter.report(&Event::EvalStarted {
         eval: eval.name.clone(),
@@ -58,11 +66,6 @@ pub fn run_eval(
         jobs,
     });
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(jobs.clamp(1, 8))
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Unexpected(format!("cannot start the async runtime: {e}")))?;
     let records = runtime.block_on(async {
         let permits = Arc::new(Semaphore::new(jobs.max(1)));
         let mut handles = Vec::new();
@@ -107,7 +110,6 @@ pub fn run_eval(
         .iter()
         .map(|g| g.evaluate(&runs, eval.rubric.pass))
         .collect();
-    let eval_bytes = std::fs::read(&eval.path).map_err(|e| Error::read(&eval.path, e))?;
     let results = Results {
         schema: RESULTS_SCHEMA.into(),
         run_id: store.id().to_string(),

@@ -66,11 +66,6 @@ impl Store {
         write_atomic(&latest, format!("{}\n", self.id)).map_err(|e| Error::write(&latest, e))?;
         Ok(done)
     }
-
-    /// Abandons the results set (nothing of it is left).
-    pub fn discard(self) {
-        let _ = std::fs::remove_dir_all(&self.staging);
-    }
 }
 
 /// Opens a stored results set: `run` is a run id, a path to a run folder, or `None` for the

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{SKILL_FILE, front_matter};
+use super::{FrontMatter, SKILL_FILE, front_matter};
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Result};
 
@@ -28,6 +28,18 @@ static ESCALATION_HEADING: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Every finding for the skill in `dir` (or the folder of a `SKILL.md`), in file order.
 pub fn lint(dir: &Path) -> Result<Vec<Diagnostic>> {
+    check(dir).map(|linted| linted.findings)
+}
+
+/// What linting a skill found, and its front matter when that is valid.
+#[derive(Debug)]
+pub(super) struct Linted {
+    pub findings: Vec<Diagnostic>,
+    pub front: Option<FrontMatter>,
+}
+
+/// Lints the skill in `dir`, reading its `SKILL.md` once.
+pub(super) fn check(dir: &Path) -> Result<Linted> {
     let dir = super::skill_dir(dir);
     let path = dir.join(SKILL_FILE);
     if !dir.is_dir() {
@@ -40,11 +52,14 @@ pub fn lint(dir: &Path) -> Result<Vec<Diagnostic>> {
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(vec![Diagnostic::error(
-                &path,
-                (1, 1),
-                "missing SKILL.md; every skill folder needs one",
-            )]);
+            return Ok(Linted {
+                findings: vec![Diagnostic::error(
+                    &path,
+                    (1, 1),
+                    "missing SKILL.md; every skill folder needs one",
+                )],
+                front: None,
+            });
         }
         Err(e) => return Err(Error::read(&path, e)),
     };
@@ -123,7 +138,10 @@ pub fn lint(dir: &Path) -> Result<Vec<Diagnostic>> {
         ));
     }
     findings.sort_by_key(|d| (d.line, d.col));
-    Ok(findings)
+    Ok(Linted {
+        findings,
+        front: parsed.front,
+    })
 }
 
 fn check_reference(

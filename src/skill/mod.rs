@@ -37,22 +37,16 @@ impl Skill {
     /// errors make this fail; warnings do not.
     pub fn load(dir: &Path) -> Result<Skill> {
         let dir = skill_dir(dir);
-        let findings = lint(&dir)?;
-        let errors: Vec<Diagnostic> = findings
+        let linted = lint::check(&dir)?;
+        let errors: Vec<Diagnostic> = linted
+            .findings
             .into_iter()
             .filter(|d| d.severity == Severity::Error)
             .collect();
-        if !errors.is_empty() {
+        // Valid front matter and no error go together: lint reports every invalid field.
+        let Some(front) = linted.front.filter(|_| errors.is_empty()) else {
             return Err(Error::Input(errors));
-        }
-        let path = dir.join(SKILL_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::read(&path, e))?;
-        let front = front_matter::parse(&path, &text).front.ok_or_else(|| {
-            Error::Unexpected(format!(
-                "{}: front matter vanished between lint and load",
-                path.display()
-            ))
-        })?;
+        };
         let hash = content_hash(&dir)?;
         Ok(Skill { dir, front, hash })
     }
