@@ -54,6 +54,15 @@ pub enum Command {
         /// A run id or run folder; the latest run when omitted.
         run: Option<String>,
     },
+    /// List the agents: the baselines and each agent runtime, whether it is installed here,
+    /// its version and what it is missing.
+    Agents {
+        /// List this eval's agents as it configures them, instead of the predefined ones.
+        #[arg(long, value_name = "EVAL")]
+        eval: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
     /// Print a JSON Schema shipped with skillbench.
     Schema {
         #[arg(value_enum)]
@@ -85,6 +94,21 @@ pub struct EvalArgs {
     /// CI mode: never write snapshots; any difference fails. Also on when CI=true.
     #[arg(long)]
     pub ci: bool,
+    /// Run setup, agents and checks in a sandbox: `bwrap` (bubblewrap) or `none`
+    /// [default: the eval's `sandbox`, else none].
+    #[arg(long, value_name = "KIND", value_parser = ["bwrap", "none"])]
+    pub sandbox: Option<String>,
+    /// The agents' network inside the sandbox: `none` (loopback only) or `host`
+    /// [default: the eval's `network`, else host for runtimes and none for the rest].
+    #[arg(long, value_name = "NET", value_parser = ["none", "host"])]
+    pub network: Option<String>,
+    /// Mount this folder back read-only inside the sandbox although it is hidden (repeatable;
+    /// e.g. a toolchain under HOME).
+    #[arg(long, value_name = "DIR")]
+    pub expose: Vec<PathBuf>,
+    /// Leave runs whose runtime is unavailable out of the gates instead of failing them.
+    #[arg(long)]
+    pub allow_unavailable: bool,
     /// `human`, or `json` for one JSON object per event on stdout.
     #[arg(long, value_enum, default_value = "human")]
     pub message_format: MessageFormat,

@@ -55,6 +55,14 @@ pub fn run(cli: Cli) -> Result<Outcome> {
             print!("{}", suggest::suggest(&results, &dir));
             Ok(Outcome::Success)
         }
+        Command::Agents { eval, format } => {
+            let rows = match eval {
+                Some(path) => crate::agents_list::rows(Some(&Eval::load(path)?.agents)),
+                None => crate::agents_list::rows(None),
+            };
+            print!("{}", crate::agents_list::render(&rows, *format));
+            Ok(Outcome::Success)
+        }
         Command::Schema { which } => {
             match which {
                 SchemaName::Signals => print!("{}", crate::signals::schema()),
@@ -162,6 +170,25 @@ fn eval(args: &EvalArgs) -> Result<Outcome> {
     if let Some(trials) = args.trials {
         eval.trials = trials;
     }
+    if let Some(sandbox) = &args.sandbox {
+        eval.sandbox = sandbox.clone();
+    }
+    if let Some(network) = &args.network {
+        eval.network = Some(if network == "none" {
+            crate::agent::Network::None
+        } else {
+            crate::agent::Network::Host
+        });
+    }
+    eval.expose.extend(args.expose.iter().cloned());
+    if args.allow_unavailable {
+        for gate in &mut eval.gates {
+            gate.allow_unavailable = true;
+        }
+    }
+    // Checked before any work: asking for a sandbox that is not there is an error, never a
+    // silent downgrade.
+    let sandbox = crate::agent::Sandbox::named(&eval.sandbox)?;
     let ci = args.ci || std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
     let json = args.message_format == MessageFormat::Json;
     let skill = Skill::load(&eval.skill_dir)?;
@@ -201,7 +228,7 @@ fn eval(args: &EvalArgs) -> Result<Outcome> {
         reporters.push(Box::new(JsonLines::new(std::io::stdout())));
     }
     let reporter = Fanout(reporters);
-    let (results, results_dir) = run::run_eval(&eval, &skill, prepared, jobs, &reporter)?;
+    let (results, results_dir) = run::run_eval(&eval, &skill, prepared, jobs, &sandbox, &reporter)?;
 
     let tables = format!(
         "{}\n{}\n",
@@ -271,7 +298,7 @@ fn eval(args: &EvalArgs) -> Result<Outcome> {
     for g in &results.gates {
         writeln!(
             human_out,
-            "gate {}: {} ({} of {} runs pass)",
+            "gate {}: {} ({} of {} runs pass{})",
             if g.skipped {
                 "skipped"
             } else if g.holds {
@@ -281,14 +308,22 @@ fn eval(args: &EvalArgs) -> Result<Outcome> {
             },
             g.gate,
             g.passed,
-            g.runs
+            g.runs,
+            match (g.unavailable, g.holds) {
+                (0, _) => String::new(),
+                (n, true) => format!("; {n} unavailable, allowed"),
+                (n, false) => format!(
+                    "; {n} unavailable: install the runtime and set its credentials, or allow \
+                     with --allow-unavailable"
+                ),
+            }
         )
         .map_err(w)?;
     }
     if !gates_held {
         outcome = Outcome::GateFailed;
     }
-    let count = |g| results.runs.iter().filter(|r| r.grade == g).count();
+    let count = |g| results.runs.iter().filter(|r| r.grade == Some(g)).count();
     reporter.report(&Event::EvalFinished {
         run_id: results.run_id.clone(),
         results: results_dir.to_string_lossy().into_owned(),
@@ -296,6 +331,7 @@ fn eval(args: &EvalArgs) -> Result<Outcome> {
         a: count(crate::grade::Grade::A),
         b: count(crate::grade::Grade::B),
         c: count(crate::grade::Grade::C),
+        unavailable: results.runs.iter().filter(|r| r.grade.is_none()).count(),
         gates_held,
         snapshot: verdict.word().into(),
         exit_code: outcome.exit_code(),

@@ -31,6 +31,10 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// The sandbox asked for cannot be used on this machine.
+    #[error("{0}")]
+    Sandbox(String),
+
     /// A case's repository could not be prepared (mirror, fetch, pinned rev, fixture).
     #[error("case {case}: {message}")]
     Setup {
@@ -105,7 +109,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input(_) | Error::Usage(_) => exit_code::BAD_INPUT,
-            Error::Setup { .. } => exit_code::SETUP_FAILED,
+            Error::Setup { .. } | Error::Sandbox(_) => exit_code::SETUP_FAILED,
             Error::NothingSelected(_) => exit_code::NOTHING_SELECTED,
             Error::Read { .. } | Error::Write { .. } | Error::Git { .. } | Error::Unexpected(_) => {
                 exit_code::UNEXPECTED

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::agent::{AgentKind, AgentSpec, BUILTIN};
+use crate::agent::{AgentKind, AgentSpec, BUILTIN, Network, Runtime, RuntimeAgent};
 use crate::corpus::Expectation;
 use crate::diagnostic::{Diagnostic, nearest, parse_toml};
 use crate::error::{Error, Result};
@@ -75,6 +75,14 @@ pub struct Eval {
     pub timeout: Duration,
     pub variants: Vec<Variant>,
     pub pass_env: Vec<String>,
+    /// `none` or `bwrap`; checked for availability when the eval runs.
+    pub sandbox: String,
+    /// The agents' network in the sandbox; `None` lets each agent have what it needs (the
+    /// runtimes the host network, everything else none).
+    pub network: Option<Network>,
+    /// Folders mounted back read-only inside the sandbox although they are under a hidden
+    /// one (a toolchain installed under HOME, say).
+    pub expose: Vec<PathBuf>,
     pub rubric: Rubric,
     pub gates: Vec<Gate>,
 }
@@ -100,6 +108,12 @@ struct EvalFile {
     variants: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     pass_env: Vec<String>,
+    #[serde(default)]
+    sandbox: Option<Spanned<String>>,
+    #[serde(default)]
+    network: Option<Spanned<String>>,
+    #[serde(default)]
+    expose: Vec<String>,
     rubric: RubricFile,
     #[serde(default)]
     gate: Vec<Spanned<GateFile>>,
@@ -109,7 +123,18 @@ struct EvalFile {
 #[serde(deny_unknown_fields)]
 struct AgentFile {
     kind: Spanned<String>,
-    command: Spanned<Vec<String>>,
+    #[serde(default)]
+    command: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    binary: Option<Spanned<String>>,
+    #[serde(default)]
+    model: Option<Spanned<String>>,
+    #[serde(default)]
+    base_url: Option<Spanned<String>>,
+    #[serde(default)]
+    credentials: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    args: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -158,6 +183,8 @@ struct GateFile {
     min_pass_rate: Option<Spanned<f64>>,
     #[serde(default)]
     max_pass_rate: Option<Spanned<f64>>,
+    #[serde(default)]
+    allow_unavailable: bool,
 }
 
 const CRITERION_KINDS: [&str; 7] = [
@@ -257,31 +284,20 @@ impl Eval {
         }
 
         let mut agents = Vec::new();
-        for (name, def) in &file.agent {
-            if BUILTIN.contains(&name.as_str()) {
-                return Err(at.err(
-                    def.span(),
-                    format!("'{name}' is a built-in agent; give yours another name"),
-                ));
-            }
-            at.one_of(&def.get_ref().kind, "agent kind", &["command"])?;
-            if def.get_ref().command.get_ref().is_empty() {
-                return Err(at.err(
-                    def.get_ref().command.span(),
-                    "'command' is empty: give the program and its arguments",
-                ));
-            }
-        }
         let defined_agents: Vec<AgentSpec> = BUILTIN
             .iter()
             .filter_map(|name| AgentSpec::builtin(name))
-            .chain(file.agent.iter().map(|(name, def)| AgentSpec {
-                name: name.clone(),
-                kind: AgentKind::Command {
-                    argv: def.get_ref().command.get_ref().clone(),
-                },
+            .map(Ok)
+            .chain(file.agent.iter().map(|(name, def)| {
+                if BUILTIN.contains(&name.as_str()) {
+                    return Err(at.err(
+                        def.span(),
+                        format!("'{name}' is a predefined agent; give yours another name"),
+                    ));
+                }
+                agent(&at, name, def)
             }))
-            .collect();
+            .collect::<Result<_>>()?;
         let defined: Vec<&str> = defined_agents.iter().map(|a| a.name.as_str()).collect();
         for agent in file.agents.get_ref() {
             at.one_of(agent, "agent", &defined)?;
@@ -352,6 +368,26 @@ impl Eval {
             }
         };
 
+        if let Some(sandbox) = &file.sandbox {
+            at.one_of(sandbox, "sandbox", &["none", "bwrap"])?;
+        }
+        let network = match &file.network {
+            None => None,
+            Some(n) => {
+                at.one_of(n, "network", &["none", "host"])?;
+                Some(if n.get_ref() == "none" {
+                    Network::None
+                } else {
+                    Network::Host
+                })
+            }
+        };
+        let expose = file
+            .expose
+            .iter()
+            .map(|p| crate::workspace::expand_home(p))
+            .collect();
+
         let rubric = rubric(&at, &file.rubric)?;
         let gates = file
             .gate
@@ -371,6 +407,11 @@ impl Eval {
             timeout,
             variants,
             pass_env: file.pass_env,
+            sandbox: file
+                .sandbox
+                .map_or_else(|| "none".to_string(), Spanned::into_inner),
+            network,
+            expose,
             rubric,
             gates,
         })
@@ -563,5 +604,99 @@ fn gate(at: &Located<'_>, spanned: &Spanned<GateFile>, agents: &[AgentSpec]) -> 
         variant,
         min_pass_rate: file.min_pass_rate.as_ref().map(|r| *r.get_ref()),
         max_pass_rate: file.max_pass_rate.as_ref().map(|r| *r.get_ref()),
+        allow_unavailable: file.allow_unavailable,
+    })
+}
+
+const AGENT_KINDS: [&str; 5] = ["command", "claude-code", "copilot", "codex", "gemini"];
+
+/// One `[agent.NAME]` table, checked.
+fn agent(at: &Located<'_>, name: &str, def: &Spanned<AgentFile>) -> Result<AgentSpec> {
+    let file = def.get_ref();
+    at.one_of(&file.kind, "agent kind", &AGENT_KINDS)?;
+    let kind = file.kind.get_ref();
+    let runtime_keys = [
+        ("binary", file.binary.as_ref().map(Spanned::span)),
+        ("model", file.model.as_ref().map(Spanned::span)),
+        ("base_url", file.base_url.as_ref().map(Spanned::span)),
+        ("credentials", file.credentials.as_ref().map(Spanned::span)),
+        ("args", file.args.as_ref().map(Spanned::span)),
+    ];
+    let Some(runtime) = Runtime::named(kind) else {
+        // A command agent.
+        if let Some((key, Some(span))) = runtime_keys.into_iter().find(|(_, s)| s.is_some()) {
+            return Err(at.err(
+                span,
+                format!("'{key}' is for agent runtimes; a command agent takes only 'command'"),
+            ));
+        }
+        let Some(command) = &file.command else {
+            return Err(at.err(
+                def.span(),
+                "a command agent needs 'command': the program and its arguments",
+            ));
+        };
+        if command.get_ref().is_empty() {
+            return Err(at.err(
+                command.span(),
+                "'command' is empty: give the program and its arguments",
+            ));
+        }
+        return Ok(AgentSpec {
+            name: name.to_string(),
+            kind: AgentKind::Command {
+                argv: command.get_ref().clone(),
+            },
+        });
+    };
+    if let Some(command) = &file.command {
+        return Err(at.err(
+            command.span(),
+            format!(
+                "'command' is for command agents; a {kind} agent takes binary, model, base_url, \
+                 credentials and args"
+            ),
+        ));
+    }
+    if let Some(url) = &file.base_url
+        && !(url.get_ref().starts_with("http://") || url.get_ref().starts_with("https://"))
+    {
+        return Err(at.err(
+            url.span(),
+            format!("base_url '{}' is not an http(s) URL", url.get_ref()),
+        ));
+    }
+    if let Some(creds) = &file.credentials
+        && let Some(bad) = creds
+            .get_ref()
+            .iter()
+            .find(|c| c.is_empty() || !c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_'))
+    {
+        return Err(at.err(
+            creds.span(),
+            format!(
+                "credential '{bad}' is not a variable name: credentials are passed by name, never \
+                 by value"
+            ),
+        ));
+    }
+    let mut rt = RuntimeAgent::default_for(runtime);
+    rt.binary = file
+        .binary
+        .as_ref()
+        .map(|b| crate::workspace::expand_home(b.get_ref()));
+    rt.model = file.model.as_ref().map(|m| m.get_ref().clone());
+    rt.base_url = file.base_url.as_ref().map(|u| u.get_ref().clone());
+    if let Some(creds) = &file.credentials {
+        rt.credentials = creds.get_ref().clone();
+    }
+    rt.args = file
+        .args
+        .as_ref()
+        .map(|a| a.get_ref().clone())
+        .unwrap_or_default();
+    Ok(AgentSpec {
+        name: name.to_string(),
+        kind: AgentKind::Runtime(rt),
     })
 }

@@ -9,6 +9,7 @@
 //! [`main`] is what the binary calls.
 
 pub mod agent;
+pub mod agents_list;
 pub mod cli;
 mod commands;
 pub mod corpus;
@@ -18,6 +19,7 @@ pub mod eval;
 pub mod exit_code;
 pub mod fsx;
 pub mod grade;
+pub mod redact;
 pub mod report;
 pub mod run;
 pub mod signals;

@@ -9,16 +9,31 @@ mod baseline;
 mod bump;
 pub mod cold;
 pub mod process;
+pub mod runtime;
+pub mod sandbox;
+pub mod transcript;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 pub use bump::bump_manifests;
+pub use runtime::{Probe, Runtime, RuntimeAgent};
+pub use sandbox::{Jail, Network, Sandbox};
+pub use transcript::Transcript;
 
 use crate::corpus::Case;
 
-/// The built-in agents, which need no model.
-pub const BUILTIN: [&str; 3] = ["noop", "bump-only", "reference"];
+/// The predefined agents: the baselines, which need no model, and each runtime with its
+/// defaults.
+pub const BUILTIN: [&str; 7] = [
+    "noop",
+    "bump-only",
+    "reference",
+    "claude-code",
+    "copilot",
+    "codex",
+    "gemini",
+];
 
 /// How an agent does its work.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +46,8 @@ pub enum AgentKind {
     Reference,
     /// A user-given program, run in the checkout.
     Command { argv: Vec<String> },
+    /// An agent runtime (Claude Code, Copilot CLI, Codex CLI, Gemini CLI), run headless.
+    Runtime(RuntimeAgent),
 }
 
 /// An agent of an eval.
@@ -41,13 +58,14 @@ pub struct AgentSpec {
 }
 
 impl AgentSpec {
-    /// The built-in agent called `name`, if there is one.
+    /// The predefined agent called `name`, if there is one: a baseline, or a runtime with
+    /// its defaults.
     pub fn builtin(name: &str) -> Option<AgentSpec> {
         let kind = match name {
             "noop" => AgentKind::Noop,
             "bump-only" => AgentKind::BumpOnly,
             "reference" => AgentKind::Reference,
-            _ => return None,
+            _ => AgentKind::Runtime(RuntimeAgent::default_for(Runtime::named(name)?)),
         };
         Some(AgentSpec {
             name: name.to_string(),
@@ -58,17 +76,40 @@ impl AgentSpec {
     /// Whether the agent reads the skill; baselines do not, so they run once per case and
     /// trial rather than once per variant.
     pub fn uses_skill(&self) -> bool {
-        matches!(self.kind, AgentKind::Command { .. })
+        matches!(self.kind, AgentKind::Command { .. } | AgentKind::Runtime(_))
     }
 
     pub fn kind_name(&self) -> &'static str {
-        match self.kind {
+        match &self.kind {
             AgentKind::Noop => "noop",
             AgentKind::BumpOnly => "bump-only",
             AgentKind::Reference => "reference",
             AgentKind::Command { .. } => "command",
+            AgentKind::Runtime(r) => r.runtime.name(),
         }
     }
+
+    pub fn runtime(&self) -> Option<&RuntimeAgent> {
+        match &self.kind {
+            AgentKind::Runtime(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// Whether the agent is a process that talks to a model, and so needs the network.
+    pub fn needs_network(&self) -> bool {
+        matches!(self.kind, AgentKind::Runtime(_))
+    }
+}
+
+/// The first executable called `program` in the folders of `path`.
+pub fn which(program: &str, path: Option<&std::ffi::OsStr>) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    std::env::split_paths(path?).find_map(|dir| {
+        let candidate = dir.join(program);
+        let meta = std::fs::metadata(&candidate).ok()?;
+        (meta.is_file() && meta.permissions().mode() & 0o111 != 0).then_some(candidate)
+    })
 }
 
 /// Everything an agent is given for one run.
@@ -84,6 +125,12 @@ pub struct Invocation<'a> {
     pub timeout: Duration,
     pub stdout_log: PathBuf,
     pub stderr_log: PathBuf,
+    /// Where the normalized transcript of a runtime is written.
+    pub transcript_file: PathBuf,
+    pub sandbox: &'a Sandbox,
+    pub jail: &'a Jail,
+    /// The runtime's probe, for runtime agents.
+    pub probe: Option<&'a Probe>,
 }
 
 /// How an agent's run ended.
@@ -106,46 +153,111 @@ pub enum AgentStatus {
 pub struct AgentExit {
     pub status: AgentStatus,
     pub duration: Duration,
+    /// What a runtime printed, normalized.
+    pub transcript: Option<Transcript>,
 }
 
 /// Runs `agent` for one run.
 pub async fn run(agent: &AgentSpec, inv: &Invocation<'_>) -> AgentExit {
     let start = Instant::now();
+    let mut transcript = None;
     let status = match &agent.kind {
         AgentKind::Noop => AgentStatus::Finished,
         AgentKind::BumpOnly => baseline::bump_only(inv),
         AgentKind::Reference => baseline::reference(inv),
         AgentKind::Command { argv } => command(argv, inv).await,
+        AgentKind::Runtime(rt) => {
+            let (status, t) = runtime(rt, inv).await;
+            transcript = t;
+            status
+        }
     };
     AgentExit {
         status,
         duration: start.elapsed(),
+        transcript,
     }
 }
 
-async fn command(argv: &[String], inv: &Invocation<'_>) -> AgentStatus {
+/// The variables every agent process gets besides the cold environment.
+fn harness_env(inv: &Invocation<'_>) -> Vec<(String, String)> {
+    let s = |p: &Path| p.to_string_lossy().into_owned();
     let mut env = inv.env.vars().to_vec();
-    env.push((
-        "SKILLBENCH_PROMPT_FILE".into(),
-        inv.prompt_file.to_string_lossy().into_owned(),
-    ));
-    env.push((
-        "SKILLBENCH_SIGNALS".into(),
-        inv.signals_file.to_string_lossy().into_owned(),
-    ));
-    env.push((
-        "SKILLBENCH_CHECKOUT".into(),
-        inv.checkout.to_string_lossy().into_owned(),
-    ));
+    env.push(("SKILLBENCH_PROMPT_FILE".into(), s(inv.prompt_file)));
+    env.push(("SKILLBENCH_SIGNALS".into(), s(inv.signals_file)));
+    env.push(("SKILLBENCH_CHECKOUT".into(), s(inv.checkout)));
     env.push(("SKILLBENCH_CASE".into(), inv.case.id.clone()));
     if let Some(skill) = inv.skill_dir {
-        env.push((
-            "SKILLBENCH_SKILL_DIR".into(),
-            skill.to_string_lossy().into_owned(),
-        ));
+        env.push(("SKILLBENCH_SKILL_DIR".into(), s(skill)));
     }
+    env
+}
+
+async fn command(argv: &[String], inv: &Invocation<'_>) -> AgentStatus {
+    spawn(argv.to_vec(), harness_env(inv), inv).await
+}
+
+async fn runtime(rt: &RuntimeAgent, inv: &Invocation<'_>) -> (AgentStatus, Option<Transcript>) {
+    let Some(binary) = inv.probe.and_then(|p| p.binary.as_deref()) else {
+        return (
+            AgentStatus::Failed(format!("{} was not found", rt.runtime.program())),
+            None,
+        );
+    };
+    let prompt = match std::fs::read_to_string(inv.prompt_file) {
+        Ok(p) => p,
+        Err(e) => {
+            return (
+                AgentStatus::Failed(format!("cannot read the prompt: {e}")),
+                None,
+            );
+        }
+    };
+    let home = inv
+        .env
+        .vars()
+        .iter()
+        .find(|(k, _)| k == "HOME")
+        .map(|(_, v)| PathBuf::from(v))
+        .unwrap_or_default();
+    let config_dir = home
+        .parent()
+        .unwrap_or(&home)
+        .join(format!("{}-config", rt.runtime.program()));
+    if let Err(e) = std::fs::create_dir_all(&config_dir) {
+        return (
+            AgentStatus::Failed(format!("cannot create {}: {e}", config_dir.display())),
+            None,
+        );
+    }
+    let setup = runtime::RunSetup {
+        binary,
+        checkout: inv.checkout,
+        prompt: &prompt,
+        config_dir: &config_dir,
+        home: &home,
+    };
+    let (argv, extra) = rt.command(&setup);
+    let mut env = harness_env(inv);
+    // The runtime's own settings win over anything passed through by name.
+    env.retain(|(k, _)| !extra.iter().any(|(x, _)| x == k));
+    env.extend(extra);
+    let status = spawn(argv, env, inv).await;
+    let stdout = std::fs::read(&inv.stdout_log).unwrap_or_default();
+    let transcript = rt.parse(&String::from_utf8_lossy(&stdout));
+    if let Err(e) = crate::fsx::write_atomic(&inv.transcript_file, transcript.to_jsonl()) {
+        return (
+            AgentStatus::Failed(format!("cannot write the transcript: {e}")),
+            Some(transcript),
+        );
+    }
+    (status, Some(transcript))
+}
+
+async fn spawn(argv: Vec<String>, env: Vec<(String, String)>, inv: &Invocation<'_>) -> AgentStatus {
+    let program = argv.first().cloned().unwrap_or_default();
     let spec = process::Spec {
-        argv: argv.to_vec(),
+        argv: inv.sandbox.wrap(argv, inv.checkout, inv.jail),
         cwd: inv.checkout.to_path_buf(),
         env,
         timeout: inv.timeout,
@@ -161,9 +273,6 @@ async fn command(argv: &[String], inv: &Invocation<'_>) -> AgentStatus {
             process::Status::Signaled(sig) => AgentStatus::Signaled(sig),
             process::Status::TimedOut => AgentStatus::TimedOut(inv.timeout),
         },
-        Err(e) => AgentStatus::Failed(format!(
-            "cannot start {}: {e}",
-            argv.first().map_or("", String::as_str)
-        )),
+        Err(e) => AgentStatus::Failed(format!("cannot start {program}: {e}")),
     }
 }

@@ -25,6 +25,9 @@ pub struct Evidence<'a> {
     pub env: &'a ColdEnv,
     /// The run's folder; check logs go to `checks/<id>.log` inside it.
     pub run_dir: &'a Path,
+    /// The sandbox check commands run in, and what they may see.
+    pub sandbox: &'a crate::agent::Sandbox,
+    pub jail: &'a crate::agent::Jail,
 }
 
 /// The criteria's results in rubric order, and the time spent in check commands.
@@ -160,7 +163,11 @@ async fn command(
 ) -> (Verdict, String, Option<String>) {
     let rel = format!("checks/{}.log", c.id);
     let spec = Spec {
-        argv: vec!["sh".into(), "-c".into(), run.into()],
+        argv: ev.sandbox.wrap(
+            vec!["sh".into(), "-c".into(), run.into()],
+            ev.checkout,
+            ev.jail,
+        ),
         cwd: ev.checkout.to_path_buf(),
         env: ev.env.vars().to_vec(),
         timeout,

@@ -15,6 +15,9 @@ pub struct Gate {
     pub variant: Option<Variant>,
     pub min_pass_rate: Option<f64>,
     pub max_pass_rate: Option<f64>,
+    /// Unavailable runs (a runtime missing here) are left out of the rate instead of failing
+    /// the gate.
+    pub allow_unavailable: bool,
 }
 
 /// Whether a gate held.
@@ -25,6 +28,10 @@ pub struct GateResult {
     pub runs: usize,
     pub passed: usize,
     pub holds: bool,
+    /// Selected runs whose runtime was unavailable. Unless the gate allows them, any makes
+    /// the gate fail: a gate is never passed by runs that did not happen.
+    #[serde(default)]
+    pub unavailable: usize,
     /// The gate selected no run (its agent was not run, say with `--agent`): it is
     /// reported as skipped and does not fail the eval.
     #[serde(default)]
@@ -33,26 +40,29 @@ pub struct GateResult {
 
 impl Gate {
     pub fn evaluate(&self, runs: &[RunRecord], pass: Grade) -> GateResult {
-        let selected: Vec<&RunRecord> = runs
+        let (selected, unavailable): (Vec<&RunRecord>, Vec<&RunRecord>) = runs
             .iter()
             .filter(|r| self.agent.as_ref().is_none_or(|a| *a == r.agent))
             .filter(|r| self.variant.is_none_or(|v| v == r.variant))
-            .collect();
-        let passed = selected.iter().filter(|r| r.grade.passes(pass)).count();
+            .partition(|r| r.grade.is_some());
+        let passed = selected.iter().filter(|r| r.passes(pass)).count();
         let rate = if selected.is_empty() {
             0.0
         } else {
             passed as f64 / selected.len() as f64
         };
-        let skipped = selected.is_empty();
-        let holds = skipped
-            || (self.min_pass_rate.is_none_or(|m| rate >= m)
-                && self.max_pass_rate.is_none_or(|m| rate <= m));
+        let unavailable_fails = !unavailable.is_empty() && !self.allow_unavailable;
+        let skipped = selected.is_empty() && !unavailable_fails;
+        let holds = !unavailable_fails
+            && (skipped
+                || (self.min_pass_rate.is_none_or(|m| rate >= m)
+                    && self.max_pass_rate.is_none_or(|m| rate <= m)));
         GateResult {
             gate: self.describe(pass),
             runs: selected.len(),
             passed,
             holds,
+            unavailable: unavailable.len(),
             skipped,
         }
     }

@@ -20,7 +20,7 @@ pub enum Format {
     Json,
 }
 
-fn new_table(markdown: bool) -> Table {
+pub(crate) fn new_table(markdown: bool) -> Table {
     let mut table = Table::new();
     table.load_preset(if markdown {
         presets::ASCII_MARKDOWN
@@ -56,8 +56,11 @@ pub fn summary_table(results: &Results, markdown: bool) -> String {
         "A",
         "B",
         "C",
+        "unavail.",
         "pass rate",
         "escalation acc.",
+        "skill used",
+        "tokens in/out",
         "mean time",
     ]);
     for s in summarize(results) {
@@ -68,8 +71,15 @@ pub fn summary_table(results: &Results, markdown: bool) -> String {
             s.a.to_string(),
             s.b.to_string(),
             s.c.to_string(),
+            s.unavailable.to_string(),
             format!("{:.0}%", s.pass_rate * 100.0),
             format!("{:.0}%", s.escalation_accuracy * 100.0),
+            s.skill_activation
+                .map_or_else(|| "-".into(), |r| format!("{:.0}%", r * 100.0)),
+            match (s.mean_tokens_in, s.mean_tokens_out) {
+                (Some(i), Some(o)) => format!("{i:.0}/{o:.0}"),
+                _ => "-".into(),
+            },
             format!("{:.1}s", s.mean_ms / 1000.0),
         ]);
     }

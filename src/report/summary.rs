@@ -16,11 +16,19 @@ pub struct Summary {
     pub a: usize,
     pub b: usize,
     pub c: usize,
-    /// Share of runs graded at the pass grade or better.
+    /// Runs whose runtime was not available: not graded, not in the rates.
+    pub unavailable: usize,
+    /// Share of the graded runs graded at the pass grade or better.
     pub pass_rate: f64,
     /// Share of runs whose claimed outcome escalated exactly where the case expects it.
     pub escalation_accuracy: f64,
     pub mean_ms: f64,
+    /// Share of the runs with an agent report in which the skill was activated; `None`
+    /// when no run could say (baselines, commands, the `none` variant).
+    pub skill_activation: Option<f64>,
+    /// Mean tokens in and out over the runs whose runtime reported them.
+    pub mean_tokens_in: Option<f64>,
+    pub mean_tokens_out: Option<f64>,
 }
 
 pub fn summarize(results: &Results) -> Vec<Summary> {
@@ -36,8 +44,17 @@ pub fn summarize(results: &Results) -> Vec<Summary> {
         .into_iter()
         .map(|((variant, agent), runs)| {
             let n = runs.len();
-            let count = |g| runs.iter().filter(|r| r.grade == g).count();
-            let ratio = |k: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
+            let count = |g| runs.iter().filter(|r| r.grade == Some(g)).count();
+            let unavailable = runs.iter().filter(|r| r.grade.is_none()).count();
+            // Rates are over the runs that ran: unavailable ones are reported apart.
+            let graded = n - unavailable;
+            let ratio = |k: usize| {
+                if graded == 0 {
+                    0.0
+                } else {
+                    k as f64 / graded as f64
+                }
+            };
             Summary {
                 variant,
                 agent: agent.to_string(),
@@ -45,18 +62,43 @@ pub fn summarize(results: &Results) -> Vec<Summary> {
                 a: count(crate::grade::Grade::A),
                 b: count(crate::grade::Grade::B),
                 c: count(crate::grade::Grade::C),
-                pass_rate: ratio(
+                unavailable,
+                pass_rate: ratio(runs.iter().filter(|r| r.passes(results.pass_grade)).count()),
+                escalation_accuracy: ratio(
                     runs.iter()
-                        .filter(|r| r.grade.passes(results.pass_grade))
+                        .filter(|r| r.grade.is_some() && r.escalation_correct())
                         .count(),
                 ),
-                escalation_accuracy: ratio(runs.iter().filter(|r| r.escalation_correct()).count()),
                 mean_ms: if n == 0 {
                     0.0
                 } else {
                     runs.iter().map(|r| r.timings.total_ms as f64).sum::<f64>() / n as f64
                 },
+                skill_activation: share(
+                    runs.iter()
+                        .filter_map(|r| r.agent_report.as_ref()?.skill_activated),
+                ),
+                mean_tokens_in: mean(
+                    runs.iter()
+                        .filter_map(|r| r.agent_report.as_ref()?.tokens_in),
+                ),
+                mean_tokens_out: mean(
+                    runs.iter()
+                        .filter_map(|r| r.agent_report.as_ref()?.tokens_out),
+                ),
             }
         })
         .collect()
+}
+
+/// The share of `true` among `flags`; `None` when there are none.
+fn share(flags: impl Iterator<Item = bool>) -> Option<f64> {
+    let (yes, all) = flags.fold((0usize, 0usize), |(y, a), f| (y + usize::from(f), a + 1));
+    (all > 0).then(|| yes as f64 / all as f64)
+}
+
+/// The mean of `values`; `None` when there are none.
+fn mean(values: impl Iterator<Item = u64>) -> Option<f64> {
+    let (sum, n) = values.fold((0u64, 0usize), |(s, n), v| (s.saturating_add(v), n + 1));
+    (n > 0).then(|| sum as f64 / n as f64)
 }

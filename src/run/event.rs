@@ -35,7 +35,8 @@ pub enum Event {
         variant: Variant,
         trial: u32,
         status: RunStatus,
-        grade: Grade,
+        /// `None` when the run was unavailable.
+        grade: Option<Grade>,
         failed: Vec<String>,
         reason: String,
         duration_ms: u64,
@@ -47,6 +48,7 @@ pub enum Event {
         a: usize,
         b: usize,
         c: usize,
+        unavailable: usize,
         gates_held: bool,
         snapshot: String,
         exit_code: i32,
@@ -129,6 +131,7 @@ impl Reporter for Human {
                 duration_ms,
                 ..
             } => {
+                let grade = grade.map_or_else(|| "-".to_string(), |g| g.to_string());
                 let line = format!(
                     "  {grade}  {case}  {agent}  {variant}  trial {trial}  ({:.1}s){}",
                     *duration_ms as f64 / 1000.0,

@@ -4,38 +4,80 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use super::Context;
 use super::evidence::{self, Change};
 use super::plan::PlannedRun;
-use super::results::{RunRecord, RunStatus, SignalsRecord, Timings};
+use super::results::{AgentReport, RunRecord, RunStatus, SignalsRecord, Timings};
 use crate::agent::cold::ColdEnv;
 use crate::agent::process::{self, Output, Spec, Status};
-use crate::agent::{self, AgentStatus, Invocation};
-use crate::eval::{Eval, Variant};
+use crate::agent::{self, AgentStatus, Invocation, Jail, Network, Transcript};
+use crate::eval::Variant;
 use crate::grade::{self, Grade, check};
+use crate::redact::Redactor;
 use crate::signals::{self, SignalsReport};
 use crate::skill::Skill;
 
+/// What a run left, before grading.
+struct Outcome {
+    status: RunStatus,
+    detail: String,
+    signals: SignalsReport,
+    change: Change,
+    criteria: Vec<grade::CriterionResult>,
+    report: Option<AgentReport>,
+}
+
+impl Outcome {
+    fn ended(status: RunStatus, detail: String) -> Outcome {
+        Outcome {
+            status,
+            detail,
+            signals: SignalsReport::Missing,
+            change: Change::default(),
+            criteria: Vec::new(),
+            report: None,
+        }
+    }
+}
+
 /// Runs `run` and grades it; its artifacts go to `run_dir`. Never fails: a run that cannot
-/// be carried out is recorded as a harness error, graded C with the reason.
-pub async fn execute(run: &PlannedRun, eval: &Eval, skill: &Skill, run_dir: &Path) -> RunRecord {
+/// be carried out is recorded as a harness error, graded C with the reason; a run whose
+/// runtime is unavailable is recorded as such, and not graded.
+pub async fn execute(run: &PlannedRun, ctx: &Context<'_>, run_dir: &Path) -> RunRecord {
     let start = Instant::now();
     let mut timings = Timings::default();
-    let outcome = carry_out(run, eval, skill, run_dir, &mut timings).await;
+    let redactor = Redactor::from_env(
+        &run.agent
+            .runtime()
+            .map(|r| r.credentials.clone())
+            .unwrap_or_default(),
+    );
+    let outcome = match ctx.probes.get(&run.agent.name).filter(|p| !p.available()) {
+        Some(probe) => Ok(Outcome::ended(
+            RunStatus::Unavailable,
+            format!(
+                "{} is unavailable here: {}",
+                run.agent.name,
+                probe.missing.join("; ")
+            ),
+        )),
+        None => carry_out(run, ctx, run_dir, &mut timings).await,
+    };
     timings.total_ms = millis(start.elapsed());
-    let (status, detail, signals, change, criteria) = match outcome {
-        Ok(o) => o,
-        Err(message) => (
-            RunStatus::HarnessError,
-            message,
-            SignalsReport::Missing,
-            Change::default(),
-            Vec::new(),
+    let o = outcome.unwrap_or_else(|message| Outcome::ended(RunStatus::HarnessError, message));
+    let (grade, grade_reason) = match o.status {
+        RunStatus::Completed => {
+            let (g, why) = grade::grade(&o.criteria);
+            (Some(g), why)
+        }
+        RunStatus::Unavailable => (None, format!("not graded: {}", o.detail)),
+        _ => (
+            Some(Grade::C),
+            format!("{}: {}", o.status.as_str(), o.detail),
         ),
     };
-    let (grade, grade_reason) = match status {
-        RunStatus::Completed => grade::grade(&criteria),
-        _ => (Grade::C, format!("{}: {detail}", status_word(status))),
-    };
+    let (status, detail, signals, change, criteria) =
+        (o.status, o.detail, o.signals, o.change, o.criteria);
     let record = RunRecord {
         dir: run.dir.clone(),
         key: run.key.clone(),
@@ -50,41 +92,45 @@ pub async fn execute(run: &PlannedRun, eval: &Eval, skill: &Skill, run_dir: &Pat
         timings,
         signals: signals_record(&signals),
         diff: change.stats,
+        agent_report: o.report,
         criteria,
         grade,
         grade_reason,
     };
+    let record = redact_record(record, &redactor);
     if let Ok(json) = serde_json::to_string_pretty(&record) {
         let _ = crate::fsx::write_atomic(&run_dir.join("grade.json"), json + "\n");
+    }
+    // Everything stored for the run (logs, transcript, diff, signals, check output) loses
+    // the credentials' values before the run is complete.
+    if let Err(e) = redactor.redact_dir(run_dir) {
+        let mut record = record;
+        record.status = RunStatus::HarnessError;
+        record.grade = Some(Grade::C);
+        record.grade_reason = format!("harness error: cannot redact the run's files: {e}");
+        return record;
     }
     record
 }
 
-fn status_word(status: RunStatus) -> &'static str {
-    match status {
-        RunStatus::Completed => "completed",
-        RunStatus::AgentError => "agent error",
-        RunStatus::TimedOut => "timed out",
-        RunStatus::SetupFailed => "setup failed",
-        RunStatus::HarnessError => "harness error",
+/// `record` with every credential value in its strings redacted.
+fn redact_record(record: RunRecord, redactor: &Redactor) -> RunRecord {
+    if redactor.is_empty() {
+        return record;
     }
+    serde_json::to_string(&record)
+        .ok()
+        .and_then(|json| serde_json::from_str(&redactor.redact(&json)).ok())
+        .unwrap_or(record)
 }
-
-type Outcome = (
-    RunStatus,
-    String,
-    SignalsReport,
-    Change,
-    Vec<grade::CriterionResult>,
-);
 
 async fn carry_out(
     run: &PlannedRun,
-    eval: &Eval,
-    skill: &Skill,
+    ctx: &Context<'_>,
     run_dir: &Path,
     timings: &mut Timings,
 ) -> Result<Outcome, String> {
+    let eval = ctx.eval;
     std::fs::create_dir_all(run_dir)
         .map_err(|e| format!("cannot create {}: {e}", run_dir.display()))?;
     let scratch = tempfile::Builder::new()
@@ -105,12 +151,28 @@ async fn carry_out(
 
     let agent_env =
         ColdEnv::new(&scratch.join("agent"), &eval.pass_env).map_err(|e| e.to_string())?;
+    let probe = ctx.probes.get(&run.agent.name);
+    let jail = |network: Network| Jail {
+        writable: vec![scratch.to_path_buf()],
+        hidden: agent::Sandbox::default_hidden(eval.workspace.root()),
+        exposed: eval
+            .expose
+            .iter()
+            .cloned()
+            .chain(probe.and_then(|p| p.binary.as_deref()).map(install_root))
+            .collect(),
+        network,
+    };
 
     let t = Instant::now();
     if !run.case.setup.is_empty() {
         let script = format!("set -e\n{}", run.case.setup.join("\n"));
         let spec = Spec {
-            argv: vec!["sh".into(), "-c".into(), script],
+            argv: ctx.sandbox.wrap(
+                vec!["sh".into(), "-c".into(), script],
+                &checkout,
+                &jail(Network::Host),
+            ),
             cwd: checkout.clone(),
             env: agent_env.vars().to_vec(),
             timeout: eval.timeout,
@@ -122,38 +184,41 @@ async fn carry_out(
         timings.setup_ms = millis(t.elapsed());
         if done.status != Status::Exited(0) {
             let last = crate::fsx::last_line(&run_dir.join("setup.log"));
-            return Ok((
+            return Ok(Outcome::ended(
                 RunStatus::SetupFailed,
                 format!("{}; setup.log ends: {last}", done.status),
-                SignalsReport::Missing,
-                Change::default(),
-                Vec::new(),
             ));
         }
     }
 
+    let skill = ctx.skill;
+    let runtime = run.agent.runtime();
     let skill_copy = if run.variant == Variant::Skill {
-        let dir = scratch.join("skill").join(skill.name());
-        crate::fsx::copy_tree(&skill.dir, &dir)
-            .map_err(|e| format!("cannot install the skill: {e}"))?;
-        Some(dir)
+        Some(install_skill(skill, runtime, scratch, &checkout)?)
     } else {
         None
     };
     let signals_file = scratch.join("signals.json");
     let schema_file = scratch.join("agent-signals.v1.schema.json");
     std::fs::write(&schema_file, signals::schema()).map_err(|e| e.to_string())?;
-    let prompt = prompt(
-        run,
-        skill,
-        skill_copy.as_deref(),
-        &signals_file,
-        &schema_file,
-    );
+    // A runtime discovers the installed skill itself (that is what is measured); a command
+    // agent is told where it is.
+    let named_skill = if runtime.is_some() {
+        None
+    } else {
+        skill_copy.as_deref()
+    };
+    let prompt = prompt(run, skill, named_skill, &signals_file, &schema_file);
     let prompt_file = scratch.join("prompt.md");
     std::fs::write(&prompt_file, &prompt).map_err(|e| e.to_string())?;
     crate::fsx::write_atomic(&run_dir.join("prompt.md"), &prompt).map_err(|e| e.to_string())?;
 
+    let network = eval.network.unwrap_or(if run.agent.needs_network() {
+        Network::Host
+    } else {
+        Network::None
+    });
+    let agent_jail = jail(network);
     let inv = Invocation {
         case: &run.case,
         checkout: &checkout,
@@ -164,9 +229,17 @@ async fn carry_out(
         timeout: eval.timeout,
         stdout_log: run_dir.join("stdout.log"),
         stderr_log: run_dir.join("stderr.log"),
+        transcript_file: run_dir.join("transcript.jsonl"),
+        sandbox: ctx.sandbox,
+        jail: &agent_jail,
+        probe,
     };
     let exit = agent::run(&run.agent, &inv).await;
     timings.agent_ms = millis(exit.duration);
+    let report = match (runtime, &exit.transcript) {
+        (Some(rt), Some(t)) => Some(agent_report(t, rt, skill, run.variant)),
+        _ => None,
+    };
 
     let t = Instant::now();
     let dir = checkout.clone();
@@ -185,7 +258,10 @@ async fn carry_out(
         AgentStatus::Finished => (RunStatus::Completed, "the agent finished".to_string()),
         AgentStatus::Exited(code) => (
             RunStatus::AgentError,
-            format!("the agent exited with code {code}"),
+            format!(
+                "the agent exited with code {code}{}",
+                last_error(exit.transcript.as_ref(), &inv.stderr_log)
+            ),
         ),
         AgentStatus::Signaled(sig) => (
             RunStatus::AgentError,
@@ -204,6 +280,7 @@ async fn carry_out(
     if status == RunStatus::Completed {
         let check_env =
             ColdEnv::new(&scratch.join("grader"), &eval.pass_env).map_err(|e| e.to_string())?;
+        let check_jail = jail(Network::None);
         let ev = check::Evidence {
             case: &run.case,
             checkout: &checkout,
@@ -211,13 +288,102 @@ async fn carry_out(
             signals: &signals,
             env: &check_env,
             run_dir,
+            sandbox: ctx.sandbox,
+            jail: &check_jail,
         };
         let checked = check::check_all(&eval.rubric.criteria, &ev).await;
         timings.check_commands_ms = millis(checked.command_time);
         criteria = checked.results;
     }
     timings.grade_ms = millis(t.elapsed());
-    Ok((status, detail, signals, change, criteria))
+    Ok(Outcome {
+        status,
+        detail,
+        signals,
+        change,
+        criteria,
+        report,
+    })
+}
+
+/// Installs the skill where the agent finds it: in the checkout where the runtime looks for
+/// project skills (kept out of the diff through `.git/info/exclude`), or beside the checkout
+/// for a command agent, which is told the path.
+fn install_skill(
+    skill: &Skill,
+    runtime: Option<&agent::RuntimeAgent>,
+    scratch: &Path,
+    checkout: &Path,
+) -> Result<std::path::PathBuf, String> {
+    let dir = match runtime {
+        Some(rt) => {
+            let rel = format!("{}/{}", rt.runtime.skills_dir(), skill.name());
+            let exclude = checkout.join(".git/info/exclude");
+            let mut text = std::fs::read_to_string(&exclude).unwrap_or_default();
+            text.push_str(&format!(
+                "\n# the skill under test, installed by skillbench\n/{rel}/\n"
+            ));
+            if let Some(parent) = exclude.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+            }
+            std::fs::write(&exclude, text).map_err(|e| e.to_string())?;
+            checkout.join(rel)
+        }
+        None => scratch.join("skill").join(skill.name()),
+    };
+    crate::fsx::copy_tree(&skill.dir, &dir)
+        .map_err(|e| format!("cannot install the skill: {e}"))?;
+    Ok(dir)
+}
+
+/// The folder a runtime is installed in, to mount back into a sandbox that hides it: the
+/// `node_modules` its executable resolves into, else the executable's folder.
+fn install_root(binary: &Path) -> std::path::PathBuf {
+    let real = binary
+        .canonicalize()
+        .unwrap_or_else(|_| binary.to_path_buf());
+    real.ancestors()
+        .find(|a| a.file_name().is_some_and(|n| n == "node_modules"))
+        .or_else(|| real.parent())
+        .unwrap_or(&real)
+        .to_path_buf()
+}
+
+fn agent_report(
+    t: &Transcript,
+    rt: &agent::RuntimeAgent,
+    skill: &Skill,
+    variant: Variant,
+) -> AgentReport {
+    let activation = t.activation(
+        skill.name(),
+        rt.runtime.skill_tools(),
+        rt.runtime.skills_dir(),
+    );
+    AgentReport {
+        skill_activated: (variant == Variant::Skill).then_some(activation.is_some()),
+        activation,
+        turns: t.turns,
+        tool_calls: t.tool_calls(),
+        tokens_in: t.tokens_in,
+        tokens_out: t.tokens_out,
+        cost_usd: t.cost_usd,
+        model: t.model.clone(),
+        errors: t.errors().iter().map(|e| e.to_string()).collect(),
+        unparsed_lines: t.unparsed,
+    }
+}
+
+/// `: <the last error>` from the transcript, else from the end of stderr.
+fn last_error(transcript: Option<&Transcript>, stderr: &Path) -> String {
+    let last = transcript
+        .and_then(|t| t.errors().last().map(|e| e.to_string()))
+        .unwrap_or_else(|| crate::fsx::last_line(stderr));
+    if last.is_empty() {
+        String::new()
+    } else {
+        format!(": {last}")
+    }
 }
 
 fn signals_record(report: &SignalsReport) -> SignalsRecord {

@@ -12,18 +12,30 @@ pub mod plan;
 pub mod results;
 pub mod store;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
+use crate::agent::{Probe, Sandbox};
 use crate::corpus::{Case, PreparedSource};
 use crate::error::{Error, Result};
 use crate::eval::Eval;
 use crate::skill::Skill;
 use event::{Event, Reporter};
-use results::{CaseInfo, EvalInfo, RESULTS_SCHEMA, Results, SkillInfo};
+use results::{AgentInfo, CaseInfo, EvalInfo, RESULTS_SCHEMA, Results, SkillInfo};
+
+/// What every run of an eval shares.
+#[derive(Debug)]
+pub struct Context<'a> {
+    pub eval: &'a Eval,
+    pub skill: &'a Skill,
+    pub sandbox: &'a Sandbox,
+    /// Each runtime agent's probe, by agent name.
+    pub probes: HashMap<String, Probe>,
+}
 
 /// Runs every planned run and stores the results; returns them with their folder.
 pub fn run_eval(
@@ -31,6 +43,7 @@ pub fn run_eval(
     skill: &Skill,
     cases: Vec<(Case, PreparedSource)>,
     jobs: usize,
+    sandbox: &Sandbox,
     reporter: &dyn Reporter,
 ) -> Result<(Results, std::path::PathBuf)> {
     let started_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
@@ -57,6 +70,40 @@ pub fn run_eval(
         .enable_all()
         .build()
         .map_err(|e| Error::Unexpected(format!("cannot start the async runtime: {e}")))?;
+    // Each runtime is probed once: found on the PATH runs get, its version read, its
+    // credentials checked. A missing one makes its runs unavailable, not failed.
+    let path = std::env::var_os("PATH");
+    let probes: HashMap<String, Probe> = eval
+        .agents
+        .iter()
+        .filter_map(|a| Some((a.name.clone(), a.runtime()?.probe(path.as_deref()))))
+        .collect();
+    let agents = eval
+        .agents
+        .iter()
+        .map(|a| {
+            let probe = probes.get(&a.name);
+            let rt = a.runtime();
+            AgentInfo {
+                name: a.name.clone(),
+                kind: a.kind_name().into(),
+                binary: probe
+                    .and_then(|p| p.binary.as_ref())
+                    .map(|b| b.to_string_lossy().into_owned()),
+                version: probe.and_then(|p| p.version.clone()),
+                model: rt.and_then(|r| r.model.clone()),
+                base_url: rt.and_then(|r| r.base_url.clone()),
+                credentials: rt.map(|r| r.credentials.clone()).unwrap_or_default(),
+                missing: probe.map(|p| p.missing.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let ctx = Context {
+        eval,
+        skill,
+        sandbox,
+        probes,
+    };
     let store = store::Store::begin(&eval.workspace)?;
     reporter.report(&Event::EvalStarted {
         eval: eval.name.clone(),
@@ -72,6 +119,7 @@ pub fn run_eval(
         for run in &planned {
             let permits = permits.clone();
             let run_dir = store.run_dir(&run.dir);
+            let ctx = &ctx;
             handles.push(async move {
                 let _permit = permits.acquire().await;
                 reporter.report(&Event::RunStarted {
@@ -81,7 +129,7 @@ pub fn run_eval(
                     variant: run.variant,
                     trial: run.trial,
                 });
-                let record = execute::execute(run, eval, skill, &run_dir).await;
+                let record = execute::execute(run, ctx, &run_dir).await;
                 reporter.report(&Event::RunGraded {
                     index: run.index,
                     case: record.case.clone(),
@@ -141,6 +189,8 @@ pub fn run_eval(
                 rev: s.rev.to_string(),
             })
             .collect(),
+        agents,
+        sandbox: sandbox.name().into(),
         runs,
         gates,
     };

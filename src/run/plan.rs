@@ -83,6 +83,7 @@ fn key(
     let mut h = Sha256::new();
     let argv = match &agent.kind {
         AgentKind::Command { argv } => argv.join("\u{1f}"),
+        AgentKind::Runtime(rt) => rt.fingerprint(),
         _ => String::new(),
     };
     let skill = if variant == Variant::Skill {

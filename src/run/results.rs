@@ -26,6 +26,10 @@ pub struct Results {
     /// The lowest grade that counts as a pass.
     pub pass_grade: Grade,
     pub cases: Vec<CaseInfo>,
+    /// Every agent of the eval: its kind and, for runtimes, what was found here.
+    pub agents: Vec<AgentInfo>,
+    /// `none` or `bwrap`.
+    pub sandbox: String,
     pub runs: Vec<RunRecord>,
     pub gates: Vec<GateResult>,
 }
@@ -55,6 +59,29 @@ pub struct CaseInfo {
     pub rev: String,
 }
 
+/// An agent's provenance.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct AgentInfo {
+    pub name: String,
+    pub kind: String,
+    /// The runtime's executable, as found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binary: Option<String>,
+    /// What `--version` printed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// Names of the credentials passed (never their values).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub credentials: Vec<String>,
+    /// Why the agent could not run here; empty when it could.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+}
+
 /// How a run ended, before grading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -69,6 +96,22 @@ pub enum RunStatus {
     SetupFailed,
     /// skillbench itself could not run or grade this run.
     HarnessError,
+    /// The agent's runtime is not installed here or has no credentials: an infrastructure
+    /// outcome, not graded.
+    Unavailable,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Completed => "completed",
+            RunStatus::AgentError => "agent error",
+            RunStatus::TimedOut => "timed out",
+            RunStatus::SetupFailed => "setup failed",
+            RunStatus::HarnessError => "harness error",
+            RunStatus::Unavailable => "unavailable",
+        }
+    }
 }
 
 /// One (case, agent, variant, trial) run.
@@ -90,9 +133,34 @@ pub struct RunRecord {
     pub timings: Timings,
     pub signals: SignalsRecord,
     pub diff: DiffStats,
+    /// What the agent runtime's transcript showed; absent for baselines and commands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_report: Option<AgentReport>,
     pub criteria: Vec<CriterionResult>,
-    pub grade: Grade,
+    /// `None` only for an `unavailable` run, which is not graded (and never counted as C).
+    pub grade: Option<Grade>,
     pub grade_reason: String,
+}
+
+/// What was read off an agent runtime's transcript (`transcript.jsonl` in the run folder).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct AgentReport {
+    /// Whether the skill under test was activated; `None` for the `none` variant.
+    pub skill_activated: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation: Option<crate::agent::transcript::Activation>,
+    pub turns: u32,
+    pub tool_calls: usize,
+    pub tokens_in: Option<u64>,
+    pub tokens_out: Option<u64>,
+    pub cost_usd: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Errors the runtime reported.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+    /// Output lines the adapter did not understand.
+    pub unparsed_lines: usize,
 }
 
 impl RunRecord {
@@ -103,6 +171,11 @@ impl RunRecord {
             .filter(|c| c.verdict == Verdict::Fail)
             .map(|c| c.id.as_str())
             .collect()
+    }
+
+    /// Whether the run passed: graded at `pass` or better. Unavailable runs never pass.
+    pub fn passes(&self, pass: Grade) -> bool {
+        self.grade.is_some_and(|g| g.passes(pass))
     }
 
     /// Whether the agent's claimed outcome agrees with the expectation (escalated exactly

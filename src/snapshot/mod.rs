@@ -54,10 +54,12 @@ impl Snapshot {
             let entry = rows
                 .entry((run.case.clone(), run.variant.to_string(), run.agent.clone()))
                 .or_default();
-            entry.0.push((
-                run.trial,
-                run.grade.to_string().chars().next().unwrap_or('C'),
-            ));
+            // An unavailable run is written `U`: a snapshot taken where a runtime is
+            // missing differs from one taken where it ran, and says why.
+            let letter = run
+                .grade
+                .map_or('U', |g| g.to_string().chars().next().unwrap_or('C'));
+            entry.0.push((run.trial, letter));
             entry.1.extend(run.failed().iter().map(|s| s.to_string()));
         }
         let rows = rows
