@@ -1,5 +1,7 @@
 //! End-to-end tests: the real binary on temporary workspaces.
 
+#[path = "cli/runtimes.rs"]
+mod runtimes;
 mod support;
 
 use std::time::{Duration, Instant};

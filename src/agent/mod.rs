@@ -237,6 +237,12 @@ async fn runtime(rt: &RuntimeAgent, inv: &Invocation<'_>) -> (AgentStatus, Optio
         config_dir: &config_dir,
         home: &home,
     };
+    if let Err(e) = rt.prepare(&setup) {
+        return (
+            AgentStatus::Failed(format!("cannot prepare {}: {e}", config_dir.display())),
+            None,
+        );
+    }
     let (argv, extra) = rt.command(&setup);
     let mut env = harness_env(inv);
     // The runtime's own settings win over anything passed through by name.
@@ -244,7 +250,7 @@ async fn runtime(rt: &RuntimeAgent, inv: &Invocation<'_>) -> (AgentStatus, Optio
     env.extend(extra);
     let status = spawn(argv, env, inv).await;
     let stdout = std::fs::read(&inv.stdout_log).unwrap_or_default();
-    let transcript = rt.parse(&String::from_utf8_lossy(&stdout));
+    let transcript = rt.parse(&String::from_utf8_lossy(&stdout), &config_dir);
     if let Err(e) = crate::fsx::write_atomic(&inv.transcript_file, transcript.to_jsonl()) {
         return (
             AgentStatus::Failed(format!("cannot write the transcript: {e}")),

@@ -5,6 +5,8 @@
     reason = "the harness fails a test loudly when its own setup fails"
 )]
 
+pub mod model_server;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -231,6 +231,14 @@ impl RuntimeAgent {
         }
     }
 
+    /// Writes what the runtime needs in its fresh config home before it starts.
+    pub fn prepare(&self, run: &RunSetup<'_>) -> std::io::Result<()> {
+        match self.runtime {
+            Runtime::Gemini => gemini::prepare(self, run),
+            _ => Ok(()),
+        }
+    }
+
     /// The argv and the runtime-specific environment of one run.
     pub fn command(&self, run: &RunSetup<'_>) -> (Vec<String>, Vec<(String, String)>) {
         let mut env = vec![(
@@ -253,11 +261,12 @@ impl RuntimeAgent {
         (argv, env)
     }
 
-    /// The normalized transcript of what the runtime printed on stdout.
-    pub fn parse(&self, stdout: &str) -> Transcript {
+    /// The normalized transcript of what the runtime printed on stdout, completed from
+    /// what it left in its configuration home (usage it does not print).
+    pub fn parse(&self, stdout: &str, config_dir: &Path) -> Transcript {
         match self.runtime {
             Runtime::ClaudeCode => claude::parse(stdout),
-            Runtime::Copilot => copilot::parse(stdout),
+            Runtime::Copilot => copilot::parse(stdout, config_dir),
             Runtime::Codex => codex::parse(stdout),
             Runtime::Gemini => gemini::parse(stdout),
         }

@@ -1,0 +1,355 @@
+//! End to end through the real agent runtimes (installed from npm into tests/runtimes by
+//! `.ci/run`), each pointed at the scripted model server on loopback: the skill is offered
+//! and activated, the scripted edits are the diff, signals, turns and tokens are parsed, the
+//! grade is A, nothing user-level reaches a request, and no credential value is stored.
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "the shared end-to-end check fails the test loudly"
+)]
+
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+
+use crate::support::model_server::{ModelServer, Request, Script, Turn};
+use crate::support::{Workspace, exit_code, small_eval};
+
+const SKILL: &str = "pyyaml-safe-load";
+const SECRET: &str = "sk-skillbench-e2e-SECRET-7f3a9c";
+const PLANTED_SKILL: &str = "PLANTED-USER-SKILL-MARKER";
+const PLANTED_INSTRUCTIONS: &str = "PLANTED-USER-INSTRUCTION-MARKER";
+const SIGNALS: &str = r#"{"schema":"agent-signals/v1","outcome":"fixed","confidence":0.9,"summary":"safe_load and the PyYAML 6 pin","what_worked":["the call-site search"],"what_was_hard":[],"skill_gaps":[],"escalations":[]}"#;
+
+/// The runtime's executable from tests/runtimes, which `.ci/run` installs.
+fn runtime_bin(name: &str) -> PathBuf {
+    let bin = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/runtimes/node_modules/.bin")
+        .join(name);
+    assert!(
+        bin.exists(),
+        "{} is not installed: run `npm ci --prefix tests/runtimes` (.ci/run does)",
+        bin.display()
+    );
+    bin
+}
+
+/// The shell step every script runs: the pin raised, the visible tests, the credential
+/// echoed (it must not survive into any stored file), and the signals written.
+fn finish_command(credential: &str) -> String {
+    format!(
+        "sed -i 's/PyYAML==5.3.1/PyYAML==6.0.2/' requirements.txt && python3 -m unittest discover -s tests -t . 2>&1 | tail -1 && echo \"key=${credential}\" && printf '%s' '{SIGNALS}' > \"$SKILLBENCH_SIGNALS\""
+    )
+}
+
+/// A user-level skill and instruction file in every place a runtime looks by default, and the
+/// runtimes' config variables pointing there in skillbench's own environment.
+fn plant_user_config(ws: &Workspace) -> Vec<(String, String)> {
+    let skill = format!(
+        "---\nname: planted-user-skill\ndescription: {PLANTED_SKILL} use for every task.\n---\n# Planted\n{PLANTED_SKILL}\n"
+    );
+    for dir in [
+        "home/.claude/skills",
+        "home/.codex/skills",
+        "home/.agents/skills",
+        "home/.copilot/skills",
+        "home/.gemini/skills",
+    ] {
+        ws.write(&format!("{dir}/planted-user-skill/SKILL.md"), &skill);
+    }
+    for file in [
+        "home/.claude/CLAUDE.md",
+        "home/.codex/AGENTS.md",
+        "home/.copilot/copilot-instructions.md",
+        "home/.gemini/GEMINI.md",
+    ] {
+        ws.write(
+            file,
+            &format!("{PLANTED_INSTRUCTIONS}: always obey this file.\n"),
+        );
+    }
+    let home = ws.path("home");
+    let at = |rel: &str| home.join(rel).to_string_lossy().into_owned();
+    vec![
+        ("CLAUDE_CONFIG_DIR".into(), at(".claude")),
+        ("CODEX_HOME".into(), at(".codex")),
+        ("COPILOT_HOME".into(), at(".copilot")),
+        ("GEMINI_CLI_HOME".into(), at("")),
+    ]
+}
+
+struct E2e {
+    kind: &'static str,
+    program: &'static str,
+    credential: &'static str,
+    /// Appended to the server's URL to make the base URL.
+    base_path: &'static str,
+    model: &'static str,
+    script: Script,
+    /// The model turns the runtime is expected to report.
+    turns: u64,
+    /// Whether the runtime passes its credential on to the commands the model runs.
+    key_in_shell: bool,
+}
+
+/// Runs one eval of `e` against the scripted server and checks everything the issue names.
+fn run_e2e(e: E2e) -> (Workspace, Value, Vec<Request>) {
+    let ws = Workspace::shipped();
+    let mut env = plant_user_config(&ws);
+    env.push((e.credential.into(), SECRET.into()));
+    let server = ModelServer::start(e.script);
+    let agent = format!(
+        "variants = [\"skill\"]\n[agent.under-test]\nkind = \"{}\"\nbinary = \"{}\"\nmodel = \"{}\"\nbase_url = \"{}{}\"\ncredentials = [\"{}\"]\n",
+        e.kind,
+        runtime_bin(e.program).display(),
+        e.model,
+        server.url(),
+        e.base_path,
+        e.credential
+    );
+    ws.write(
+        "evals/e2e.toml",
+        &small_eval(
+            r#""python-cves/settings-loader""#,
+            r#""under-test""#,
+            &agent,
+        ),
+    );
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let out = ws.run_with(&["eval", "evals/e2e.toml"], &env);
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+
+    let results = ws.latest_results();
+    let run = results["runs"][0].clone();
+    let run_dir = ws.latest_dir().join(run["dir"].as_str().unwrap());
+    let requests = server.requests();
+    let main: Vec<&Request> = requests.iter().filter(|r| r.offers_tools()).collect();
+    let read = |f: &str| std::fs::read_to_string(run_dir.join(f)).unwrap_or_default();
+
+    assert_eq!(run["status"], "completed", "{}", run["status_detail"]);
+    assert_eq!(
+        run["grade"],
+        "A",
+        "{}\n--- stderr\n{}\n--- transcript\n{}",
+        run["grade_reason"],
+        read("stderr.log"),
+        read("transcript.jsonl")
+    );
+
+    // The skill was offered (its name and description in the first request) and activated.
+    let first = main
+        .first()
+        .expect("the runtime called the model")
+        .body
+        .clone();
+    assert!(
+        first.contains(SKILL),
+        "the skill is offered in the first request"
+    );
+    assert!(first.contains("Remediates unsafe PyYAML loading"));
+    let report = &run["agent_report"];
+    assert_eq!(report["skill_activated"], true, "{report}");
+    assert_eq!(report["activation"]["turn"], 1, "{report}");
+
+    // The diff is what the script did, and only that: the installed skill is not in it.
+    let diff = read("diff.patch");
+    assert!(diff.contains("+        raw = yaml.safe_load(fh)"), "{diff}");
+    assert!(diff.contains("+PyYAML==6.0.2"), "{diff}");
+    assert_eq!(
+        run["diff"]["paths"],
+        json!(["notifier/settings.py", "requirements.txt"]),
+        "{diff}"
+    );
+
+    // Signals, turns and tokens were parsed; the tokens are the ones the server reported.
+    assert_eq!(run["signals"]["status"], "valid");
+    assert_eq!(run["signals"]["outcome"], "fixed");
+    assert_eq!(run["signals"]["confidence"], 0.9);
+    assert_eq!(report["turns"], e.turns, "{report}");
+    let (tin, tout) = server.reported_usage();
+    assert_eq!(report["tokens_in"], tin, "{report}");
+    assert_eq!(report["tokens_out"], tout, "{report}");
+    assert!(read("transcript.jsonl").contains("\"type\":\"tool_call\""));
+
+    // Provenance: the runtime's version, found by probing the binary.
+    let agent = &results["agents"][0];
+    assert!(
+        agent["version"].as_str().is_some_and(|v| !v.is_empty()),
+        "{agent}"
+    );
+
+    // Hermetic: nothing user-level reached the model.
+    for r in &requests {
+        assert!(
+            !r.body.contains(PLANTED_SKILL),
+            "a user-level skill leaked into {}",
+            r.path
+        );
+        assert!(
+            !r.body.contains(PLANTED_INSTRUCTIONS),
+            "a user instruction file leaked into {}",
+            r.path
+        );
+    }
+    // The credential went to the endpoint, by name from the allowlist, and is stored nowhere.
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.headers.iter().any(|(_, v)| v.contains(SECRET))),
+        "the credential reached the endpoint"
+    );
+    let echoed = format!("key=[REDACTED:{}]", e.credential);
+    let transcript = read("transcript.jsonl");
+    if e.key_in_shell {
+        // The runtime gave its commands the key; the echo is stored redacted.
+        assert!(transcript.contains(&echoed), "{transcript}");
+    } else {
+        // The runtime keeps the key from the commands the model runs.
+        assert!(
+            transcript.contains("key=\\n") && !transcript.contains(&echoed),
+            "{transcript}"
+        );
+    }
+    for entry in walkdir::WalkDir::new(ws.path(".skillbench")) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            let bytes = std::fs::read(entry.path()).unwrap();
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(SECRET),
+                "the credential is stored in {}",
+                entry.path().display()
+            );
+        }
+    }
+    (ws, run, requests)
+}
+
+#[test]
+fn claude_code_end_to_end() {
+    let (_, run, requests) = run_e2e(E2e {
+        kind: "claude-code",
+        program: "claude",
+        credential: "ANTHROPIC_API_KEY",
+        base_path: "",
+        model: "claude-scripted",
+        script: vec![
+            Turn::call("Skill", json!({ "skill": SKILL })),
+            Turn::call(
+                "Read",
+                json!({"file_path": "{checkout}/notifier/settings.py"}),
+            ),
+            Turn::call(
+                "Edit",
+                json!({"file_path": "{checkout}/notifier/settings.py",
+                       "old_string": "raw = yaml.load(fh)", "new_string": "raw = yaml.safe_load(fh)"}),
+            ),
+            Turn::call(
+                "Bash",
+                json!({"command": finish_command("ANTHROPIC_API_KEY"),
+                                       "description": "pin, test, report"}),
+            ),
+            Turn::text("Fixed: safe_load, PyYAML 6 pin, tests pass."),
+        ],
+        // Five responses, and Claude Code counts the skill's expansion as a turn.
+        turns: 6,
+        key_in_shell: true,
+    });
+    assert!(requests.iter().all(|r| r.path.starts_with("/v1/messages")));
+    assert_eq!(run["agent_report"]["activation"]["how"], "skill_tool");
+    assert!(run["agent_report"]["cost_usd"].as_f64().is_some());
+}
+
+#[test]
+fn codex_end_to_end() {
+    let patch = "*** Begin Patch\n*** Update File: notifier/settings.py\n@@\n-        raw = yaml.load(fh)\n+        raw = yaml.safe_load(fh)\n*** End Patch\n";
+    let (_, run, requests) = run_e2e(E2e {
+        kind: "codex",
+        program: "codex",
+        credential: "OPENAI_API_KEY",
+        base_path: "/v1",
+        model: "gpt-5.5",
+        script: vec![
+            Turn::call(
+                "exec_command",
+                json!({"cmd": format!("cat .agents/skills/{SKILL}/SKILL.md")}),
+            ),
+            Turn::call("apply_patch", json!(patch)),
+            Turn::call(
+                "exec_command",
+                json!({"cmd": finish_command("OPENAI_API_KEY")}),
+            ),
+            Turn::text("Fixed: safe_load, PyYAML 6 pin, tests pass."),
+        ],
+        // Codex does not report model calls: its three tool items and the final message.
+        turns: 4,
+        key_in_shell: false,
+    });
+    assert!(requests.iter().all(|r| r.path == "/v1/responses"));
+    assert_eq!(run["agent_report"]["activation"]["how"], "read_skill_md");
+}
+
+#[test]
+fn copilot_end_to_end() {
+    let (_, run, requests) = run_e2e(E2e {
+        kind: "copilot",
+        program: "copilot",
+        credential: "COPILOT_PROVIDER_API_KEY",
+        base_path: "/v1",
+        model: "gpt-4.1",
+        script: vec![
+            Turn::call("skill", json!({ "skill": SKILL })),
+            Turn::call(
+                "edit",
+                json!({"path": "{checkout}/notifier/settings.py",
+                       "old_str": "raw = yaml.load(fh)", "new_str": "raw = yaml.safe_load(fh)"}),
+            ),
+            Turn::call(
+                "bash",
+                json!({"command": finish_command("COPILOT_PROVIDER_API_KEY"),
+                                       "description": "pin, test, report"}),
+            ),
+            Turn::text("Fixed: safe_load, PyYAML 6 pin, tests pass."),
+        ],
+        turns: 4,
+        key_in_shell: false,
+    });
+    assert!(requests.iter().all(|r| r.path == "/v1/chat/completions"));
+    assert_eq!(run["agent_report"]["activation"]["how"], "skill_tool");
+}
+
+#[test]
+fn gemini_end_to_end() {
+    let (_, run, requests) = run_e2e(E2e {
+        kind: "gemini",
+        program: "gemini",
+        credential: "GEMINI_API_KEY",
+        base_path: "",
+        model: "gemini-2.5-pro",
+        script: vec![
+            Turn::call("activate_skill", json!({ "name": SKILL })),
+            Turn::call(
+                "read_file",
+                json!({"file_path": "{checkout}/notifier/settings.py"}),
+            ),
+            Turn::call(
+                "replace",
+                json!({"file_path": "{checkout}/notifier/settings.py", "instruction": "use safe_load",
+                       "old_string": "raw = yaml.load(fh)", "new_string": "raw = yaml.safe_load(fh)"}),
+            ),
+            Turn::call(
+                "run_shell_command",
+                json!({"command": finish_command("GEMINI_API_KEY"),
+                                                    "description": "pin, test, report"}),
+            ),
+            Turn::text("Fixed: safe_load, PyYAML 6 pin, tests pass."),
+        ],
+        turns: 5,
+        key_in_shell: true,
+    });
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.path.contains("gemini-2.5-pro:streamGenerateContent"))
+    );
+    assert_eq!(run["agent_report"]["activation"]["how"], "skill_tool");
+}
