@@ -2,6 +2,8 @@
 
 #[path = "cli/runtimes.rs"]
 mod runtimes;
+#[path = "cli/sandbox.rs"]
+mod sandbox;
 mod support;
 
 use std::time::{Duration, Instant};

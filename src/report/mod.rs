@@ -72,10 +72,9 @@ pub fn summary_table(results: &Results, markdown: bool) -> String {
             s.b.to_string(),
             s.c.to_string(),
             s.unavailable.to_string(),
-            format!("{:.0}%", s.pass_rate * 100.0),
-            format!("{:.0}%", s.escalation_accuracy * 100.0),
-            s.skill_activation
-                .map_or_else(|| "-".into(), |r| format!("{:.0}%", r * 100.0)),
+            percent(s.pass_rate),
+            percent(s.escalation_accuracy),
+            percent(s.skill_activation),
             match (s.mean_tokens_in, s.mean_tokens_out) {
                 (Some(i), Some(o)) => format!("{i:.0}/{o:.0}"),
                 _ => "-".into(),
@@ -173,4 +172,9 @@ pub fn scorecard(results: &Results, format: Format) -> String {
             out
         }
     }
+}
+
+/// A share as a whole percentage, `-` when there is none.
+fn percent(share: Option<f64>) -> String {
+    share.map_or_else(|| "-".into(), |r| format!("{:.0}%", r * 100.0))
 }

@@ -19,9 +19,10 @@ pub struct Summary {
     /// Runs whose runtime was not available: not graded, not in the rates.
     pub unavailable: usize,
     /// Share of the graded runs graded at the pass grade or better.
-    pub pass_rate: f64,
+    /// `None` when no run was graded.
+    pub pass_rate: Option<f64>,
     /// Share of runs whose claimed outcome escalated exactly where the case expects it.
-    pub escalation_accuracy: f64,
+    pub escalation_accuracy: Option<f64>,
     pub mean_ms: f64,
     /// Share of the runs with an agent report in which the skill was activated; `None`
     /// when no run could say (baselines, commands, the `none` variant).
@@ -48,13 +49,7 @@ pub fn summarize(results: &Results) -> Vec<Summary> {
             let unavailable = runs.iter().filter(|r| r.grade.is_none()).count();
             // Rates are over the runs that ran: unavailable ones are reported apart.
             let graded = n - unavailable;
-            let ratio = |k: usize| {
-                if graded == 0 {
-                    0.0
-                } else {
-                    k as f64 / graded as f64
-                }
-            };
+            let ratio = |k: usize| (graded > 0).then(|| k as f64 / graded as f64);
             Summary {
                 variant,
                 agent: agent.to_string(),

@@ -152,14 +152,32 @@ async fn carry_out(
     let agent_env =
         ColdEnv::new(&scratch.join("agent"), &eval.pass_env).map_err(|e| e.to_string())?;
     let probe = ctx.probes.get(&run.agent.name);
+    // Mounted back read-only: what the eval exposes, the runtime's installation, and the
+    // files a command agent's argv names (its script may live in the hidden workspace).
+    let command_files: Vec<std::path::PathBuf> = match &run.agent.kind {
+        agent::AgentKind::Command { argv } => argv
+            .iter()
+            .map(std::path::PathBuf::from)
+            .filter(|p| p.is_absolute() && p.is_file())
+            .collect(),
+        _ => Vec::new(),
+    };
+    let shared: Vec<std::path::PathBuf> = run
+        .agent
+        .runtime()
+        .map(agent::RuntimeAgent::shared_dirs)
+        .unwrap_or_default();
     let jail = |network: Network| Jail {
-        writable: vec![scratch.to_path_buf()],
+        writable: std::iter::once(scratch.to_path_buf())
+            .chain(shared.iter().filter(|d| d.is_dir()).cloned())
+            .collect(),
         hidden: agent::Sandbox::default_hidden(eval.workspace.root()),
         exposed: eval
             .expose
             .iter()
             .cloned()
             .chain(probe.and_then(|p| p.binary.as_deref()).map(install_root))
+            .chain(command_files.iter().cloned())
             .collect(),
         network,
     };

@@ -90,6 +90,8 @@ struct E2e {
     turns: u64,
     /// Whether the runtime passes its credential on to the commands the model runs.
     key_in_shell: bool,
+    /// Run it in the bubblewrap sandbox.
+    sandbox: bool,
 }
 
 /// Runs one eval of `e` against the scripted server and checks everything the issue names.
@@ -116,10 +118,15 @@ fn run_e2e(e: E2e) -> (Workspace, Value, Vec<Request>) {
         ),
     );
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let out = ws.run_with(&["eval", "evals/e2e.toml"], &env);
+    let mut args = vec!["eval", "evals/e2e.toml"];
+    if e.sandbox {
+        args.extend(["--sandbox", "bwrap"]);
+    }
+    let out = ws.run_with(&args, &env);
     out.expect_code(exit_code::SNAPSHOT_PENDING);
 
     let results = ws.latest_results();
+    assert_eq!(results["sandbox"], if e.sandbox { "bwrap" } else { "none" });
     let run = results["runs"][0].clone();
     let run_dir = ws.latest_dir().join(run["dir"].as_str().unwrap());
     let requests = server.requests();
@@ -253,6 +260,8 @@ fn claude_code_end_to_end() {
         // Five responses, and Claude Code counts the skill's expansion as a turn.
         turns: 6,
         key_in_shell: true,
+        // Sandboxed: the host network (for the endpoint), nothing of HOME or the workspace.
+        sandbox: true,
     });
     assert!(requests.iter().all(|r| r.path.starts_with("/v1/messages")));
     assert_eq!(run["agent_report"]["activation"]["how"], "skill_tool");
@@ -283,6 +292,7 @@ fn codex_end_to_end() {
         // Codex does not report model calls: its three tool items and the final message.
         turns: 4,
         key_in_shell: false,
+        sandbox: false,
     });
     assert!(requests.iter().all(|r| r.path == "/v1/responses"));
     assert_eq!(run["agent_report"]["activation"]["how"], "read_skill_md");
@@ -312,6 +322,7 @@ fn copilot_end_to_end() {
         ],
         turns: 4,
         key_in_shell: false,
+        sandbox: false,
     });
     assert!(requests.iter().all(|r| r.path == "/v1/chat/completions"));
     assert_eq!(run["agent_report"]["activation"]["how"], "skill_tool");
@@ -345,6 +356,7 @@ fn gemini_end_to_end() {
         ],
         turns: 5,
         key_in_shell: true,
+        sandbox: false,
     });
     assert!(
         requests

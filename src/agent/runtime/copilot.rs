@@ -50,16 +50,14 @@ pub(super) fn command(
         env.push(("COPILOT_MODEL".into(), model.clone()));
     }
     env.push(("COPILOT_AUTO_UPDATE".into(), "false".into()));
-    // The CLI unpacks itself (~235 MB) into its cache on first start: one shared cache, not
-    // one per fresh HOME.
-    env.push(("COPILOT_CACHE_HOME".into(), s(&shared_cache())));
     if let Some(url) = &agent.base_url {
         env.push(("COPILOT_PROVIDER_BASE_URL".into(), url.clone()));
         env.push(("COPILOT_OFFLINE".into(), "true".into()));
     }
 }
 
-/// The package cache shared by every run (and the version probe).
+/// The package cache shared by every run and the version probe: the CLI unpacks itself
+/// (~235 MB) on first start, which should happen once, not once per fresh HOME.
 pub(super) fn shared_cache() -> std::path::PathBuf {
     crate::workspace::cache_dir()
         .join("runtimes")

@@ -212,7 +212,9 @@ impl RuntimeAgent {
                 found
             }
         };
-        let version = binary.as_deref().and_then(|b| version(b, path));
+        let version = binary
+            .as_deref()
+            .and_then(|b| version(b, path, &self.shared_env()));
         if binary.is_some() && version.is_none() {
             missing.push(format!(
                 "`{} --version` failed",
@@ -231,6 +233,26 @@ impl RuntimeAgent {
         }
     }
 
+    /// Folders every run of the runtime shares, writable (Copilot's unpacked package cache):
+    /// created before the runs and mounted into the sandbox.
+    pub fn shared_dirs(&self) -> Vec<PathBuf> {
+        match self.runtime {
+            Runtime::Copilot => vec![copilot::shared_cache()],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The variables that point the runtime at its shared folders.
+    fn shared_env(&self) -> Vec<(String, String)> {
+        match self.runtime {
+            Runtime::Copilot => vec![(
+                "COPILOT_CACHE_HOME".into(),
+                copilot::shared_cache().to_string_lossy().into_owned(),
+            )],
+            _ => Vec::new(),
+        }
+    }
+
     /// Writes what the runtime needs in its fresh config home before it starts.
     pub fn prepare(&self, run: &RunSetup<'_>) -> std::io::Result<()> {
         match self.runtime {
@@ -245,6 +267,7 @@ impl RuntimeAgent {
             self.runtime.config_env().to_string(),
             run.config_dir.to_string_lossy().into_owned(),
         )];
+        env.extend(self.shared_env());
         for name in &self.credentials {
             if let Ok(value) = std::env::var(name) {
                 env.push((name.clone(), value));
@@ -284,8 +307,16 @@ impl RuntimeAgent {
     }
 }
 
-/// The first line `binary --version` prints, within 30 seconds.
-fn version(binary: &Path, path: Option<&std::ffi::OsStr>) -> Option<String> {
+/// The first line `binary --version` prints, within 30 seconds. It runs with the runtime's
+/// shared folders, so a runtime that unpacks itself on first start does it here, once.
+fn version(
+    binary: &Path,
+    path: Option<&std::ffi::OsStr>,
+    shared_env: &[(String, String)],
+) -> Option<String> {
+    for (_, dir) in shared_env {
+        let _ = std::fs::create_dir_all(dir);
+    }
     let mut cmd = std::process::Command::new(binary);
     cmd.arg("--version")
         .env_clear()
@@ -298,6 +329,7 @@ fn version(binary: &Path, path: Option<&std::ffi::OsStr>) -> Option<String> {
     // A scratch HOME: a version query must not touch, or read, the user's configuration.
     let home = tempfile::tempdir().ok()?;
     cmd.env("HOME", home.path());
+    cmd.envs(shared_env.iter().map(|(k, v)| (k, v)));
     let mut child = cmd.spawn().ok()?;
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
