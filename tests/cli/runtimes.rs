@@ -365,3 +365,52 @@ fn gemini_end_to_end() {
     );
     assert_eq!(run["agent_report"]["activation"]["how"], "skill_tool");
 }
+
+#[test]
+fn the_none_variant_installs_no_skill_for_a_runtime() {
+    let ws = Workspace::shipped();
+    let server = ModelServer::start(vec![
+        Turn::call(
+            "Bash",
+            json!({"command": "ls -a .claude 2>&1; printf '%s' '{\"schema\":\"agent-signals/v1\",\"outcome\":\"failed\",\"confidence\":0.3}' > \"$SKILLBENCH_SIGNALS\""}),
+        ),
+        Turn::text("I could not do it."),
+    ]);
+    let agent = format!(
+        "variants = [\"none\"]\n[agent.bare]\nkind = \"claude-code\"\nbinary = \"{}\"\nmodel = \"claude-scripted\"\nbase_url = \"{}\"\n",
+        runtime_bin("claude").display(),
+        server.url()
+    );
+    ws.write(
+        "evals/none.toml",
+        &small_eval(r#""python-cves/settings-loader""#, r#""bare""#, &agent),
+    );
+    let out = ws.run_with(
+        &["eval", "evals/none.toml"],
+        &[("ANTHROPIC_API_KEY", SECRET)],
+    );
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+    let run = ws.latest_results()["runs"][0].clone();
+    assert_eq!(run["status"], "completed", "{}", run["status_detail"]);
+    assert_eq!(run["grade"], "C");
+    assert_eq!(run["signals"]["outcome"], "failed");
+    assert!(run["agent_report"]["skill_activated"].is_null());
+    let requests = server.requests();
+    assert!(!requests.is_empty());
+    for r in &requests {
+        assert!(
+            !r.body.contains(SKILL),
+            "no skill is offered in the none variant"
+        );
+    }
+    let transcript = std::fs::read_to_string(
+        ws.latest_dir()
+            .join(run["dir"].as_str().unwrap())
+            .join("transcript.jsonl"),
+    )
+    .unwrap();
+    assert!(
+        transcript.contains("No such file or directory"),
+        "{transcript}"
+    );
+}

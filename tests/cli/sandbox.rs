@@ -182,6 +182,18 @@ fn a_runtime_that_is_not_installed_is_unavailable_not_graded_and_fails_its_gate(
         "an unavailable run is written U:\n{snap}"
     );
 
+    let out = ws.run(&["agents", "--eval", "evals/u.toml", "--format", "json"]);
+    out.expect_code(exit_code::SUCCESS);
+    let rows: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(rows[0]["name"], "absent");
+    assert_eq!(rows[0]["available"], false);
+    assert_eq!(
+        rows[0]["missing"][0],
+        "no executable at /nonexistent/claude"
+    );
+    assert_eq!(rows[1]["name"], "reference");
+    assert_eq!(rows[1]["available"], true);
+
     // Allowed explicitly, the unavailable runs leave the gate; the others still count.
     let out = ws.run(&["eval", "evals/u.toml", "--allow-unavailable"]);
     out.expect_code(exit_code::SNAPSHOT_PENDING);

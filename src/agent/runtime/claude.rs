@@ -50,11 +50,7 @@ pub(super) fn command(
 }
 
 pub(super) fn parse(stdout: &str) -> Transcript {
-    let (events, unparsed) = super::json_lines(stdout);
-    let mut t = Transcript {
-        unparsed,
-        ..Transcript::default()
-    };
+    let (events, mut t) = super::events(stdout);
     // Each model response is streamed as one line per content block, under one message id.
     let mut message_ids: Vec<String> = Vec::new();
     let mut reported_turns = None;

@@ -82,11 +82,7 @@ fn toml_strings(items: &[String]) -> String {
 }
 
 pub(super) fn parse(stdout: &str) -> Transcript {
-    let (events, unparsed) = super::json_lines(stdout);
-    let mut t = Transcript {
-        unparsed,
-        ..Transcript::default()
-    };
+    let (events, mut t) = super::events(stdout);
     // Codex does not report its model calls: a turn is counted for each tool-using item and
     // for the final message.
     let mut turn = 0u32;

@@ -65,11 +65,7 @@ pub(super) fn shared_cache() -> std::path::PathBuf {
 }
 
 pub(super) fn parse(stdout: &str, config_dir: &Path) -> Transcript {
-    let (events, unparsed) = super::json_lines(stdout);
-    let mut t = Transcript {
-        unparsed,
-        ..Transcript::default()
-    };
+    let (events, mut t) = super::events(stdout);
     for e in &events {
         let data = &e["data"];
         let turn = data["turnId"]

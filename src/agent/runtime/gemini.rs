@@ -58,11 +58,7 @@ pub(super) fn command(
 }
 
 pub(super) fn parse(stdout: &str) -> Transcript {
-    let (events, unparsed) = super::json_lines(stdout);
-    let mut t = Transcript {
-        unparsed,
-        ..Transcript::default()
-    };
+    let (events, mut t) = super::events(stdout);
     // A model response is a run of assistant deltas and tool calls; a tool result ends it.
     let mut turn = 0u32;
     let mut in_response = false;

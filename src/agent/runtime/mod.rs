@@ -356,8 +356,9 @@ fn version(
         .map(str::to_string)
 }
 
-/// Each line of `text` that is a JSON object; the count of other non-empty lines.
-pub(crate) fn json_lines(text: &str) -> (Vec<serde_json::Value>, usize) {
+/// Each line of a runtime's output that is a JSON object, and an empty transcript that
+/// counts the other non-empty lines as unparsed.
+pub(crate) fn events(text: &str) -> (Vec<serde_json::Value>, Transcript) {
     let mut values = Vec::new();
     let mut unparsed = 0;
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
@@ -366,5 +367,9 @@ pub(crate) fn json_lines(text: &str) -> (Vec<serde_json::Value>, usize) {
             _ => unparsed += 1,
         }
     }
-    (values, unparsed)
+    let transcript = Transcript {
+        unparsed,
+        ..Transcript::default()
+    };
+    (values, transcript)
 }
