@@ -132,3 +132,50 @@ impl Sandbox {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hides_before_it_exposes_and_binds_and_shares_the_network_only_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let (outer, inner) = (dir.path().join("ws"), dir.path().join("ws/run"));
+        std::fs::create_dir_all(&inner).unwrap();
+        let sandbox = Sandbox::Bwrap {
+            binary: "/usr/bin/bwrap".into(),
+        };
+        let jail = Jail {
+            writable: vec![inner.clone()],
+            hidden: vec![outer.clone(), dir.path().join("missing")],
+            exposed: vec![],
+            network: Network::None,
+        };
+        let argv = sandbox.wrap(vec!["sh".into(), "-c".into(), "true".into()], &inner, &jail);
+        let at = |s: &str| argv.iter().position(|a| a == s).unwrap();
+        let tmpfs = at(&outer.to_string_lossy());
+        let bind = argv
+            .iter()
+            .rposition(|a| *a == inner.to_string_lossy())
+            .unwrap();
+        assert!(tmpfs < bind, "{argv:?}");
+        assert_eq!(argv[tmpfs - 1], "--tmpfs");
+        assert!(
+            !argv.iter().any(|a| a.contains("missing")),
+            "only existing folders"
+        );
+        assert!(!argv.contains(&"--share-net".to_string()));
+        assert_eq!(&argv[argv.len() - 4..], ["--", "sh", "-c", "true"]);
+
+        let host = Jail {
+            network: Network::Host,
+            ..jail
+        };
+        let argv = sandbox.wrap(vec!["true".into()], &inner, &host);
+        assert!(argv.contains(&"--share-net".to_string()));
+        assert_eq!(
+            Sandbox::None.wrap(vec!["true".into()], &inner, &host),
+            ["true"]
+        );
+    }
+}
