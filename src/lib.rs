@@ -25,6 +25,7 @@ pub mod run;
 pub mod signals;
 pub mod skill;
 pub mod snapshot;
+pub mod stats;
 pub mod suggest;
 pub mod workspace;
 

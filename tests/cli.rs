@@ -1,5 +1,7 @@
 //! End-to-end tests: the real binary on temporary workspaces.
 
+#[path = "cli/measures.rs"]
+mod measures;
 #[path = "cli/runtimes.rs"]
 mod runtimes;
 #[path = "cli/sandbox.rs"]

@@ -2,11 +2,13 @@
 //! scorecard (`table`, `md`, `json`). Every figure is computed from the runs in
 //! [`Results`], so it traces back to stored evidence.
 
+mod measures;
 mod summary;
 
 use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
 
+pub use measures::{Measures, measure};
 pub use summary::{Summary, summarize};
 
 use crate::run::results::Results;
@@ -56,7 +58,7 @@ pub fn summary_table(results: &Results, markdown: bool) -> String {
         "A",
         "B",
         "C",
-        "unavail.",
+        "infra",
         "pass rate",
         "escalation acc.",
         "skill used",
@@ -71,7 +73,7 @@ pub fn summary_table(results: &Results, markdown: bool) -> String {
             s.a.to_string(),
             s.b.to_string(),
             s.c.to_string(),
-            s.unavailable.to_string(),
+            s.infrastructure.to_string(),
             percent(s.pass_rate),
             percent(s.escalation_accuracy),
             percent(s.skill_activation),
@@ -94,6 +96,7 @@ struct ScorecardJson<'a> {
     skill_hash: &'a str,
     pass_grade: String,
     summaries: Vec<Summary>,
+    measures: Measures,
     rows: Vec<RowJson>,
     gates: &'a [crate::grade::GateResult],
 }
@@ -119,6 +122,7 @@ pub fn scorecard(results: &Results, format: Format) -> String {
                 skill_hash: &results.skill.hash,
                 pass_grade: results.pass_grade.to_string(),
                 summaries: summarize(results),
+                measures: measure(results),
                 rows: Snapshot::from_results(results)
                     .rows
                     .into_iter()
@@ -153,6 +157,7 @@ pub fn scorecard(results: &Results, format: Format) -> String {
             out.push_str(if md { "\n\n## Summary\n\n" } else { "\n" });
             out.push_str(&summary_table(results, md));
             out.push('\n');
+            out.push_str(&measures_text(&measure(results), md));
             if !results.gates.is_empty() {
                 out.push_str(if md { "\n## Gates\n\n" } else { "gates:\n" });
                 for g in &results.gates {
@@ -172,6 +177,118 @@ pub fn scorecard(results: &Results, format: Format) -> String {
             out
         }
     }
+}
+
+/// The trial statistics, uplift, escalation and calibration tables.
+fn measures_text(m: &Measures, md: bool) -> String {
+    let heading = |title: &str| {
+        if md {
+            format!("\n## {title}\n\n")
+        } else {
+            format!("{}:\n", title.to_lowercase())
+        }
+    };
+    let interval = |i: Option<(f64, f64)>| {
+        i.map_or_else(
+            || "-".into(),
+            |(lo, hi)| format!("{:.0}–{:.0}%", lo * 100.0, hi * 100.0),
+        )
+    };
+    let number = |x: Option<f64>| x.map_or_else(|| "-".into(), |v| format!("{v:+.2}"));
+    let mut out = String::new();
+
+    out.push_str(&heading("Trials"));
+    let mut t = new_table(md);
+    t.set_header([
+        "case", "variant", "agent", "n", "A/B/C", "majority", "pass", "95% CI", "pass@k", "pass^k",
+        "flaky",
+    ]);
+    for s in &m.trials {
+        t.add_row([
+            s.case.clone(),
+            s.variant.to_string(),
+            s.agent.clone(),
+            s.trials.to_string(),
+            format!(
+                "{}/{}/{}",
+                s.distribution[0], s.distribution[1], s.distribution[2]
+            ),
+            s.majority.map_or_else(|| "-".into(), |g| g.to_string()),
+            percent(s.pass_rate),
+            interval(s.wilson95),
+            percent(s.pass_at_k),
+            percent(s.pass_hat_k),
+            if s.flaky { "FLAKY" } else { "-" }.into(),
+        ]);
+    }
+    out.push_str(&t.to_string());
+    out.push('\n');
+
+    if !m.uplift.is_empty() {
+        out.push_str(&heading("Uplift"));
+        let mut t = new_table(md);
+        t.set_header(["agent", "with skill", "without", "uplift", "95% CI"]);
+        for u in &m.uplift {
+            t.add_row([
+                u.agent.clone(),
+                format!("{}/{}", u.with_skill.0, u.with_skill.1),
+                format!("{}/{}", u.without.0, u.without.1),
+                format!("{:+.0} pts", u.uplift * 100.0),
+                format!(
+                    "{:+.0} to {:+.0} pts",
+                    u.interval95.0 * 100.0,
+                    u.interval95.1 * 100.0
+                ),
+            ]);
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
+
+    out.push_str(&heading("Escalation and honesty"));
+    let mut t = new_table(md);
+    t.set_header([
+        "agent",
+        "variant",
+        "escalation precision",
+        "recall",
+        "claims",
+        "overconfident (fixed, got C)",
+        "mean confidence",
+        "mean score",
+        "honesty gap",
+    ]);
+    for (e, c) in m.escalation.iter().zip(&m.calibration) {
+        t.add_row([
+            e.agent.clone(),
+            e.variant.to_string(),
+            percent(e.precision),
+            percent(e.recall),
+            c.claims.to_string(),
+            format!(
+                "{} of {} ({})",
+                c.overconfident,
+                c.claimed_fixed,
+                percent(c.overconfidence_rate)
+            ),
+            c.mean_confidence
+                .map_or_else(|| "-".into(), |v| format!("{v:.2}")),
+            c.mean_score
+                .map_or_else(|| "-".into(), |v| format!("{v:.2}")),
+            number(c.honesty_gap),
+        ]);
+    }
+    out.push_str(&t.to_string());
+    out.push('\n');
+    let i = &m.infrastructure;
+    out.push_str(&format!(
+        "{}infrastructure failures (not the agents'): {} unavailable, {} setup failed, {} harness errors\n",
+        if md { "\n" } else { "" },
+        i.unavailable,
+        i.setup_failed,
+        i.harness_error
+    ));
+    out
 }
 
 /// A share as a whole percentage, `-` when there is none.

@@ -16,8 +16,9 @@ pub struct Summary {
     pub a: usize,
     pub b: usize,
     pub c: usize,
-    /// Runs whose runtime was not available: not graded, not in the rates.
-    pub unavailable: usize,
+    /// Infrastructure failures (runtime unavailable, setup failed, harness error): counted
+    /// apart, not in the rates.
+    pub infrastructure: usize,
     /// Share of the graded runs graded at the pass grade or better.
     /// `None` when no run was graded.
     pub pass_rate: Option<f64>,
@@ -46,9 +47,10 @@ pub fn summarize(results: &Results) -> Vec<Summary> {
         .map(|((variant, agent), runs)| {
             let n = runs.len();
             let count = |g| runs.iter().filter(|r| r.grade == Some(g)).count();
-            let unavailable = runs.iter().filter(|r| r.grade.is_none()).count();
-            // Rates are over the runs that ran: unavailable ones are reported apart.
-            let graded = n - unavailable;
+            let infrastructure = runs.iter().filter(|r| r.status.is_infrastructure()).count();
+            // Rates are over the runs the agent answers for; infrastructure failures are
+            // reported apart.
+            let graded = n - infrastructure;
             let ratio = |k: usize| (graded > 0).then(|| k as f64 / graded as f64);
             Summary {
                 variant,
@@ -57,11 +59,15 @@ pub fn summarize(results: &Results) -> Vec<Summary> {
                 a: count(crate::grade::Grade::A),
                 b: count(crate::grade::Grade::B),
                 c: count(crate::grade::Grade::C),
-                unavailable,
-                pass_rate: ratio(runs.iter().filter(|r| r.passes(results.pass_grade)).count()),
+                infrastructure,
+                pass_rate: ratio(
+                    runs.iter()
+                        .filter(|r| !r.status.is_infrastructure() && r.passes(results.pass_grade))
+                        .count(),
+                ),
                 escalation_accuracy: ratio(
                     runs.iter()
-                        .filter(|r| r.grade.is_some() && r.escalation_correct())
+                        .filter(|r| !r.status.is_infrastructure() && r.escalation_correct())
                         .count(),
                 ),
                 mean_ms: if n == 0 {

@@ -102,6 +102,15 @@ pub enum RunStatus {
 }
 
 impl RunStatus {
+    /// Whether the run failed for a reason the agent does not answer for: its runtime was
+    /// unavailable, the case's setup failed, or skillbench itself failed.
+    pub fn is_infrastructure(self) -> bool {
+        matches!(
+            self,
+            RunStatus::Unavailable | RunStatus::SetupFailed | RunStatus::HarnessError
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             RunStatus::Completed => "completed",
