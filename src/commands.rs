@@ -320,6 +320,14 @@ fn eval(args: &EvalArgs) -> Result<Outcome> {
         )
         .map_err(w)?;
     }
+    if let Some(stopped) = results.grading.as_ref().and_then(|g| g.stopped.as_ref()) {
+        writeln!(
+            human_out,
+            "warning: {stopped}; judged criteria after that point are not graded (raise [budget] in {})",
+            args.eval.display()
+        )
+        .map_err(w)?;
+    }
     if !gates_held {
         outcome = Outcome::GateFailed;
     }

@@ -14,7 +14,9 @@ use crate::agent::{AgentKind, AgentSpec, BUILTIN, Network, Runtime, RuntimeAgent
 use crate::corpus::Expectation;
 use crate::diagnostic::{Diagnostic, nearest, parse_toml};
 use crate::error::{Error, Result};
-use crate::grade::{Criterion, CriterionKind, Gate, Globs, Grade, Rubric};
+use crate::grade::{
+    Budget, Criterion, CriterionKind, Gate, Globs, Grade, Grader, GraderKind, JudgeEvidence, Rubric,
+};
 use crate::workspace::Workspace;
 
 /// Which form of the skill a run gets.
@@ -83,6 +85,10 @@ pub struct Eval {
     /// Folders mounted back read-only inside the sandbox although they are under a hidden
     /// one (a toolchain installed under HOME, say).
     pub expose: Vec<PathBuf>,
+    /// The graders of judged criteria (`[grader.NAME]`).
+    pub graders: Vec<Grader>,
+    /// The cap on what grading may spend (`[budget]`).
+    pub budget: Budget,
     pub rubric: Rubric,
     pub gates: Vec<Gate>,
 }
@@ -114,6 +120,10 @@ struct EvalFile {
     network: Option<Spanned<String>>,
     #[serde(default)]
     expose: Vec<String>,
+    #[serde(default)]
+    grader: BTreeMap<String, Spanned<GraderFile>>,
+    #[serde(default)]
+    budget: Option<BudgetFile>,
     rubric: RubricFile,
     #[serde(default)]
     gate: Vec<Spanned<GateFile>>,
@@ -170,6 +180,43 @@ struct CriterionFile {
     max_lines: Option<usize>,
     #[serde(default)]
     protected: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    question: Option<Spanned<String>>,
+    #[serde(default)]
+    evidence: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    graders: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GraderFile {
+    kind: Spanned<String>,
+    #[serde(default)]
+    model: Option<Spanned<String>>,
+    #[serde(default)]
+    base_url: Option<Spanned<String>>,
+    #[serde(default)]
+    credential: Option<Spanned<String>>,
+    #[serde(default)]
+    agent: Option<Spanned<String>>,
+    #[serde(default)]
+    timeout: Option<Spanned<String>>,
+    #[serde(default)]
+    max_retries: Option<u32>,
+    #[serde(default)]
+    usd_per_mtok_in: Option<f64>,
+    #[serde(default)]
+    usd_per_mtok_out: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BudgetFile {
+    #[serde(default)]
+    max_tokens: Option<u64>,
+    #[serde(default)]
+    max_usd: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -187,7 +234,7 @@ struct GateFile {
     allow_unavailable: bool,
 }
 
-const CRITERION_KINDS: [&str; 7] = [
+const CRITERION_KINDS: [&str; 8] = [
     "command",
     "hidden",
     "absent",
@@ -195,6 +242,7 @@ const CRITERION_KINDS: [&str; 7] = [
     "diff",
     "escalation",
     "signals",
+    "judge",
 ];
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(120);
@@ -388,7 +436,17 @@ impl Eval {
             .map(|p| crate::workspace::expand_home(p))
             .collect();
 
-        let rubric = rubric(&at, &file.rubric)?;
+        let graders = file
+            .grader
+            .iter()
+            .map(|(name, g)| grader(&at, name, g, &defined_agents))
+            .collect::<Result<Vec<_>>>()?;
+        let budget = Budget {
+            max_tokens: file.budget.as_ref().and_then(|b| b.max_tokens),
+            max_usd: file.budget.as_ref().and_then(|b| b.max_usd),
+        };
+        let grader_names: Vec<&str> = graders.iter().map(|g| g.name.as_str()).collect();
+        let rubric = rubric(&at, &file.rubric, &grader_names)?;
         let gates = file
             .gate
             .iter()
@@ -412,13 +470,15 @@ impl Eval {
                 .map_or_else(|| "none".to_string(), Spanned::into_inner),
             network,
             expose,
+            graders,
+            budget,
             rubric,
             gates,
         })
     }
 }
 
-fn rubric(at: &Located<'_>, file: &RubricFile) -> Result<Rubric> {
+fn rubric(at: &Located<'_>, file: &RubricFile, graders: &[&str]) -> Result<Rubric> {
     let pass = match &file.pass {
         None => Grade::B,
         Some(p) => {
@@ -458,9 +518,13 @@ fn rubric(at: &Located<'_>, file: &RubricFile) -> Result<Rubric> {
             "command" | "hidden" => &["run", "timeout"],
             "absent" | "present" => &["pattern", "files"],
             "diff" => &["max_files", "max_lines", "protected"],
+            "judge" => &["question", "evidence", "graders"],
             _ => &[],
         };
-        let given: [(&str, Option<Range<usize>>); 7] = [
+        let given: [(&str, Option<Range<usize>>); 10] = [
+            ("question", c.question.as_ref().map(Spanned::span)),
+            ("evidence", c.evidence.as_ref().map(Spanned::span)),
+            ("graders", c.graders.as_ref().map(Spanned::span)),
             ("run", c.run.as_ref().map(Spanned::span)),
             ("timeout", c.timeout.as_ref().map(Spanned::span)),
             ("pattern", c.pattern.as_ref().map(Spanned::span)),
@@ -552,6 +616,47 @@ fn rubric(at: &Located<'_>, file: &RubricFile) -> Result<Rubric> {
                 }
             }
             "escalation" => CriterionKind::Escalation,
+            "judge" => {
+                let question = c
+                    .question
+                    .as_ref()
+                    .filter(|q| !q.get_ref().trim().is_empty())
+                    .ok_or_else(|| {
+                        at.err(
+                            c.kind.span(),
+                            "a judge criterion needs 'question', what its graders answer",
+                        )
+                    })?;
+                let names: Vec<&str> = JudgeEvidence::ALL.iter().map(|(n, _)| *n).collect();
+                let evidence = match &c.evidence {
+                    None => vec![JudgeEvidence::Finding, JudgeEvidence::Diff],
+                    Some(list) => list
+                        .get_ref()
+                        .iter()
+                        .map(|e| {
+                            at.one_of(e, "evidence", &names)?;
+                            Ok(JudgeEvidence::ALL
+                                .iter()
+                                .find(|(n, _)| n == e.get_ref())
+                                .map_or(JudgeEvidence::Diff, |(_, k)| *k))
+                        })
+                        .collect::<Result<Vec<_>>>()?,
+                };
+                let mut chosen = Vec::new();
+                for g in c.graders.iter().flat_map(|g| g.get_ref()) {
+                    at.one_of(
+                        g,
+                        "grader (not among the eval's [grader.NAME] tables)",
+                        graders,
+                    )?;
+                    chosen.push(g.get_ref().clone());
+                }
+                CriterionKind::Judge {
+                    question: question.get_ref().trim().to_string(),
+                    evidence,
+                    graders: chosen,
+                }
+            }
             _ => CriterionKind::Signals,
         };
         criteria.push(Criterion {
@@ -698,5 +803,100 @@ fn agent(at: &Located<'_>, name: &str, def: &Spanned<AgentFile>) -> Result<Agent
     Ok(AgentSpec {
         name: name.to_string(),
         kind: AgentKind::Runtime(rt),
+    })
+}
+
+const GRADER_KINDS: [&str; 3] = ["anthropic", "openai", "agent"];
+const DEFAULT_GRADER_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// One `[grader.NAME]` table, checked.
+fn grader(
+    at: &Located<'_>,
+    name: &str,
+    spanned: &Spanned<GraderFile>,
+    agents: &[AgentSpec],
+) -> Result<Grader> {
+    let file = spanned.get_ref();
+    at.one_of(&file.kind, "grader kind", &GRADER_KINDS)?;
+    let kind = match file.kind.get_ref().as_str() {
+        "anthropic" => GraderKind::Anthropic,
+        "openai" => GraderKind::OpenAi,
+        _ => {
+            let agent = file.agent.as_ref().ok_or_else(|| {
+                at.err(
+                    spanned.span(),
+                    "an agent grader needs 'agent', the name of one of the eval's agents",
+                )
+            })?;
+            let names: Vec<&str> = agents
+                .iter()
+                .filter(|a| matches!(a.kind, AgentKind::Command { .. } | AgentKind::Runtime(_)))
+                .map(|a| a.name.as_str())
+                .collect();
+            at.one_of(agent, "grader agent (a runtime or command agent)", &names)?;
+            GraderKind::Agent(agent.get_ref().clone())
+        }
+    };
+    let api = !matches!(kind, GraderKind::Agent(_));
+    if api && let Some(agent) = &file.agent {
+        return Err(at.err(
+            agent.span(),
+            "'agent' is for agent graders (kind = \"agent\")",
+        ));
+    }
+    let model = match (&file.model, api) {
+        (Some(m), _) => m.get_ref().clone(),
+        (None, false) => String::new(),
+        (None, true) => {
+            return Err(at.err(
+                spanned.span(),
+                format!("grader '{name}' needs 'model', the model to ask"),
+            ));
+        }
+    };
+    if let Some(url) = &file.base_url
+        && !(url.get_ref().starts_with("http://") || url.get_ref().starts_with("https://"))
+    {
+        return Err(at.err(
+            url.span(),
+            format!("base_url '{}' is not an http(s) URL", url.get_ref()),
+        ));
+    }
+    let credential = match &file.credential {
+        Some(c)
+            if !c
+                .get_ref()
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_') =>
+        {
+            return Err(at.err(
+                c.span(),
+                "a credential is the NAME of an environment variable, never its value",
+            ));
+        }
+        Some(c) => Some(c.get_ref().clone()),
+        None => match kind {
+            GraderKind::Anthropic => Some("ANTHROPIC_API_KEY".into()),
+            GraderKind::OpenAi => Some("OPENAI_API_KEY".into()),
+            GraderKind::Agent(_) => None,
+        },
+    };
+    Ok(Grader {
+        name: name.to_string(),
+        base_url: file.base_url.as_ref().map_or_else(
+            || Grader::default_base_url(&kind).to_string(),
+            |u| u.get_ref().clone(),
+        ),
+        kind,
+        model,
+        credential,
+        timeout: file
+            .timeout
+            .as_ref()
+            .map(|t| at.duration(t))
+            .transpose()?
+            .unwrap_or(DEFAULT_GRADER_TIMEOUT),
+        max_retries: file.max_retries.unwrap_or(3),
+        usd_per_mtok: file.usd_per_mtok_in.zip(file.usd_per_mtok_out),
     })
 }

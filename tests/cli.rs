@@ -1,5 +1,7 @@
 //! End-to-end tests: the real binary on temporary workspaces.
 
+#[path = "cli/graders.rs"]
+mod graders;
 #[path = "cli/measures.rs"]
 mod measures;
 #[path = "cli/runtimes.rs"]

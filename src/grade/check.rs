@@ -28,6 +28,8 @@ pub struct Evidence<'a> {
     /// The sandbox check commands run in, and what they may see.
     pub sandbox: &'a crate::agent::Sandbox,
     pub jail: &'a crate::agent::Jail,
+    /// The eval's graders, for judged criteria; `None` when it has none.
+    pub judging: Option<&'a super::Judging>,
 }
 
 /// The criteria's results in rubric order, and the time spent in check commands.
@@ -42,9 +44,11 @@ pub async fn check_all(criteria: &[Criterion], ev: &Evidence<'_>) -> Checked {
     let mut results: Vec<Option<CriterionResult>> = vec![None; criteria.len()];
     let mut command_time = Duration::ZERO;
     // Evidence first, then commands, then hidden checks (which add files to the checkout).
+    // Judged criteria come last: their graders may see every other criterion's result.
     let phase = |c: &Criterion| match c.kind {
         CriterionKind::Command { .. } => 1,
         CriterionKind::Hidden { .. } => 2,
+        CriterionKind::Judge { .. } => 3,
         _ => 0,
     };
     let mut order: Vec<usize> = (0..criteria.len()).collect();
@@ -59,6 +63,9 @@ pub async fn check_all(criteria: &[Criterion], ev: &Evidence<'_>) -> Checked {
             verdict,
             detail,
             log,
+            judgments: Vec::new(),
+            agreement: None,
+            flag: None,
         };
         if !c.applies(ev.case.expectation) {
             results[i] = Some(result(
@@ -66,6 +73,21 @@ pub async fn check_all(criteria: &[Criterion], ev: &Evidence<'_>) -> Checked {
                 format!("only for {} cases", ev.case.expectation.other()),
                 None,
             ));
+            continue;
+        }
+        if let CriterionKind::Judge {
+            question,
+            evidence,
+            graders,
+        } = &c.kind
+        {
+            let checked: Vec<CriterionResult> = results.iter().flatten().cloned().collect();
+            let mut r = result(Verdict::Ungraded, String::new(), None);
+            let (verdict, detail, agreement, flag, judgments) =
+                judge(question, evidence, graders, ev, &checked).await;
+            (r.verdict, r.detail, r.agreement, r.flag, r.judgments) =
+                (verdict, detail, agreement, flag, judgments);
+            results[i] = Some(r);
             continue;
         }
         let (verdict, detail, log) = match &c.kind {
@@ -133,6 +155,8 @@ pub async fn check_all(criteria: &[Criterion], ev: &Evidence<'_>) -> Checked {
                 protected,
             } => diff(ev, *max_files, *max_lines, protected.as_ref()),
             CriterionKind::Escalation => escalation(ev),
+            // Answered above.
+            CriterionKind::Judge { .. } => continue,
             CriterionKind::Signals => match ev.signals {
                 SignalsReport::Valid(s) => (
                     Verdict::Pass,
@@ -317,4 +341,47 @@ fn escalation(ev: &Evidence<'_>) -> (Verdict, String, Option<String>) {
             None,
         ),
     }
+}
+
+type Judged = (
+    Verdict,
+    String,
+    Option<f64>,
+    Option<String>,
+    Vec<super::Judgment>,
+);
+
+/// Asks the criterion's graders (every grader of the eval when it names none) and decides.
+async fn judge(
+    question: &str,
+    show: &[super::JudgeEvidence],
+    names: &[String],
+    ev: &Evidence<'_>,
+    checked: &[CriterionResult],
+) -> Judged {
+    let Some(judging) = ev.judging.filter(|j| !j.graders.is_empty()) else {
+        return (
+            Verdict::Ungraded,
+            "not graded: the eval configures no grader".into(),
+            None,
+            None,
+            Vec::new(),
+        );
+    };
+    let graders: Vec<&super::Grader> = if names.is_empty() {
+        judging.graders.iter().collect()
+    } else {
+        names.iter().filter_map(|n| judging.grader(n)).collect()
+    };
+    let (prompt, shown) = super::judge::prompt(question, show, ev, checked);
+    let mut judgments = Vec::new();
+    for grader in graders {
+        judgments.push(
+            judging
+                .ask(grader, super::judge::SYSTEM, &prompt, &shown)
+                .await,
+        );
+    }
+    let (verdict, detail, agreement, flag) = super::judge::decide(&judgments);
+    (verdict, detail, agreement, flag, judgments)
 }

@@ -6,12 +6,15 @@
 
 pub mod check;
 mod gate;
+pub mod grader;
+pub mod judge;
 mod rubric;
 
 use serde::{Deserialize, Serialize};
 
 pub use gate::{Gate, GateResult};
-pub use rubric::{Criterion, CriterionKind, Globs, Rubric};
+pub use grader::{Budget, Grader, GraderKind, GradingInfo, Judging, Judgment};
+pub use rubric::{Criterion, CriterionKind, Globs, JudgeEvidence, Rubric};
 
 /// A: merge-ready. B: right direction, needs a human's edit. C: wrong, unsafe or no result.
 #[derive(
@@ -70,10 +73,13 @@ pub enum Verdict {
     Fail,
     /// The criterion does not apply to this case's expectation.
     NotApplicable,
+    /// A judged criterion without a verdict: no grader configured, no valid answer, or the
+    /// graders split. It counts neither way in the grade, and is never a pass.
+    Ungraded,
 }
 
 /// The result of one criterion on one run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CriterionResult {
     pub id: String,
     pub kind: String,
@@ -84,6 +90,15 @@ pub struct CriterionResult {
     /// The check's log, relative to the run folder, when it produced one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<String>,
+    /// A judged criterion's answers, one per grader.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub judgments: Vec<Judgment>,
+    /// The share of the valid answers that agree with the verdict.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement: Option<f64>,
+    /// `split` when the graders disagree evenly: a human should look.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flag: Option<String>,
 }
 
 /// The grade of a run whose agent finished and whose criteria were all checked.
@@ -97,8 +112,13 @@ pub fn grade(results: &[CriterionResult]) -> (Grade, String) {
         .filter(|r| r.required)
         .map(|r| r.id.as_str())
         .collect();
-    if failed.is_empty() {
-        (Grade::A, "every applicable criterion holds".into())
+    let ungraded: Vec<&str> = results
+        .iter()
+        .filter(|r| r.verdict == Verdict::Ungraded)
+        .map(|r| r.id.as_str())
+        .collect();
+    let (grade, reason) = if failed.is_empty() {
+        (Grade::A, "every applicable criterion holds".to_string())
     } else if required_failed.is_empty() {
         let ids: Vec<&str> = failed.iter().map(|r| r.id.as_str()).collect();
         (
@@ -109,6 +129,17 @@ pub fn grade(results: &[CriterionResult]) -> (Grade, String) {
         (
             Grade::C,
             format!("required criteria failed: {}", required_failed.join(", ")),
+        )
+    };
+    if ungraded.is_empty() {
+        (grade, reason)
+    } else {
+        (
+            grade,
+            format!(
+                "{reason}; the grade rests on the other criteria alone: not graded: {}",
+                ungraded.join(", ")
+            ),
         )
     }
 }
@@ -125,6 +156,9 @@ mod tests {
             verdict,
             detail: String::new(),
             log: None,
+            judgments: Vec::new(),
+            agreement: None,
+            flag: None,
         }
     }
 
@@ -138,6 +172,10 @@ mod tests {
         assert_eq!(grade(&[pass.clone(), opt_fail.clone()]).0, Grade::B);
         assert_eq!(grade(&[pass, opt_fail, req_fail]).0, Grade::C);
         assert_eq!(grade(&[na]).0, Grade::A);
+        let ungraded = result("j", true, Verdict::Ungraded);
+        let (g, why) = grade(&[result("a", true, Verdict::Pass), ungraded]);
+        assert_eq!(g, Grade::A);
+        assert!(why.ends_with("rests on the other criteria alone: not graded: j"));
         assert!(Grade::A.passes(Grade::B));
         assert!(!Grade::C.passes(Grade::B));
     }

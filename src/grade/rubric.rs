@@ -54,6 +54,33 @@ pub enum CriterionKind {
     Escalation,
     /// The agent wrote valid Agent Signals.
     Signals,
+    /// A question answered by graders from the evidence they may see.
+    Judge {
+        question: String,
+        evidence: Vec<JudgeEvidence>,
+        /// The graders to ask; every grader of the eval when empty.
+        graders: Vec<String>,
+    },
+}
+
+/// What a judged criterion lets its graders see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JudgeEvidence {
+    Finding,
+    Diff,
+    Checks,
+    Signals,
+    Transcript,
+}
+
+impl JudgeEvidence {
+    pub const ALL: [(&'static str, JudgeEvidence); 5] = [
+        ("finding", JudgeEvidence::Finding),
+        ("diff", JudgeEvidence::Diff),
+        ("checks", JudgeEvidence::Checks),
+        ("signals", JudgeEvidence::Signals),
+        ("transcript", JudgeEvidence::Transcript),
+    ];
 }
 
 impl CriterionKind {
@@ -66,6 +93,7 @@ impl CriterionKind {
             CriterionKind::Diff { .. } => "diff",
             CriterionKind::Escalation => "escalation",
             CriterionKind::Signals => "signals",
+            CriterionKind::Judge { .. } => "judge",
         }
     }
 }

@@ -308,6 +308,7 @@ async fn carry_out(
             run_dir,
             sandbox: ctx.sandbox,
             jail: &check_jail,
+            judging: ctx.judging.as_ref(),
         };
         let checked = check::check_all(&eval.rubric.criteria, &ev).await;
         timings.check_commands_ms = millis(checked.command_time);

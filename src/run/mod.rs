@@ -35,6 +35,8 @@ pub struct Context<'a> {
     pub sandbox: &'a Sandbox,
     /// Each runtime agent's probe, by agent name.
     pub probes: HashMap<String, Probe>,
+    /// The eval's graders, with their cache and budget.
+    pub judging: Option<crate::grade::Judging>,
 }
 
 /// Runs every planned run and stores the results; returns them with their folder.
@@ -98,11 +100,19 @@ pub fn run_eval(
             }
         })
         .collect();
+    let judging = (!eval.graders.is_empty()).then(|| {
+        crate::grade::Judging::new(
+            eval.graders.clone(),
+            eval.budget.clone(),
+            crate::workspace::cache_dir().join("graders"),
+        )
+    });
     let ctx = Context {
         eval,
         skill,
         sandbox,
         probes,
+        judging,
     };
     let store = store::Store::begin(&eval.workspace)?;
     reporter.report(&Event::EvalStarted {
@@ -191,6 +201,7 @@ pub fn run_eval(
             .collect(),
         agents,
         sandbox: sandbox.name().into(),
+        grading: ctx.judging.as_ref().map(crate::grade::Judging::info),
         runs,
         gates,
     };

@@ -30,6 +30,10 @@ pub struct Results {
     pub agents: Vec<AgentInfo>,
     /// `none` or `bwrap`.
     pub sandbox: String,
+    /// What grading by graders spent, and whether its budget stopped it; absent when the
+    /// eval has no grader.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grading: Option<crate::grade::GradingInfo>,
     pub runs: Vec<RunRecord>,
     pub gates: Vec<GateResult>,
 }

@@ -65,9 +65,22 @@ impl Request {
     }
 }
 
+/// A canned answer, for servers that play replies instead of a conversation (graders).
+#[derive(Debug, Clone)]
+pub enum Reply {
+    /// A status and a JSON body.
+    Json(u16, Value),
+    /// A status and a raw body.
+    Raw(u16, String),
+    /// The reply after a pause.
+    Slow(std::time::Duration, Box<Reply>),
+}
+
 #[derive(Debug, Default)]
 struct State {
     requests: Vec<Request>,
+    /// Replies still to play, in order; the last one repeats.
+    replies: Vec<Reply>,
     /// (input, output) tokens reported by each main-loop answer.
     usage: Vec<(u64, u64)>,
 }
@@ -79,6 +92,13 @@ pub struct ModelServer {
 }
 
 impl ModelServer {
+    /// A server that answers each request with the next of `replies` (the last repeats).
+    pub fn replies(replies: Vec<Reply>) -> ModelServer {
+        let server = ModelServer::start(Vec::new());
+        server.state.lock().expect("state").replies = replies;
+        server
+    }
+
     pub fn start(script: Script) -> ModelServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let port = listener.local_addr().expect("addr").port();
@@ -137,7 +157,21 @@ fn serve(mut stream: TcpStream, script: &Script, state: &Mutex<State>) {
     let Some(req) = read_request(&mut stream) else {
         return;
     };
-    state.lock().expect("state").requests.push(req.clone());
+    let canned = {
+        let mut state = state.lock().expect("state");
+        state.requests.push(req.clone());
+        match state.replies.len() {
+            0 => None,
+            1 => state.replies.first().cloned(),
+            _ => Some(state.replies.remove(0)),
+        }
+    };
+    if let Some(reply) = canned {
+        let bytes = play(reply);
+        let _ = stream.write_all(&bytes);
+        let _ = stream.flush();
+        return;
+    }
     let path = req.path.split('?').next().unwrap_or("").to_string();
     let body = req.json();
     let response = if req.method != "POST" {
@@ -489,4 +523,37 @@ fn gemini(turn: &Turn, (tin, tout): (u64, u64), stream: bool) -> Vec<u8> {
     } else {
         reply_json(200, &chunk)
     }
+}
+
+fn play(canned: Reply) -> Vec<u8> {
+    match canned {
+        Reply::Json(status, value) => reply_json(status, &value),
+        Reply::Raw(status, body) => reply(status, "application/json", &body),
+        Reply::Slow(pause, then) => {
+            std::thread::sleep(pause);
+            play(*then)
+        }
+    }
+}
+
+/// An Anthropic Messages answer recording a verdict through the forced tool.
+pub fn anthropic_verdict(verdict: &str, confidence: f64, quote: &str) -> Reply {
+    Reply::Json(
+        200,
+        json!({"id": "msg_g", "type": "message", "role": "assistant", "model": "judge",
+               "content": [{"type": "tool_use", "id": "toolu_g", "name": "record_verdict",
+                            "input": {"verdict": verdict, "confidence": confidence, "evidence": [quote]}}],
+               "stop_reason": "tool_use", "usage": {"input_tokens": 400, "output_tokens": 30}}),
+    )
+}
+
+/// An OpenAI Chat Completions answer whose content is `content`.
+pub fn openai_content(content: &str) -> Reply {
+    Reply::Json(
+        200,
+        json!({"id": "chatcmpl-g", "object": "chat.completion", "model": "judge",
+               "choices": [{"index": 0, "finish_reason": "stop",
+                            "message": {"role": "assistant", "content": content, "refusal": null}}],
+               "usage": {"prompt_tokens": 300, "completion_tokens": 20, "total_tokens": 320}}),
+    )
 }

@@ -1,0 +1,286 @@
+//! Judged criteria answered by graders over both wire formats, against the scripted model
+//! server: verdicts parsed, bad answers, refusals, retries, timeouts, budgets, majorities
+//! and splits, and the cache.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::support::model_server::{ModelServer, Reply, anthropic_verdict, openai_content};
+use crate::support::{Workspace, exit_code, small_eval};
+
+const KEY: &str = "sk-grader-SECRET-0c1d2e";
+
+/// An eval of the reference agent on one case with `graders` and judged `criteria` (TOML).
+fn judged_eval(ws: &Workspace, graders: &str, criteria: &str, extra: &str) {
+    let eval = small_eval(r#""python-cves/settings-loader""#, r#""reference""#, extra)
+        .replace("[rubric]\n", &format!("{graders}\n[rubric]\n"))
+        + criteria;
+    ws.write("evals/judged.toml", &eval);
+}
+
+fn grader(name: &str, kind: &str, server: &ModelServer, extra: &str) -> String {
+    let base = if kind == "openai" {
+        format!("{}/v1", server.url())
+    } else {
+        server.url()
+    };
+    format!(
+        "[grader.{name}]\nkind = \"{kind}\"\nmodel = \"judge-1\"\nbase_url = \"{base}\"\ncredential = \"GRADER_KEY\"\ntimeout = \"1s\"\nmax_retries = 2\n{extra}\n"
+    )
+}
+
+fn criterion(id: &str, graders: &[&str]) -> String {
+    let list: Vec<String> = graders.iter().map(|g| format!("\"{g}\"")).collect();
+    format!(
+        "\n[[rubric.criteria]]\nid = \"{id}\"\nkind = \"judge\"\nquestion = \"Does the change load the settings safely?\"\nevidence = [\"finding\", \"diff\", \"checks\", \"signals\"]\ngraders = [{}]\nrequired = false\n",
+        list.join(", ")
+    )
+}
+
+fn by_id<'a>(run: &'a Value, id: &str) -> &'a Value {
+    run["criteria"]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["id"] == id))
+        .unwrap_or(&Value::Null)
+}
+
+#[test]
+fn graders_answer_judged_criteria_and_every_failure_is_ungraded_never_a_pass() {
+    let ws = Workspace::shipped();
+    let quote = "raw = yaml.safe_load(fh)";
+    let servers = [
+        (
+            "pass_a",
+            "anthropic",
+            ModelServer::replies(vec![anthropic_verdict("pass", 0.9, quote)]),
+        ),
+        (
+            "fail_o",
+            "openai",
+            ModelServer::replies(vec![openai_content(
+                r#"{"verdict":"fail","confidence":0.7,"evidence":["PyYAML==6.0.2"]}"#,
+            )]),
+        ),
+        (
+            "pass_o",
+            "openai",
+            ModelServer::replies(vec![openai_content(
+                r#"{"verdict":"pass","confidence":0.6,"evidence":["an invented quote"]}"#,
+            )]),
+        ),
+        (
+            "malformed",
+            "openai",
+            ModelServer::replies(vec![openai_content("{\"verdict\": \"pass\"")]),
+        ),
+        (
+            "refuse_a",
+            "anthropic",
+            ModelServer::replies(vec![Reply::Json(
+                200,
+                json!({
+            "id": "m", "type": "message", "role": "assistant", "content": [],
+            "stop_reason": "refusal", "usage": {"input_tokens": 10, "output_tokens": 0}}),
+            )]),
+        ),
+        (
+            "refuse_o",
+            "openai",
+            ModelServer::replies(vec![Reply::Json(
+                200,
+                json!({
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": null, "refusal": "I can't help with that."}}],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 0}}),
+            )]),
+        ),
+        (
+            "flaky_429",
+            "anthropic",
+            ModelServer::replies(vec![
+                Reply::Raw(429, r#"{"error":{"type":"rate_limit_error"}}"#.into()),
+                anthropic_verdict("pass", 0.8, quote),
+            ]),
+        ),
+        (
+            "storm_500",
+            "openai",
+            ModelServer::replies(vec![Reply::Raw(500, "{\"error\":\"overloaded\"}".into())]),
+        ),
+        (
+            "slow",
+            "anthropic",
+            ModelServer::replies(vec![Reply::Slow(
+                Duration::from_secs(5),
+                Box::new(anthropic_verdict("pass", 0.9, quote)),
+            )]),
+        ),
+    ];
+    let graders: String = servers
+        .iter()
+        .map(|(name, kind, server)| grader(name, kind, server, ""))
+        .collect();
+    let mut criteria = String::new();
+    for (name, _, _) in &servers {
+        criteria.push_str(&criterion(&format!("j-{name}"), &[name]));
+    }
+    criteria.push_str(&criterion("majority", &["pass_a", "fail_o", "pass_o"]));
+    criteria.push_str(&criterion("split", &["pass_a", "fail_o"]));
+    judged_eval(&ws, &graders, &criteria, "");
+
+    let out = ws.run_with(&["eval", "evals/judged.toml"], &[("GRADER_KEY", KEY)]);
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+    let results = ws.latest_results();
+    let run = &results["runs"][0];
+
+    // Verdicts parsed from both wire formats, with their confidence and quotes.
+    let c = by_id(run, "j-pass_a");
+    assert_eq!(c["verdict"], "pass", "{c}");
+    assert_eq!(c["judgments"][0]["confidence"], 0.9);
+    assert_eq!(c["judgments"][0]["evidence"][0], quote);
+    assert_eq!(
+        c["judgments"][0]["unverified_quotes"], 0,
+        "the quote is in the diff"
+    );
+    assert_eq!(by_id(run, "j-fail_o")["verdict"], "fail");
+    let invented = by_id(run, "j-pass_o");
+    assert_eq!(invented["verdict"], "pass");
+    assert_eq!(invented["judgments"][0]["unverified_quotes"], 1);
+
+    // Bad answers, refusals, a storm of 500s and a slow endpoint: ungraded, with the reason.
+    for (id, reason) in [
+        ("j-malformed", "the answer is not valid"),
+        ("j-refuse_a", "refused"),
+        ("j-refuse_o", "refused to answer: I can't help with that."),
+        ("j-storm_500", "answered HTTP 500"),
+        ("j-slow", "did not answer within 1s"),
+    ] {
+        let c = by_id(run, id);
+        assert_eq!(c["verdict"], "ungraded", "{c}");
+        assert!(c["detail"].as_str().unwrap().contains(reason), "{id}: {c}");
+    }
+    assert_eq!(by_id(run, "j-storm_500")["judgments"][0]["attempts"], 3);
+    assert!(
+        servers[7].2.requests().len() == 3,
+        "one call and two retries"
+    );
+    // A 429, then an answer: retried.
+    let c = by_id(run, "j-flaky_429");
+    assert_eq!(c["verdict"], "pass", "{c}");
+    assert_eq!(c["judgments"][0]["attempts"], 2);
+
+    // Several graders: the majority, with its agreement; an even split is flagged.
+    let m = by_id(run, "majority");
+    assert_eq!(m["verdict"], "pass");
+    assert!((m["agreement"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-9);
+    let s = by_id(run, "split");
+    assert_eq!(
+        (s["verdict"].as_str(), s["flag"].as_str()),
+        (Some("ungraded"), Some("split"))
+    );
+
+    // The grade rests on the rest and says which judged criteria went ungraded.
+    assert_eq!(run["grade"], "B", "{}", run["grade_reason"]);
+    assert!(
+        run["grade_reason"]
+            .as_str()
+            .unwrap()
+            .contains("not graded: j-malformed")
+    );
+
+    // The key went to the endpoints by name, in the right header, and is stored nowhere.
+    let first = &servers[0].2.requests()[0];
+    assert!(
+        first
+            .headers
+            .iter()
+            .any(|(k, v)| k == "x-api-key" && v == KEY)
+    );
+    assert_eq!(first.json()["tool_choice"]["name"], "record_verdict");
+    let openai = &servers[1].2.requests()[0];
+    assert!(
+        openai
+            .headers
+            .iter()
+            .any(|(k, v)| k == "authorization" && v == &format!("Bearer {KEY}"))
+    );
+    assert_eq!(openai.json()["response_format"]["type"], "json_schema");
+    assert!(
+        openai.body.contains("raw = yaml.safe_load(fh)"),
+        "the diff is shown"
+    );
+    let grading = &results["grading"];
+    assert_eq!(grading["graders"].as_array().unwrap().len(), servers.len());
+
+    // Run again: every valid answer comes from the cache, with no call.
+    let calls: Vec<usize> = servers.iter().map(|s| s.2.requests().len()).collect();
+    let out = ws.run_with(&["eval", "evals/judged.toml"], &[("GRADER_KEY", KEY)]);
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+    let again = ws.latest_results();
+    let run = &again["runs"][0];
+    for (i, (name, _, server)) in servers.iter().enumerate() {
+        let c = by_id(run, &format!("j-{name}"));
+        let valid = c["verdict"] == "pass" || c["verdict"] == "fail";
+        assert_eq!(c["judgments"][0]["cached"], valid, "{name}: {c}");
+        if valid {
+            assert_eq!(server.requests().len(), calls[i], "{name}: no new call");
+        }
+    }
+    assert_eq!(by_id(run, "majority")["verdict"], "pass");
+}
+
+#[test]
+fn the_budget_stops_grading_with_a_clear_message_and_no_grader_means_not_graded() {
+    let ws = Workspace::shipped();
+    let server = ModelServer::replies(vec![anthropic_verdict("pass", 0.9, "safe_load")]);
+    let graders = grader("judge", "anthropic", &server, "");
+    let criteria = format!(
+        "{}{}",
+        criterion("first", &["judge"]),
+        criterion("second", &["judge"])
+    );
+    // One answer costs 430 tokens: the second call is over a 100-token budget.
+    judged_eval(&ws, &graders, &criteria, "[budget]\nmax_tokens = 100\n");
+    let out = ws.run_with(&["eval", "evals/judged.toml"], &[("GRADER_KEY", KEY)]);
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+    assert!(
+        out.stdout.contains(
+            "warning: grading stopped: the budget of 100 tokens is spent (430 used in 1 calls)"
+        ),
+        "{}",
+        out.stdout
+    );
+    let results = ws.latest_results();
+    let run = &results["runs"][0];
+    assert_eq!(by_id(run, "first")["verdict"], "pass");
+    let second = by_id(run, "second");
+    assert_eq!(second["verdict"], "ungraded");
+    assert!(
+        second["detail"]
+            .as_str()
+            .unwrap()
+            .contains("budget of 100 tokens")
+    );
+    assert_eq!(server.requests().len(), 1);
+    assert_eq!(results["grading"]["tokens"], 430);
+
+    // No grader at all: judged criteria are not graded, and the grade says so.
+    judged_eval(&ws, "", &criterion("lonely", &[]), "");
+    let out = ws.run(&["eval", "evals/judged.toml"]);
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+    let run = &ws.latest_results()["runs"][0];
+    let lonely = by_id(run, "lonely");
+    assert_eq!(lonely["verdict"], "ungraded");
+    assert_eq!(
+        lonely["detail"],
+        "not graded: the eval configures no grader"
+    );
+    assert_eq!(run["grade"], "A");
+    assert!(
+        run["grade_reason"]
+            .as_str()
+            .unwrap()
+            .contains("rests on the other criteria alone")
+    );
+}
