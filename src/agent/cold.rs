@@ -43,6 +43,12 @@ impl ColdEnv {
         Ok(ColdEnv { vars })
     }
 
+    /// Sets `name` to `value`, replacing any value it had.
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.vars.retain(|(k, _)| k != name);
+        self.vars.push((name.to_string(), value.to_string()));
+    }
+
     pub fn vars(&self) -> &[(String, String)] {
         &self.vars
     }

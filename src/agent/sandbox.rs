@@ -133,6 +133,34 @@ impl Sandbox {
     }
 }
 
+/// What must be mounted back read-only for `agent` to run in a jail: the installation of
+/// its runtime (the `node_modules` its executable resolves into, else the executable's
+/// folder), or the files a command agent's argv names (its script may live in the hidden
+/// workspace).
+pub fn exposed_for(agent: &super::AgentSpec, probe: Option<&super::Probe>) -> Vec<PathBuf> {
+    match &agent.kind {
+        super::AgentKind::Command { argv } => argv
+            .iter()
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute() && p.is_file())
+            .collect(),
+        _ => probe
+            .and_then(|p| p.binary.as_deref())
+            .map(|binary| {
+                let real = binary
+                    .canonicalize()
+                    .unwrap_or_else(|_| binary.to_path_buf());
+                real.ancestors()
+                    .find(|a| a.file_name().is_some_and(|n| n == "node_modules"))
+                    .or_else(|| real.parent())
+                    .unwrap_or(&real)
+                    .to_path_buf()
+            })
+            .into_iter()
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

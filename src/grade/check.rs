@@ -84,7 +84,7 @@ pub async fn check_all(criteria: &[Criterion], ev: &Evidence<'_>) -> Checked {
             let checked: Vec<CriterionResult> = results.iter().flatten().cloned().collect();
             let mut r = result(Verdict::Ungraded, String::new(), None);
             let (verdict, detail, agreement, flag, judgments) =
-                judge(question, evidence, graders, ev, &checked).await;
+                judge(&c.id, question, evidence, graders, ev, &checked).await;
             (r.verdict, r.detail, r.agreement, r.flag, r.judgments) =
                 (verdict, detail, agreement, flag, judgments);
             results[i] = Some(r);
@@ -353,6 +353,7 @@ type Judged = (
 
 /// Asks the criterion's graders (every grader of the eval when it names none) and decides.
 async fn judge(
+    criterion: &str,
     question: &str,
     show: &[super::JudgeEvidence],
     names: &[String],
@@ -375,12 +376,17 @@ async fn judge(
     };
     let (prompt, shown) = super::judge::prompt(question, show, ev, checked);
     let mut judgments = Vec::new();
+    let system = super::judge::SYSTEM;
     for grader in graders {
-        judgments.push(
-            judging
-                .ask(grader, super::judge::SYSTEM, &prompt, &shown)
-                .await,
-        );
+        judgments.push(match &grader.kind {
+            super::GraderKind::Agent(agent) => {
+                super::agent_grader::ask(
+                    judging, grader, agent, criterion, system, &prompt, &shown, ev,
+                )
+                .await
+            }
+            _ => judging.ask(grader, system, &prompt, &shown).await,
+        });
     }
     let (verdict, detail, agreement, flag) = super::judge::decide(&judgments);
     (verdict, detail, agreement, flag, judgments)

@@ -201,6 +201,8 @@ pub struct GradingInfo {
 pub struct Judging {
     pub graders: Vec<Grader>,
     pub budget: Budget,
+    /// What agent graders run with; `None` when the eval has none.
+    pub agent_graders: Option<super::agent_grader::AgentGraders>,
     cache_dir: PathBuf,
     client: reqwest::Client,
     spent: Mutex<Spent>,
@@ -218,6 +220,7 @@ impl Judging {
         Judging {
             graders,
             budget,
+            agent_graders: None,
             cache_dir,
             client: reqwest::Client::new(),
             spent: Mutex::new(Spent::default()),
@@ -252,8 +255,18 @@ impl Judging {
         self.cache_dir.join(format!("{:x}.json", h.finalize()))
     }
 
+    /// The cached answer of `grader` to this input, if it gave a valid one before.
+    pub(crate) fn cached(&self, grader: &Grader, system: &str, prompt: &str) -> Option<Judgment> {
+        let mut hit = std::fs::read(self.cache_path(grader, system, prompt))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Judgment>(&b).ok())?;
+        hit.cached = true;
+        hit.grader = grader.name.clone();
+        Some(hit)
+    }
+
     /// Whether the budget allows another call; the reason when it does not.
-    fn admit(&self) -> Result<(), String> {
+    pub(crate) fn admit(&self) -> Result<(), String> {
         let mut spent = self
             .spent
             .lock()
@@ -281,7 +294,7 @@ impl Judging {
         }
     }
 
-    fn charge(&self, grader: &Grader, tokens_in: u64, tokens_out: u64) {
+    pub(crate) fn charge(&self, grader: &Grader, tokens_in: u64, tokens_out: u64) {
         if let Ok(mut spent) = self.spent.lock() {
             spent.calls += 1;
             spent.tokens += tokens_in + tokens_out;
@@ -299,20 +312,14 @@ impl Judging {
         prompt: &str,
         evidence: &str,
     ) -> Judgment {
-        let cache = self.cache_path(grader, system, prompt);
-        if let Some(mut hit) = std::fs::read(&cache)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Judgment>(&b).ok())
-        {
-            hit.cached = true;
-            hit.grader = grader.name.clone();
+        if let Some(hit) = self.cached(grader, system, prompt) {
             return hit;
         }
         if let Err(stopped) = self.admit() {
             return Judgment::failed(&grader.name, stopped, 0);
         }
         let mut attempts = 0;
-        let (text, tokens_in, tokens_out) = loop {
+        let answer = loop {
             attempts += 1;
             match self.call(grader, system, prompt).await {
                 Ok(answer) => break answer,
@@ -339,7 +346,21 @@ impl Judging {
                 }
             }
         };
-        self.charge(grader, tokens_in, tokens_out);
+        self.charge(grader, answer.1, answer.2);
+        self.judgment(grader, answer, evidence, attempts, system, prompt)
+    }
+
+    /// The judgment from an answer's text (or why it has none); a valid one is cached.
+    pub(crate) fn judgment(
+        &self,
+        grader: &Grader,
+        (text, tokens_in, tokens_out): (Result<String, String>, u64, u64),
+        evidence: &str,
+        attempts: u32,
+        system: &str,
+        prompt: &str,
+    ) -> Judgment {
+        let cache = self.cache_path(grader, system, prompt);
         let mut judgment = match text.and_then(|t| parse_answer(&t)) {
             Ok(answer) => Judgment {
                 grader: grader.name.clone(),

@@ -4,6 +4,7 @@
 //! [`check::check_all`] runs every applicable criterion on a finished run; [`grade`] maps
 //! the results to a grade; [`Gate`]s decide whether an eval's results are good enough.
 
+pub mod agent_grader;
 pub mod check;
 mod gate;
 pub mod grader;

@@ -154,14 +154,7 @@ async fn carry_out(
     let probe = ctx.probes.get(&run.agent.name);
     // Mounted back read-only: what the eval exposes, the runtime's installation, and the
     // files a command agent's argv names (its script may live in the hidden workspace).
-    let command_files: Vec<std::path::PathBuf> = match &run.agent.kind {
-        agent::AgentKind::Command { argv } => argv
-            .iter()
-            .map(std::path::PathBuf::from)
-            .filter(|p| p.is_absolute() && p.is_file())
-            .collect(),
-        _ => Vec::new(),
-    };
+    let command_files = agent::sandbox::exposed_for(&run.agent, probe);
     let shared: Vec<std::path::PathBuf> = run
         .agent
         .runtime()
@@ -176,7 +169,6 @@ async fn carry_out(
             .expose
             .iter()
             .cloned()
-            .chain(probe.and_then(|p| p.binary.as_deref()).map(install_root))
             .chain(command_files.iter().cloned())
             .collect(),
         network,
@@ -353,19 +345,6 @@ fn install_skill(
     crate::fsx::copy_tree(&skill.dir, &dir)
         .map_err(|e| format!("cannot install the skill: {e}"))?;
     Ok(dir)
-}
-
-/// The folder a runtime is installed in, to mount back into a sandbox that hides it: the
-/// `node_modules` its executable resolves into, else the executable's folder.
-fn install_root(binary: &Path) -> std::path::PathBuf {
-    let real = binary
-        .canonicalize()
-        .unwrap_or_else(|_| binary.to_path_buf());
-    real.ancestors()
-        .find(|a| a.file_name().is_some_and(|n| n == "node_modules"))
-        .or_else(|| real.parent())
-        .unwrap_or(&real)
-        .to_path_buf()
 }
 
 fn agent_report(

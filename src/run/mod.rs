@@ -39,6 +39,48 @@ pub struct Context<'a> {
     pub judging: Option<crate::grade::Judging>,
 }
 
+/// What the eval's agent graders run with: their agents, probed, and the sandbox; `None`
+/// when every grader is an API.
+fn agent_graders(
+    eval: &Eval,
+    sandbox: &Sandbox,
+    path: Option<&std::ffi::OsStr>,
+) -> Option<crate::grade::agent_grader::AgentGraders> {
+    let agents: Vec<crate::agent::AgentSpec> = eval
+        .graders
+        .iter()
+        .filter_map(|g| match &g.kind {
+            crate::grade::GraderKind::Agent(name) => eval
+                .defined_agents
+                .iter()
+                .find(|a| a.name == *name)
+                .cloned(),
+            _ => None,
+        })
+        .collect();
+    if agents.is_empty() {
+        return None;
+    }
+    let probes: HashMap<String, Probe> = agents
+        .iter()
+        .filter_map(|a| Some((a.name.clone(), a.runtime()?.probe(path))))
+        .collect();
+    let exposed = agents
+        .iter()
+        .flat_map(|a| crate::agent::sandbox::exposed_for(a, probes.get(&a.name)))
+        .chain(eval.expose.iter().cloned())
+        .collect();
+    Some(crate::grade::agent_grader::AgentGraders {
+        agents,
+        probes,
+        sandbox: sandbox.clone(),
+        hidden: Sandbox::default_hidden(eval.workspace.root()),
+        exposed,
+        pass_env: eval.pass_env.clone(),
+        timeout: eval.timeout,
+    })
+}
+
 /// Runs every planned run and stores the results; returns them with their folder.
 pub fn run_eval(
     eval: &Eval,
@@ -101,11 +143,13 @@ pub fn run_eval(
         })
         .collect();
     let judging = (!eval.graders.is_empty()).then(|| {
-        crate::grade::Judging::new(
+        let mut judging = crate::grade::Judging::new(
             eval.graders.clone(),
             eval.budget.clone(),
             crate::workspace::cache_dir().join("graders"),
-        )
+        );
+        judging.agent_graders = agent_graders(eval, sandbox, path.as_deref());
+        judging
     });
     let ctx = Context {
         eval,

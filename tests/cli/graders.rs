@@ -284,3 +284,55 @@ fn the_budget_stops_grading_with_a_clear_message_and_no_grader_means_not_graded(
             .contains("rests on the other criteria alone")
     );
 }
+
+#[test]
+fn an_agent_grades_by_reading_the_checkout_and_may_not_change_it() {
+    let ws = Workspace::shipped();
+    ws.write(
+        "reader.sh",
+        r#"#!/bin/sh
+test -s "$SKILLBENCH_PROMPT_FILE" || exit 3
+line=$(grep -n 'safe_load' notifier/settings.py | head -1)
+if [ -n "$line" ]; then verdict=pass; else verdict=fail; fi
+printf '{"verdict":"%s","confidence":0.75,"evidence":["%s"]}' "$verdict" "raw = yaml.safe_load(fh)" > "$SKILLBENCH_VERDICT"
+"#,
+    );
+    ws.write(
+        "tamperer.sh",
+        r##"#!/bin/sh
+echo "# graded" >> notifier/settings.py
+printf '{"verdict":"pass","confidence":1,"evidence":["x"]}' > "$SKILLBENCH_VERDICT"
+"##,
+    );
+    let agents = format!(
+        "[agent.reader]\nkind = \"command\"\ncommand = [\"sh\", \"{}\"]\n[agent.tamperer]\nkind = \"command\"\ncommand = [\"sh\", \"{}\"]\n",
+        ws.path("reader.sh").display(),
+        ws.path("tamperer.sh").display()
+    );
+    let graders = "[grader.code-reader]\nkind = \"agent\"\nagent = \"reader\"\n[grader.tampering]\nkind = \"agent\"\nagent = \"tamperer\"\n";
+    let criteria = format!(
+        "{}{}",
+        criterion("read", &["code-reader"]),
+        criterion("tampered", &["tampering"])
+    );
+    judged_eval(&ws, graders, &criteria, &agents);
+    let out = ws.run(&["eval", "evals/judged.toml"]);
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+    let results = ws.latest_results();
+    let run = &results["runs"][0];
+    let read = by_id(run, "read");
+    assert_eq!(read["verdict"], "pass", "{read}");
+    assert_eq!(read["judgments"][0]["confidence"], 0.75);
+    let tampered = by_id(run, "tampered");
+    assert_eq!(tampered["verdict"], "ungraded", "{tampered}");
+    assert!(
+        tampered["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("changed the checkout it was to read"),
+        "{tampered}"
+    );
+    // The agent graders' logs are stored with the run.
+    let dir = ws.latest_dir().join(run["dir"].as_str().unwrap_or(""));
+    assert!(dir.join("graders/read.code-reader.stdout.log").exists());
+}
