@@ -42,6 +42,18 @@ pub enum Command {
         /// Only evals whose name contains this.
         eval: Option<String>,
     },
+    /// Grade stored runs again with the current rubric, calling no agent; writes a new
+    /// results set that names the one it re-graded, then compares and gates as `eval` does.
+    Grade(GradeArgs),
+    /// Hold graders against human verdicts: agreement and Cohen's kappa per grader and
+    /// criterion, and the disagreements to read.
+    Calibrate {
+        /// The labels file (TOML): `results` (a run id, default the latest) and
+        /// `[[label]]` tables with `run`, `criterion` and `verdict` (pass or fail).
+        labels: PathBuf,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
     /// Render the scorecard of stored results.
     Scorecard {
         /// A run id or run folder; the latest run when omitted.
@@ -112,6 +124,24 @@ pub struct EvalArgs {
     /// `human`, or `json` for one JSON object per event on stdout.
     #[arg(long, value_enum, default_value = "human")]
     pub message_format: MessageFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GradeArgs {
+    /// A run id or run folder; the latest run when omitted.
+    pub run: Option<String>,
+    /// The eval whose rubric and gates apply [default: the eval the run was made with].
+    #[arg(long, value_name = "EVAL")]
+    pub eval: Option<PathBuf>,
+    /// How many runs at a time [default: the number of cores].
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
+    /// Run the rubric's commands in a sandbox: `bwrap` or `none` [default: the eval's].
+    #[arg(long, value_name = "KIND", value_parser = ["bwrap", "none"])]
+    pub sandbox: Option<String>,
+    /// CI mode: never write snapshots; any difference fails. Also on when CI=true.
+    #[arg(long)]
+    pub ci: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

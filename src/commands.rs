@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::cli::{Cli, Command, EvalArgs, MessageFormat, SchemaName, SkillCommand};
+use crate::cli::{Cli, Command, EvalArgs, GradeArgs, MessageFormat, SchemaName, SkillCommand};
 use crate::corpus::{self, Case, PreparedSource};
 use crate::diagnostic::Severity;
 use crate::error::{Error, Result};
@@ -45,6 +45,12 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         }
         Command::Accept { eval } => settle(&workspace()?, eval.as_deref(), true),
         Command::Reject { eval } => settle(&workspace()?, eval.as_deref(), false),
+        Command::Grade(args) => regrade(&workspace()?, args),
+        Command::Calibrate { labels, format } => {
+            let report = crate::calibrate::calibrate(&workspace()?, labels)?;
+            print!("{}", crate::calibrate::render(&report, *format));
+            Ok(Outcome::Success)
+        }
         Command::Scorecard { run, format } => {
             let (_, results) = store::open(&workspace()?, run.as_deref())?;
             print!("{}", report::scorecard(&results, *format));
@@ -229,11 +235,80 @@ fn eval(args: &EvalArgs) -> Result<Outcome> {
     }
     let reporter = Fanout(reporters);
     let (results, results_dir) = run::run_eval(&eval, &skill, prepared, jobs, &sandbox, &reporter)?;
+    conclude(
+        &eval,
+        &args.eval,
+        &results,
+        &results_dir,
+        ci,
+        json,
+        &reporter,
+    )
+}
 
+/// `skillbench grade`: the stored runs graded again with the current rubric.
+fn regrade(workspace: &Workspace, args: &GradeArgs) -> Result<Outcome> {
+    let (old_dir, old) = store::open(workspace, args.run.as_deref())?;
+    let eval_path = args
+        .eval
+        .clone()
+        .unwrap_or_else(|| workspace.root().join(&old.eval.path));
+    let mut eval = Eval::load(&eval_path)?;
+    if let Some(sandbox) = &args.sandbox {
+        eval.sandbox = sandbox.clone();
+    }
+    let sandbox = crate::agent::Sandbox::named(&eval.sandbox)?;
+    let skill = Skill::load(&eval.skill_dir)?;
+    let ids: Vec<String> = old.cases.iter().map(|c| c.id.clone()).collect();
+    let (cases, _) = corpus::select(&eval.workspace.corpora_dir(), &ids)?;
+    let scratch = tempfile::Builder::new()
+        .prefix("skillbench-sources-")
+        .tempdir()
+        .map_err(|e| Error::write(std::env::temp_dir(), e))?;
+    let cache = workspace::cache_dir();
+    let prepared: Vec<(Case, PreparedSource)> = cases
+        .into_iter()
+        .map(|case| corpus::source::prepare(&case, scratch.path(), &cache).map(|s| (case, s)))
+        .collect::<Result<_>>()?;
+    let jobs = args.jobs.map_or_else(
+        || std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        |j| j as usize,
+    );
+    let (results, dir) =
+        run::regrade::regrade(&old_dir, &old, &eval, &skill, prepared, jobs, &sandbox)?;
+    println!(
+        "re-graded run {} with the rubric of {} (no agent was called)",
+        old.run_id,
+        eval.workspace.display(&eval.path).display()
+    );
+    let ci = args.ci || std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    conclude(
+        &eval,
+        &eval_path,
+        &results,
+        &dir,
+        ci,
+        false,
+        &Human::default(),
+    )
+}
+
+/// After an eval (or a re-grading): the tables, the snapshot check, the gates, the final
+/// event and the outcome.
+fn conclude(
+    eval: &Eval,
+    eval_arg: &Path,
+    results: &run::results::Results,
+    results_dir: &Path,
+    ci: bool,
+    json: bool,
+    reporter: &dyn Reporter,
+) -> Result<Outcome> {
+    let results_dir = results_dir.to_path_buf();
     let tables = format!(
         "{}\n{}\n",
-        report::grades_table(&results, false),
-        report::summary_table(&results, false)
+        report::grades_table(results, false),
+        report::summary_table(results, false)
     );
     let mut human_out: Box<dyn Write> = if json {
         Box::new(std::io::stderr())
@@ -250,7 +325,7 @@ fn eval(args: &EvalArgs) -> Result<Outcome> {
     .map_err(w)?;
 
     let snapshots = eval.workspace.snapshots_dir();
-    let new = Snapshot::from_results(&results);
+    let new = Snapshot::from_results(results);
     let verdict = pending::check(&snapshots, &eval.name, &new)?;
     let accepted = pending::accepted_path(&snapshots, &eval.name);
     let mut outcome = Outcome::Success;
@@ -324,7 +399,7 @@ fn eval(args: &EvalArgs) -> Result<Outcome> {
         writeln!(
             human_out,
             "warning: {stopped}; judged criteria after that point are not graded (raise [budget] in {})",
-            args.eval.display()
+            eval_arg.display()
         )
         .map_err(w)?;
     }

@@ -10,6 +10,7 @@
 
 pub mod agent;
 pub mod agents_list;
+pub mod calibrate;
 pub mod cli;
 mod commands;
 pub mod corpus;

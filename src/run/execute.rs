@@ -288,21 +288,10 @@ async fn carry_out(
     };
     let mut criteria = Vec::new();
     if status == RunStatus::Completed {
-        let check_env =
-            ColdEnv::new(&scratch.join("grader"), &eval.pass_env).map_err(|e| e.to_string())?;
-        let check_jail = jail(Network::None);
-        let ev = check::Evidence {
-            case: &run.case,
-            checkout: &checkout,
-            change: &change,
-            signals: &signals,
-            env: &check_env,
-            run_dir,
-            sandbox: ctx.sandbox,
-            jail: &check_jail,
-            judging: ctx.judging.as_ref(),
-        };
-        let checked = check::check_all(&eval.rubric.criteria, &ev).await;
+        let checked = check_run(
+            ctx, &run.case, scratch, &checkout, &change, &signals, run_dir,
+        )
+        .await?;
         timings.check_commands_ms = millis(checked.command_time);
         criteria = checked.results;
     }
@@ -315,6 +304,40 @@ async fn carry_out(
         criteria,
         report,
     })
+}
+
+/// Checks the rubric on a finished run's checkout: with its own fresh HOME, in the sandbox
+/// with no network, and with the eval's graders for judged criteria.
+pub(super) async fn check_run(
+    ctx: &Context<'_>,
+    case: &crate::corpus::Case,
+    scratch: &Path,
+    checkout: &Path,
+    change: &Change,
+    signals: &SignalsReport,
+    run_dir: &Path,
+) -> Result<check::Checked, String> {
+    let eval = ctx.eval;
+    let check_env =
+        ColdEnv::new(&scratch.join("grader"), &eval.pass_env).map_err(|e| e.to_string())?;
+    let check_jail = Jail {
+        writable: vec![scratch.to_path_buf()],
+        hidden: agent::Sandbox::default_hidden(eval.workspace.root()),
+        exposed: eval.expose.clone(),
+        network: Network::None,
+    };
+    let ev = check::Evidence {
+        case,
+        checkout,
+        change,
+        signals,
+        env: &check_env,
+        run_dir,
+        sandbox: ctx.sandbox,
+        jail: &check_jail,
+        judging: ctx.judging.as_ref(),
+    };
+    Ok(check::check_all(&eval.rubric.criteria, &ev).await)
 }
 
 /// Installs the skill where the agent finds it: in the checkout where the runtime looks for

@@ -7,8 +7,9 @@
 
 pub mod event;
 pub mod evidence;
-mod execute;
+pub(crate) mod execute;
 pub mod plan;
+pub mod regrade;
 pub mod results;
 pub mod store;
 
@@ -37,6 +38,23 @@ pub struct Context<'a> {
     pub probes: HashMap<String, Probe>,
     /// The eval's graders, with their cache and budget.
     pub judging: Option<crate::grade::Judging>,
+}
+
+/// The eval's graders with their cache and budget; `None` when it has none.
+fn judging(
+    eval: &Eval,
+    sandbox: &Sandbox,
+    path: Option<&std::ffi::OsStr>,
+) -> Option<crate::grade::Judging> {
+    (!eval.graders.is_empty()).then(|| {
+        let mut judging = crate::grade::Judging::new(
+            eval.graders.clone(),
+            eval.budget.clone(),
+            crate::workspace::cache_dir().join("graders"),
+        );
+        judging.agent_graders = agent_graders(eval, sandbox, path);
+        judging
+    })
 }
 
 /// What the eval's agent graders run with: their agents, probed, and the sandbox; `None`
@@ -142,15 +160,7 @@ pub fn run_eval(
             }
         })
         .collect();
-    let judging = (!eval.graders.is_empty()).then(|| {
-        let mut judging = crate::grade::Judging::new(
-            eval.graders.clone(),
-            eval.budget.clone(),
-            crate::workspace::cache_dir().join("graders"),
-        );
-        judging.agent_graders = agent_graders(eval, sandbox, path.as_deref());
-        judging
-    });
+    let judging = judging(eval, sandbox, path.as_deref());
     let ctx = Context {
         eval,
         skill,
@@ -246,6 +256,7 @@ pub fn run_eval(
         agents,
         sandbox: sandbox.name().into(),
         grading: ctx.judging.as_ref().map(crate::grade::Judging::info),
+        regraded_from: None,
         runs,
         gates,
     };

@@ -34,6 +34,10 @@ pub struct Results {
     /// eval has no grader.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grading: Option<crate::grade::GradingInfo>,
+    /// For results written by `skillbench grade`: the run id whose stored runs were graded
+    /// again with the current rubric.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regraded_from: Option<String>,
     pub runs: Vec<RunRecord>,
     pub gates: Vec<GateResult>,
 }

@@ -336,3 +336,208 @@ printf '{"verdict":"pass","confidence":1,"evidence":["x"]}' > "$SKILLBENCH_VERDI
     let dir = ws.latest_dir().join(run["dir"].as_str().unwrap_or(""));
     assert!(dir.join("graders/read.code-reader.stdout.log").exists());
 }
+
+#[test]
+fn grade_applies_the_current_rubric_to_stored_runs_without_calling_the_agent() {
+    let ws = Workspace::shipped();
+    let calls = ws.path("calls.log");
+    ws.write(
+        "agent.sh",
+        &format!(
+            "#!/bin/sh\necho called >> {}\nsed -i 's/raw = yaml.load(fh)/raw = yaml.safe_load(fh)/' notifier/settings.py\nprintf '{{\"schema\":\"agent-signals/v1\",\"outcome\":\"fixed\",\"confidence\":0.9}}' > \"$SKILLBENCH_SIGNALS\"\n",
+            calls.display()
+        ),
+    );
+    let agents = format!(
+        "variants = [\"skill\"]\n[agent.counted]\nkind = \"command\"\ncommand = [\"sh\", \"{}\"]\n",
+        ws.path("agent.sh").display()
+    );
+    ws.write(
+        "evals/judged.toml",
+        &small_eval(
+            r#""python-cves/settings-loader""#,
+            r#""counted", "noop""#,
+            &agents,
+        ),
+    );
+    ws.run(&["eval", "evals/judged.toml"])
+        .expect_code(exit_code::SNAPSHOT_PENDING);
+    let old = ws.latest_results();
+    let old_id = old["run_id"].as_str().unwrap_or("").to_string();
+    assert_eq!(
+        std::fs::read_to_string(&calls)
+            .unwrap_or_default()
+            .lines()
+            .count(),
+        1
+    );
+
+    // The rubric grows a pattern criterion and a judged one; the stored runs are re-graded.
+    let server = ModelServer::replies(vec![anthropic_verdict("pass", 0.9, "safe_load")]);
+    let graders = grader("judge", "anthropic", &server, "");
+    let criteria = format!(
+        "\n[[rubric.criteria]]\nid = \"uses-safe-load\"\nkind = \"present\"\npattern = \"yaml\\\\.safe_load\"\nfiles = [\"notifier/*.py\"]\n{}",
+        criterion("judged", &["judge"])
+    );
+    judged_eval(&ws, &graders, &criteria, &agents);
+    let eval = ws.read("evals/judged.toml").replace(
+        "agents = [\"reference\"]",
+        "agents = [\"counted\", \"noop\"]",
+    );
+    ws.write("evals/judged.toml", &eval);
+    let out = ws.run_with(&["grade"], &[("GRADER_KEY", KEY)]);
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+    assert!(
+        out.stdout.contains(&format!("re-graded run {old_id}")),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        std::fs::read_to_string(&calls)
+            .unwrap_or_default()
+            .lines()
+            .count(),
+        1,
+        "no agent was called"
+    );
+    let new = ws.latest_results();
+    assert_eq!(new["regraded_from"], old_id.as_str());
+    assert_ne!(new["run_id"], old_id.as_str());
+    let run = |agent: &str| {
+        new["runs"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["agent"] == agent))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let (fixed, noop) = (run("counted"), run("noop"));
+    // The hidden tests ran again on the rebuilt checkout: the stored diff was applied.
+    assert_eq!(by_id(&fixed, "hidden-tests")["verdict"], "pass", "{fixed}");
+    assert_eq!(by_id(&fixed, "uses-safe-load")["verdict"], "pass");
+    assert_eq!(by_id(&noop, "uses-safe-load")["verdict"], "fail");
+    assert_eq!(by_id(&fixed, "judged")["verdict"], "pass");
+    assert_eq!(fixed["grade"], "A", "{}", fixed["grade_reason"]);
+    // The stored runs are left as they were.
+    let old_again: Value =
+        serde_json::from_str(&ws.read(&format!(".skillbench/runs/{old_id}/results.json")))
+            .unwrap_or(Value::Null);
+    assert_eq!(old_again["runs"], old["runs"]);
+
+    // Re-grading the same evidence again is free: the grader's answer comes from the cache.
+    let requests = server.requests().len();
+    ws.run_with(&["grade", &old_id], &[("GRADER_KEY", KEY)])
+        .expect_code(exit_code::SNAPSHOT_PENDING);
+    let again = ws.latest_results();
+    let fixed = again["runs"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["agent"] == "counted"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(by_id(&fixed, "judged")["judgments"][0]["cached"], true);
+    assert_eq!(server.requests().len(), requests);
+}
+
+#[test]
+fn calibrate_reports_agreement_and_kappa_per_grader_against_human_labels() {
+    let ws = Workspace::shipped();
+    let always = ModelServer::replies(vec![anthropic_verdict("pass", 0.9, "safe_load")]);
+    ws.write(
+        "reader.sh",
+        r#"#!/bin/sh
+if grep -q 'yaml.safe_load' notifier/settings.py; then v=pass; else v=fail; fi
+printf '{"verdict":"%s","confidence":0.8,"evidence":["yaml"]}' "$v" > "$SKILLBENCH_VERDICT"
+"#,
+    );
+    let graders = format!(
+        "{}[grader.reader]\nkind = \"agent\"\nagent = \"code\"\n",
+        grader("always-pass", "anthropic", &always, "")
+    );
+    let extra = format!(
+        "trials = 2\n[agent.code]\nkind = \"command\"\ncommand = [\"sh\", \"{}\"]\n",
+        ws.path("reader.sh").display()
+    );
+    judged_eval(
+        &ws,
+        &graders,
+        &criterion("safe", &["always-pass", "reader"]),
+        &extra,
+    );
+    let eval = ws.read("evals/judged.toml").replace(
+        "agents = [\"reference\"]",
+        "agents = [\"reference\", \"noop\"]",
+    );
+    ws.write("evals/judged.toml", &eval);
+    ws.run_with(&["eval", "evals/judged.toml"], &[("GRADER_KEY", KEY)])
+        .expect_code(exit_code::SNAPSHOT_PENDING);
+
+    // A human says: the reference's work is safe, doing nothing is not.
+    let mut labels = String::new();
+    for (agent, verdict) in [("reference", "pass"), ("noop", "fail")] {
+        for t in 1..=2 {
+            labels.push_str(&format!(
+                "[[label]]\nrun = \"python-cves__settings-loader__{agent}__any__t{t}\"\ncriterion = \"safe\"\nverdict = \"{verdict}\"\n\n"
+            ));
+        }
+    }
+    ws.write("labels.toml", &labels);
+    let out = ws.run(&["calibrate", "labels.toml", "--format", "json"]);
+    out.expect_code(exit_code::SUCCESS);
+    let report: Value = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
+    let row = |grader: &str| {
+        report["agreements"]
+            .as_array()
+            .and_then(|a| a.iter().find(|r| r["grader"] == grader))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    // always-pass: po = 2/4; pe = 0.5·1 + 0.5·0 = 0.5; kappa = 0.
+    let a = row("always-pass");
+    assert_eq!(a["compared"], 4);
+    assert!(
+        (a["agreement"].as_f64().unwrap_or(-1.0) - 0.5).abs() < 1e-9,
+        "{a}"
+    );
+    assert!(a["kappa"].as_f64().unwrap_or(-1.0).abs() < 1e-9, "{a}");
+    // reader: po = 1; pe = 0.5·0.5 + 0.5·0.5 = 0.5; kappa = 1.
+    let r = row("reader");
+    assert!(
+        (r["kappa"].as_f64().unwrap_or(-1.0) - 1.0).abs() < 1e-9,
+        "{r}"
+    );
+    // The criterion itself: the graders split on noop (ungraded twice); on the reference both
+    // pass, and with every compared verdict the same, kappa is undefined.
+    let c = row("(criterion)");
+    assert_eq!(
+        (c["compared"].as_u64(), c["ungraded"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert!(c["kappa"].is_null());
+    let disagreements = report["disagreements"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(disagreements.len(), 2, "always-pass on both noop trials");
+    assert!(
+        disagreements
+            .iter()
+            .all(|d| d["grader"] == "always-pass" && d["human"] == "fail")
+    );
+
+    // A label naming a run that is not there is a located error with a suggestion.
+    ws.write(
+        "bad.toml",
+        "[[label]]\nrun = \"python-cves__settings-loader__noop__any__t3\"\ncriterion = \"safe\"\nverdict = \"fail\"\n",
+    );
+    let out = ws.run(&["calibrate", "bad.toml"]);
+    out.expect_code(exit_code::BAD_INPUT);
+    assert!(
+        out.stderr
+            .contains("bad.toml:2:7: error: no run 'python-cves__settings-loader__noop__any__t3'"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("did you mean 'python-cves__settings-loader__noop__any__t1'")
+    );
+}

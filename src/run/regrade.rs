@@ -1,0 +1,214 @@
+//! Re-grading: the current rubric applied to stored runs, without calling any agent.
+//!
+//! For each stored run that completed, the checkout is rebuilt — the case's pinned commit
+//! with the stored `diff.patch` applied — and every criterion is checked again against it,
+//! the stored signals and the stored transcript (judged criteria go to the graders, whose
+//! cache answers for evidence they have seen). Runs that did not complete keep their record:
+//! there is no work to grade. The result is a new results set whose provenance names the
+//! run it re-graded; the stored runs are not touched.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use git2::{ApplyLocation, Diff, Repository};
+use tokio::sync::Semaphore;
+
+use super::results::{EvalInfo, RESULTS_SCHEMA, Results, RunRecord, RunStatus};
+use super::{Context, store};
+use crate::agent::Sandbox;
+use crate::corpus::{Case, PreparedSource};
+use crate::error::{Error, Result};
+use crate::eval::Eval;
+use crate::grade::{self, Grade};
+use crate::skill::Skill;
+
+/// Grades the runs of `old` (stored in `old_dir`) again with `eval`'s rubric and gates.
+pub fn regrade(
+    old_dir: &Path,
+    old: &Results,
+    eval: &Eval,
+    skill: &Skill,
+    cases: Vec<(Case, PreparedSource)>,
+    jobs: usize,
+    sandbox: &Sandbox,
+) -> Result<(Results, PathBuf)> {
+    let wall = Instant::now();
+    let started_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let sources: HashMap<String, (Arc<Case>, Arc<PreparedSource>)> = cases
+        .into_iter()
+        .map(|(c, s)| (c.id.clone(), (Arc::new(c), Arc::new(s))))
+        .collect();
+    for info in &old.cases {
+        match sources.get(&info.id) {
+            None => {
+                return Err(Error::Usage(format!(
+                    "case {} of run {} is no longer in {}; it cannot be re-graded",
+                    info.id,
+                    old.run_id,
+                    eval.workspace.corpora_dir().display()
+                )));
+            }
+            Some((_, source)) if source.rev.to_string() != info.rev => {
+                return Err(Error::Usage(format!(
+                    "case {} is now pinned at {}, but run {} ran it at {}: re-grading needs the commit the agent worked on",
+                    info.id, source.rev, old.run_id, info.rev
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    let eval_bytes = std::fs::read(&eval.path).map_err(|e| Error::read(&eval.path, e))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(jobs.clamp(1, 8))
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Unexpected(format!("cannot start the async runtime: {e}")))?;
+    let path = std::env::var_os("PATH");
+    let ctx = Context {
+        eval,
+        skill,
+        sandbox,
+        probes: HashMap::new(),
+        judging: super::judging(eval, sandbox, path.as_deref()),
+    };
+    let store = store::Store::begin(&eval.workspace)?;
+    let records = runtime.block_on(async {
+        let permits = Arc::new(Semaphore::new(jobs.max(1)));
+        let mut handles = Vec::new();
+        for record in &old.runs {
+            let permits = permits.clone();
+            let new_dir = store.run_dir(&record.dir);
+            let old_run = old_dir.join(&record.dir);
+            let source = sources.get(&record.case).cloned();
+            let ctx = &ctx;
+            handles.push(async move {
+                let _permit = permits.acquire().await;
+                let mut record = record.clone();
+                if let Err(message) =
+                    regrade_run(&mut record, ctx, source, &old_run, &new_dir).await
+                {
+                    record.status = RunStatus::HarnessError;
+                    record.grade = Some(Grade::C);
+                    record.grade_reason = format!("harness error: cannot re-grade: {message}");
+                    record.criteria.clear();
+                }
+                if let Ok(json) = serde_json::to_string_pretty(&record) {
+                    let _ = crate::fsx::write_atomic(&new_dir.join("grade.json"), json + "\n");
+                }
+                record
+            });
+        }
+        futures::future::join_all(handles).await
+    });
+    let grading = ctx.judging.as_ref().map(grade::Judging::info);
+    drop(runtime);
+    let gates = eval
+        .gates
+        .iter()
+        .map(|g| g.evaluate(&records, eval.rubric.pass))
+        .collect();
+    let results = Results {
+        schema: RESULTS_SCHEMA.into(),
+        run_id: store.id().to_string(),
+        harness_version: env!("CARGO_PKG_VERSION").into(),
+        eval: EvalInfo {
+            name: eval.name.clone(),
+            path: eval
+                .workspace
+                .display(&eval.path)
+                .to_string_lossy()
+                .into_owned(),
+            hash: format!(
+                "sha256:{:x}",
+                <sha2::Sha256 as sha2::Digest>::digest(&eval_bytes)
+            ),
+        },
+        skill: old.skill.clone(),
+        started_at,
+        finished_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        wall_ms: u64::try_from(wall.elapsed().as_millis()).unwrap_or(u64::MAX),
+        trials: old.trials,
+        pass_grade: eval.rubric.pass,
+        cases: old.cases.clone(),
+        agents: old.agents.clone(),
+        sandbox: sandbox.name().into(),
+        grading,
+        regraded_from: Some(old.run_id.clone()),
+        runs: records,
+        gates,
+    };
+    let dir = store.finish(&results)?;
+    Ok((results, dir))
+}
+
+/// Copies the stored run into the new results and, if it completed, grades it again.
+async fn regrade_run(
+    record: &mut RunRecord,
+    ctx: &Context<'_>,
+    source: Option<(Arc<Case>, Arc<PreparedSource>)>,
+    old_run: &Path,
+    new_run: &Path,
+) -> std::result::Result<(), String> {
+    crate::fsx::copy_tree(old_run, new_run).map_err(|e| format!("cannot copy the run: {e}"))?;
+    let _ = std::fs::remove_dir_all(new_run.join("checks"));
+    let _ = std::fs::remove_dir_all(new_run.join("graders"));
+    if record.status != RunStatus::Completed {
+        return Ok(());
+    }
+    let (case, source) = source.ok_or("its case is gone")?;
+    let start = Instant::now();
+    let scratch = tempfile::Builder::new()
+        .prefix("skillbench-regrade-")
+        .tempdir()
+        .map_err(|e| format!("cannot create a temporary folder: {e}"))?;
+    let checkout = scratch.path().join("checkout");
+    let patch = new_run.join("diff.patch");
+    let target = checkout.clone();
+    tokio::task::spawn_blocking(move || rebuild(&source, &target, &patch))
+        .await
+        .map_err(|e| e.to_string())??;
+    let dir = checkout.clone();
+    let change = tokio::task::spawn_blocking(move || super::evidence::collect(&dir))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("cannot diff the rebuilt checkout: {e}"))?;
+    let signals = crate::signals::read(&new_run.join("signals.json"));
+    let checked = super::execute::check_run(
+        ctx,
+        &case,
+        scratch.path(),
+        &checkout,
+        &change,
+        &signals,
+        new_run,
+    )
+    .await?;
+    let (grade, reason) = grade::grade(&checked.results);
+    record.criteria = checked.results;
+    record.grade = Some(grade);
+    record.grade_reason = reason;
+    record.timings.check_commands_ms =
+        u64::try_from(checked.command_time.as_millis()).unwrap_or(u64::MAX);
+    record.timings.grade_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
+    Ok(())
+}
+
+/// The checkout the agent left: the pinned commit with the stored diff applied.
+fn rebuild(
+    source: &PreparedSource,
+    checkout: &Path,
+    patch: &Path,
+) -> std::result::Result<(), String> {
+    crate::corpus::checkout(source, checkout)
+        .map_err(|e| format!("cannot check out the pinned commit: {e}"))?;
+    let bytes = std::fs::read(patch).map_err(|e| format!("no stored diff: {e}"))?;
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    let diff = Diff::from_buffer(&bytes).map_err(|e| format!("the stored diff: {e}"))?;
+    let repo = Repository::open(checkout).map_err(|e| e.to_string())?;
+    repo.apply(&diff, ApplyLocation::WorkDir, None)
+        .map_err(|e| format!("the stored diff does not apply to the pinned commit: {e}"))
+}
