@@ -556,6 +556,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_money_budget_stops_grading_once_spent() {
+        let grader = Grader {
+            name: "g".into(),
+            kind: GraderKind::OpenAi,
+            model: "m".into(),
+            base_url: "http://127.0.0.1:9".into(),
+            credential: None,
+            timeout: Duration::from_secs(1),
+            max_retries: 0,
+            usd_per_mtok: Some((3.0, 15.0)),
+        };
+        let judging = Judging::new(
+            vec![grader.clone()],
+            Budget {
+                max_tokens: None,
+                max_usd: Some(0.01),
+            },
+            std::env::temp_dir(),
+        );
+        assert!(judging.admit().is_ok());
+        // 2000 in at $3/Mtok and 400 out at $15/Mtok: $0.006 + $0.006.
+        judging.charge(&grader, 2000, 400);
+        let stopped = judging.admit().unwrap_err();
+        assert_eq!(
+            stopped,
+            "grading stopped: the budget of $0.01 is spent ($0.0120 used in 1 calls)"
+        );
+        assert_eq!(judging.info().stopped.as_deref(), Some(stopped.as_str()));
+    }
+
+    #[test]
     fn answers_are_parsed_strictly() {
         let ok = parse_answer(r#"{"verdict":"pass","confidence":0.8,"evidence":["safe_load"]}"#)
             .unwrap();

@@ -117,11 +117,13 @@ fn graders_answer_judged_criteria_and_every_failure_is_ungraded_never_a_pass() {
             )]),
         ),
     ];
-    let graders: String = servers
+    let mut graders: String = servers
         .iter()
         .map(|(name, kind, server)| grader(name, kind, server, ""))
         .collect();
-    let mut criteria = String::new();
+    // An endpoint nobody listens on.
+    graders.push_str("[grader.gone]\nkind = \"openai\"\nmodel = \"m\"\nbase_url = \"http://127.0.0.1:9/v1\"\nmax_retries = 1\n");
+    let mut criteria = criterion("j-gone", &["gone"]);
     for (name, _, _) in &servers {
         criteria.push_str(&criterion(&format!("j-{name}"), &[name]));
     }
@@ -155,6 +157,7 @@ fn graders_answer_judged_criteria_and_every_failure_is_ungraded_never_a_pass() {
         ("j-refuse_o", "refused to answer: I can't help with that."),
         ("j-storm_500", "answered HTTP 500"),
         ("j-slow", "did not answer within 1s"),
+        ("j-gone", "gone is unreachable at http://127.0.0.1:9/v1"),
     ] {
         let c = by_id(run, id);
         assert_eq!(c["verdict"], "ungraded", "{c}");
@@ -186,7 +189,9 @@ fn graders_answer_judged_criteria_and_every_failure_is_ungraded_never_a_pass() {
         run["grade_reason"]
             .as_str()
             .unwrap()
-            .contains("not graded: j-malformed")
+            .contains("not graded: j-gone, j-malformed"),
+        "{}",
+        run["grade_reason"]
     );
 
     // The key went to the endpoints by name, in the right header, and is stored nowhere.
@@ -211,7 +216,10 @@ fn graders_answer_judged_criteria_and_every_failure_is_ungraded_never_a_pass() {
         "the diff is shown"
     );
     let grading = &results["grading"];
-    assert_eq!(grading["graders"].as_array().unwrap().len(), servers.len());
+    assert_eq!(
+        grading["graders"].as_array().unwrap().len(),
+        servers.len() + 1
+    );
 
     // Run again: every valid answer comes from the cache, with no call.
     let calls: Vec<usize> = servers.iter().map(|s| s.2.requests().len()).collect();
