@@ -37,6 +37,7 @@ impl ColdEnv {
             ("XDG_CACHE_HOME".into(), path(&home.join(".cache"))),
             ("XDG_DATA_HOME".into(), path(&home.join(".local/share"))),
             ("GIT_CONFIG_NOSYSTEM".into(), "1".into()),
+            ("SKILLBENCH_SHARED_CACHE".into(), path(&shared_cache())),
             ("GIT_TERMINAL_PROMPT".into(), "0".into()),
             ("SKILLBENCH".into(), "1".into()),
         ]);
@@ -52,4 +53,13 @@ impl ColdEnv {
     pub fn vars(&self) -> &[(String, String)] {
         &self.vars
     }
+}
+
+/// A folder every run may write and keeps across runs, for package caches a case's setup
+/// and checks use (`npm ci --cache "$SKILLBENCH_SHARED_CACHE/npm"`,
+/// `CARGO_HOME="$SKILLBENCH_SHARED_CACHE/cargo"`): `<cache>/shared`, created on demand.
+pub fn shared_cache() -> std::path::PathBuf {
+    let dir = crate::workspace::cache_dir().join("shared");
+    let _ = std::fs::create_dir_all(&dir);
+    dir
 }

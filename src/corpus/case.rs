@@ -106,6 +106,29 @@ pub struct Case {
     pub hidden_dir: Option<PathBuf>,
     /// `reference.patch` beside the manifest.
     pub reference_patch: Option<PathBuf>,
+    /// The case's own checks, which `corpus verify` grades the baselines with.
+    pub checks: Checks,
+}
+
+/// A case's own checks (`[checks]`): its repository's visible tests and its hidden ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Checks {
+    /// `sh -c` in the checkout: the repository's own tests, which a bump alone keeps green.
+    pub visible: Option<String>,
+    /// `sh -c` after `hidden/` is copied in: what a right fix passes and the trap fails.
+    pub hidden: Option<String>,
+    pub timeout: Option<std::time::Duration>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChecksFile {
+    #[serde(default)]
+    visible: Option<String>,
+    #[serde(default)]
+    hidden: Option<Spanned<String>>,
+    #[serde(default)]
+    timeout: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -123,6 +146,8 @@ struct CaseFile {
     findings: Spanned<Vec<Finding>>,
     #[serde(default)]
     escalation: Option<Escalation>,
+    #[serde(default)]
+    checks: Option<ChecksFile>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -243,6 +268,33 @@ impl Case {
         }
         let hidden_dir = Some(dir.join("hidden")).filter(|d| d.is_dir());
         let reference_patch = Some(dir.join("reference.patch")).filter(|p| p.is_file());
+        let checks = match file.checks {
+            None => Checks::default(),
+            Some(c) => {
+                if let Some(hidden) = &c.hidden
+                    && hidden_dir.is_none()
+                {
+                    return Err(err(
+                        hidden.span(),
+                        "'hidden' checks need a hidden/ folder beside case.toml".into(),
+                    ));
+                }
+                let timeout = match &c.timeout {
+                    None => None,
+                    Some(t) => Some(humantime::parse_duration(t.get_ref()).map_err(|e| {
+                        err(
+                            t.span(),
+                            format!("bad duration '{}': {e} (write e.g. \"2m\")", t.get_ref()),
+                        )
+                    })?),
+                };
+                Checks {
+                    visible: c.visible,
+                    hidden: c.hidden.map(Spanned::into_inner),
+                    timeout,
+                }
+            }
+        };
         Ok(Case {
             id: id.to_string(),
             dir: dir.to_path_buf(),
@@ -256,6 +308,7 @@ impl Case {
             escalation: file.escalation,
             hidden_dir,
             reference_patch,
+            checks,
         })
     }
 }

@@ -161,7 +161,8 @@ async fn carry_out(
         .map(agent::RuntimeAgent::shared_dirs)
         .unwrap_or_default();
     let jail = |network: Network| Jail {
-        writable: std::iter::once(scratch.to_path_buf())
+        writable: [scratch.to_path_buf(), agent::cold::shared_cache()]
+            .into_iter()
             .chain(shared.iter().filter(|d| d.is_dir()).cloned())
             .collect(),
         hidden: agent::Sandbox::default_hidden(eval.workspace.root()),
@@ -321,7 +322,7 @@ pub(super) async fn check_run(
     let check_env =
         ColdEnv::new(&scratch.join("grader"), &eval.pass_env).map_err(|e| e.to_string())?;
     let check_jail = Jail {
-        writable: vec![scratch.to_path_buf()],
+        writable: vec![scratch.to_path_buf(), agent::cold::shared_cache()],
         hidden: agent::Sandbox::default_hidden(eval.workspace.root()),
         exposed: eval.expose.clone(),
         network: Network::None,
