@@ -27,6 +27,9 @@ pub enum Command {
     /// Lint and scaffold skills.
     #[command(subcommand)]
     Skill(SkillCommand),
+    /// Verify, list, fetch and add corpus cases.
+    #[command(subcommand)]
+    Corpus(CorpusCommand),
     /// Walk the pending snapshots interactively: accept, reject or skip each.
     Review {
         /// Only evals whose name contains this.
@@ -148,6 +151,62 @@ pub struct GradeArgs {
 pub enum MessageFormat {
     Human,
     Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CorpusCommand {
+    /// Prove each case measures what it claims: it materializes at its pinned commit, its
+    /// finding is there, its setup succeeds, `reference` gets A, `noop` C, and a bump alone
+    /// is graded (A: not a judgment case; C with the visible tests green: the trap).
+    Verify {
+        /// Corpora (`python-cves`) or cases (`python-cves/job-queue`, globs allowed);
+        /// every case when omitted.
+        select: Vec<String>,
+        /// How many cases' runs at a time [default: the number of cores].
+        #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        jobs: Option<u32>,
+        /// Run setup and checks in a sandbox: `bwrap` or `none`.
+        #[arg(long, value_name = "KIND", default_value = "none", value_parser = ["bwrap", "none"])]
+        sandbox: String,
+        /// Mount this folder back read-only inside the sandbox (repeatable).
+        #[arg(long, value_name = "DIR")]
+        expose: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// List the cases: expectation, ecosystems, source and pinned commit, findings.
+    List {
+        select: Vec<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Fill the mirror cache for the git cases, so they run where the network is gone.
+    Fetch { select: Vec<String> },
+    /// Turn a SARIF file's results (CodeQL and other scanners) into `[[findings]]`: printed,
+    /// or appended to a case with `--case`.
+    ImportSarif {
+        sarif: PathBuf,
+        /// The case (`corpus/case`) whose case.toml gets the findings.
+        #[arg(long, value_name = "CASE")]
+        case: Option<String>,
+    },
+    /// Scaffold a case: from a git URL and a commit, or from a folder (copied as the fixture).
+    Add {
+        /// `corpus/case`, the new case's id.
+        id: String,
+        /// The repository's URL.
+        #[arg(long, value_name = "URL", requires = "rev", conflicts_with = "from")]
+        git: Option<String>,
+        /// The full commit SHA to pin.
+        #[arg(long, value_name = "SHA")]
+        rev: Option<String>,
+        /// A folder to copy in as the fixture repository.
+        #[arg(long, value_name = "DIR")]
+        from: Option<PathBuf>,
+        /// `fix` or `escalate`.
+        #[arg(long, default_value = "fix", value_parser = ["fix", "escalate"])]
+        expectation: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

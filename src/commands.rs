@@ -46,6 +46,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Accept { eval } => settle(&workspace()?, eval.as_deref(), true),
         Command::Reject { eval } => settle(&workspace()?, eval.as_deref(), false),
         Command::Grade(args) => regrade(&workspace()?, args),
+        Command::Corpus(cmd) => crate::corpus_cmd::run(&workspace()?, cmd),
         Command::Calibrate { labels, format } => {
             let report = crate::calibrate::calibrate(&workspace()?, labels)?;
             print!("{}", crate::calibrate::render(&report, *format));

@@ -17,3 +17,6 @@ pub const GATE_FAILED: i32 = 4;
 pub const SNAPSHOT_PENDING: i32 = 5;
 /// The selection (cases × agents × variants) is empty, or there is nothing to act on.
 pub const NOTHING_SELECTED: i32 = 6;
+/// `corpus verify`: a case does not show what it claims (its reference fails, nothing or a
+/// bump alone passes, its finding is not there).
+pub const CORPUS_INVALID: i32 = 7;

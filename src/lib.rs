@@ -14,6 +14,7 @@ pub mod calibrate;
 pub mod cli;
 mod commands;
 pub mod corpus;
+mod corpus_cmd;
 pub mod diagnostic;
 pub mod error;
 pub mod eval;
@@ -42,6 +43,8 @@ pub enum Outcome {
     GateFailed,
     /// The results differ from the accepted snapshot.
     SnapshotPending,
+    /// `corpus verify` found a case that does not show what it claims.
+    CorpusInvalid,
 }
 
 impl Outcome {
@@ -51,6 +54,7 @@ impl Outcome {
             Outcome::LintFailed => exit_code::BAD_INPUT,
             Outcome::GateFailed => exit_code::GATE_FAILED,
             Outcome::SnapshotPending => exit_code::SNAPSHOT_PENDING,
+            Outcome::CorpusInvalid => exit_code::CORPUS_INVALID,
         }
     }
 }

@@ -108,6 +108,9 @@ pub struct Case {
     pub reference_patch: Option<PathBuf>,
     /// The case's own checks, which `corpus verify` grades the baselines with.
     pub checks: Checks,
+    /// For a git case: the upstream commit that fixed the finding, whose diff from the
+    /// pinned commit is the reference fix.
+    pub reference_rev: Option<String>,
 }
 
 /// A case's own checks (`[checks]`): its repository's visible tests and its hidden ones.
@@ -148,6 +151,18 @@ struct CaseFile {
     escalation: Option<Escalation>,
     #[serde(default)]
     checks: Option<ChecksFile>,
+    #[serde(default)]
+    reference: Option<ReferenceFile>,
+}
+
+/// `[reference]` of a git case: the upstream commit that fixed the finding.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReferenceFile {
+    rev: Spanned<String>,
+    #[serde(default)]
+    #[expect(dead_code, reason = "documentation for readers of the file")]
+    url: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -266,6 +281,29 @@ impl Case {
                 "an escalate case needs an [escalation] table with 'reason' and 'question'".into(),
             ));
         }
+        let reference_rev = match &file.reference {
+            None => None,
+            Some(r) => {
+                let value = r.rev.get_ref().trim().to_ascii_lowercase();
+                if value.len() != 40 || !value.chars().all(|c| c.is_ascii_hexdigit()) {
+                    return Err(err(
+                        r.rev.span(),
+                        format!(
+                            "'rev' must be a full 40-hex commit SHA, not '{}'",
+                            r.rev.get_ref()
+                        ),
+                    ));
+                }
+                if !matches!(source, SourceSpec::Git { .. }) {
+                    return Err(err(
+                        r.rev.span(),
+                        "[reference] rev is for git cases; a fixture case ships reference.patch"
+                            .into(),
+                    ));
+                }
+                Some(value)
+            }
+        };
         let hidden_dir = Some(dir.join("hidden")).filter(|d| d.is_dir());
         let reference_patch = Some(dir.join("reference.patch")).filter(|p| p.is_file());
         let checks = match file.checks {
@@ -309,6 +347,7 @@ impl Case {
             hidden_dir,
             reference_patch,
             checks,
+            reference_rev,
         })
     }
 }

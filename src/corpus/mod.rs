@@ -6,8 +6,10 @@
 //! commit (a deterministic fixture commit, or a mirror of a remote); [`checkout`] makes a
 //! fresh working copy of that commit for one run.
 
-mod case;
+pub mod case;
 mod materialize;
+pub mod sarif;
+pub mod scaffold;
 pub mod source;
 
 pub use case::{Case, Escalation, Expectation, Finding, SourceSpec, select};

@@ -204,22 +204,21 @@ async fn carry_out(
 
     let skill = ctx.skill;
     let runtime = run.agent.runtime();
-    let skill_copy = if run.variant == Variant::Skill {
-        Some(install_skill(skill, runtime, scratch, &checkout)?)
-    } else {
-        None
+    let skill_copy = match (run.variant, skill) {
+        (Variant::Skill, Some(skill)) => Some(install_skill(skill, runtime, scratch, &checkout)?),
+        (Variant::Skill, None) => return Err("the skill variant needs a skill".into()),
+        _ => None,
     };
     let signals_file = scratch.join("signals.json");
     let schema_file = scratch.join("agent-signals.v1.schema.json");
     std::fs::write(&schema_file, signals::schema()).map_err(|e| e.to_string())?;
     // A runtime discovers the installed skill itself (that is what is measured); a command
     // agent is told where it is.
-    let named_skill = if runtime.is_some() {
-        None
-    } else {
-        skill_copy.as_deref()
+    let named_skill = match (runtime, skill, skill_copy.as_deref()) {
+        (None, Some(skill), Some(dir)) => Some((skill.name(), dir)),
+        _ => None,
     };
-    let prompt = prompt(run, skill, named_skill, &signals_file, &schema_file);
+    let prompt = prompt(run, named_skill, &signals_file, &schema_file);
     let prompt_file = scratch.join("prompt.md");
     std::fs::write(&prompt_file, &prompt).map_err(|e| e.to_string())?;
     crate::fsx::write_atomic(&run_dir.join("prompt.md"), &prompt).map_err(|e| e.to_string())?;
@@ -374,14 +373,16 @@ fn install_skill(
 fn agent_report(
     t: &Transcript,
     rt: &agent::RuntimeAgent,
-    skill: &Skill,
+    skill: Option<&Skill>,
     variant: Variant,
 ) -> AgentReport {
-    let activation = t.activation(
-        skill.name(),
-        rt.runtime.skill_tools(),
-        rt.runtime.skills_dir(),
-    );
+    let activation = skill.and_then(|skill| {
+        t.activation(
+            skill.name(),
+            rt.runtime.skill_tools(),
+            rt.runtime.skills_dir(),
+        )
+    });
     AgentReport {
         skill_activated: (variant == Variant::Skill).then_some(activation.is_some()),
         activation,
@@ -433,13 +434,7 @@ fn signals_record(report: &SignalsReport) -> SignalsRecord {
 
 /// The prompt every agent gets: the task, the findings, the skill (when installed) and the
 /// same closing instruction to write Agent Signals.
-fn prompt(
-    run: &PlannedRun,
-    skill: &Skill,
-    skill_dir: Option<&Path>,
-    signals: &Path,
-    schema: &Path,
-) -> String {
+fn prompt(run: &PlannedRun, skill: Option<(&str, &Path)>, signals: &Path, schema: &Path) -> String {
     let mut p = String::new();
     p.push_str(run.case.task.trim());
     p.push_str("\n\n## Findings\n\n");
@@ -459,10 +454,9 @@ fn prompt(
         }
         p.push('\n');
     }
-    if let Some(dir) = skill_dir {
+    if let Some((name, dir)) = skill {
         p.push_str(&format!(
-            "\n## Skill\n\nThe skill `{}` is installed at {}. Read its SKILL.md first and follow it.\n",
-            skill.name(),
+            "\n## Skill\n\nThe skill `{name}` is installed at {}. Read its SKILL.md first and follow it.\n",
             dir.display()
         ));
     }

@@ -12,6 +12,7 @@ pub mod plan;
 pub mod regrade;
 pub mod results;
 pub mod store;
+pub mod verify;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -32,7 +33,8 @@ use results::{AgentInfo, CaseInfo, EvalInfo, RESULTS_SCHEMA, Results, SkillInfo}
 #[derive(Debug)]
 pub struct Context<'a> {
     pub eval: &'a Eval,
-    pub skill: &'a Skill,
+    /// The skill under test; `None` when only baselines run (`corpus verify`).
+    pub skill: Option<&'a Skill>,
     pub sandbox: &'a Sandbox,
     /// Each runtime agent's probe, by agent name.
     pub probes: HashMap<String, Probe>,
@@ -163,7 +165,7 @@ pub fn run_eval(
     let judging = judging(eval, sandbox, path.as_deref());
     let ctx = Context {
         eval,
-        skill,
+        skill: Some(skill),
         sandbox,
         probes,
         judging,

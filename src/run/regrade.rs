@@ -68,7 +68,7 @@ pub fn regrade(
     let path = std::env::var_os("PATH");
     let ctx = Context {
         eval,
-        skill,
+        skill: Some(skill),
         sandbox,
         probes: HashMap::new(),
         judging: super::judging(eval, sandbox, path.as_deref()),

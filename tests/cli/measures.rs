@@ -139,3 +139,156 @@ fi
         assert!(md.contains(heading), "{heading}\n{md}");
     }
 }
+
+#[test]
+fn corpus_verify_passes_the_shipped_cases_and_names_each_broken_expectation() {
+    let ws = Workspace::shipped();
+    let out = ws.run(&["corpus", "verify", "python-cves", "--format", "json"]);
+    out.expect_code(exit_code::SUCCESS);
+    let reports: Value = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
+    let reports = reports.as_array().cloned().unwrap_or_default();
+    assert_eq!(reports.len(), 4);
+    for r in &reports {
+        assert_eq!(r["reference"], "A", "{r}");
+        assert_eq!(r["noop"], "C", "{r}");
+        assert_eq!(r["bump_only"], "C", "{r}");
+        assert_eq!(r["shows_the_trap"], true, "{r}");
+        assert_eq!(r["failures"], serde_json::json!([]), "{r}");
+    }
+
+    // Broken copies of a good case: checks a bump alone passes, a finding that is not there,
+    // and a reference patch that fixes nothing.
+    let base = ws.read("corpora/python-cves/settings-loader/case.toml");
+    let copy = |name: &str, case_toml: &str| {
+        let dir = ws.path(&format!("corpora/broken/{name}"));
+        skillbench::fsx::copy_tree(&ws.path("corpora/python-cves/settings-loader"), &dir)
+            .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.join("case.toml"), case_toml).unwrap_or_else(|e| panic!("{e}"));
+        dir
+    };
+    copy(
+        "no-trap",
+        &base.replace(
+            "hidden = \"python3 -m unittest discover -s hidden_tests -t .\"",
+            "hidden = \"true\"",
+        ),
+    );
+    copy(
+        "lost-finding",
+        &base.replace("\"notifier/settings.py:82\"", "\"notifier/gone.py:82\""),
+    );
+    let wrong = copy("wrong-reference", &base);
+    // A "reference" that only bumps the pin.
+    std::fs::write(
+        wrong.join("reference.patch"),
+        "diff --git a/requirements.txt b/requirements.txt\n--- a/requirements.txt\n+++ b/requirements.txt\n@@ -1 +1 @@\n-PyYAML==5.3.1\n+PyYAML==6.0.2\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = ws.run(&["corpus", "verify", "broken"]);
+    out.expect_code(exit_code::CORPUS_INVALID);
+    for expected in [
+        "broken/no-trap",
+        "FAILED: noop: graded A, not C: the checks pass on the unchanged repository",
+        "bump-only: graded A: not a judgment case (a bump alone fixes it)",
+        "FAILED: finding: CVE-2020-14343: notifier/gone.py is not in the checkout",
+        "FAILED: reference: graded C, not A (required criteria failed: hidden)",
+        "3 case(s): 0 ok, 3 failed, 0 unavailable",
+    ] {
+        assert!(out.stdout.contains(expected), "{expected}\n{}", out.stdout);
+    }
+}
+
+#[test]
+fn corpus_add_import_sarif_list_and_an_unreachable_git_case() {
+    let ws = Workspace::empty();
+    ws.write(
+        "src-project/app/db.py",
+        "import sqlite3\n\n\ndef find(name):\n    return name\n",
+    );
+    ws.run(&[
+        "-C",
+        ".",
+        "corpus",
+        "add",
+        "scans/sql",
+        "--from",
+        "src-project",
+    ])
+    .expect_code(exit_code::SUCCESS);
+    let manifest = ws.read("corpora/scans/sql/case.toml");
+    assert!(
+        manifest.contains("fixture = \"repo\"\nrev = \""),
+        "{manifest}"
+    );
+    assert!(ws.exists("corpora/scans/sql/repo/app/db.py"));
+
+    ws.write(
+        "scan.sarif",
+        r#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"CodeQL","rules":[
+          {"id":"py/sql-injection","shortDescription":{"text":"SQL query built from user-controlled sources"},
+           "properties":{"tags":["external/cwe/cwe-089"]}}]}},
+          "results":[{"ruleId":"py/sql-injection","message":{"text":"This query depends on a user-provided value."},
+           "locations":[{"physicalLocation":{"artifactLocation":{"uri":"app/db.py"},"region":{"startLine":4}}}]}]}]}"#,
+    );
+    ws.run(&[
+        "-C",
+        ".",
+        "corpus",
+        "import-sarif",
+        "scan.sarif",
+        "--case",
+        "scans/sql",
+    ])
+    .expect_code(exit_code::SUCCESS);
+    let out = ws.run(&["-C", ".", "corpus", "list", "--format", "json"]);
+    out.expect_code(exit_code::SUCCESS);
+    let rows: Value = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
+    assert_eq!(
+        rows[0]["findings"],
+        serde_json::json!(["TODO-ADVISORY-ID", "py/sql-injection"])
+    );
+    assert!(
+        ws.read("corpora/scans/sql/case.toml")
+            .contains("locations = [\"app/db.py:4\"]")
+    );
+
+    // A SARIF log that is not JSON: a located error, and the case is left as it was.
+    let before = ws.read("corpora/scans/sql/case.toml");
+    ws.write("bad.sarif", "{\"version\": \"2.1.0\",\n  \"runs\": [}\n");
+    let out = ws.run(&[
+        "-C",
+        ".",
+        "corpus",
+        "import-sarif",
+        "bad.sarif",
+        "--case",
+        "scans/sql",
+    ]);
+    out.expect_code(exit_code::BAD_INPUT);
+    assert!(out.stderr.contains("bad.sarif:2:"), "{}", out.stderr);
+    assert_eq!(ws.read("corpora/scans/sql/case.toml"), before);
+
+    // A git case whose repository cannot be fetched here is unavailable, with the reason.
+    let missing = ws.path("no-such-repo.git");
+    ws.run(&[
+        "-C",
+        ".",
+        "corpus",
+        "add",
+        "real/offline",
+        "--git",
+        missing.to_str().unwrap_or(""),
+        "--rev",
+        "0123456789abcdef0123456789abcdef01234567",
+    ])
+    .expect_code(exit_code::SUCCESS);
+    let out = ws.run(&["-C", ".", "corpus", "verify", "real", "--format", "json"]);
+    out.expect_code(exit_code::SUCCESS);
+    let reports: Value = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
+    assert!(
+        reports[0]["unavailable"]
+            .as_str()
+            .is_some_and(|u| u.contains("cannot be fetched here")),
+        "{reports}"
+    );
+}

@@ -1,0 +1,229 @@
+//! SARIF 2.1.0 (CodeQL and other scanners) read into case findings.
+//!
+//! Each result becomes one finding: its rule id, the rule's short description and the
+//! result's message as the summary, its CWE tags (`external/cwe/cwe-89`) as aliases, and its
+//! physical locations as `path:line`.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::diagnostic::Diagnostic;
+use crate::error::{Error, Result};
+
+#[derive(Debug, Deserialize)]
+struct Log {
+    version: String,
+    runs: Vec<Run>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Run {
+    tool: Tool,
+    #[serde(default)]
+    results: Vec<SarifResult>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Debug, Deserialize)]
+struct Driver {
+    name: String,
+    #[serde(default)]
+    rules: Vec<Rule>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Rule {
+    id: String,
+    #[serde(default, rename = "shortDescription")]
+    short_description: Option<Text>,
+    #[serde(default)]
+    properties: Option<Properties>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Properties {
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Text {
+    text: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct SarifResult {
+    #[serde(rename = "ruleId")]
+    rule_id: Option<String>,
+    message: Text,
+    #[serde(default)]
+    locations: Vec<Location>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Location {
+    #[serde(rename = "physicalLocation")]
+    physical: Option<Physical>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Physical {
+    #[serde(rename = "artifactLocation")]
+    artifact: Artifact,
+    #[serde(default)]
+    region: Option<Region>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Artifact {
+    uri: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Region {
+    #[serde(rename = "startLine")]
+    start_line: Option<u64>,
+}
+
+/// One finding read from SARIF.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imported {
+    pub id: String,
+    pub aliases: Vec<String>,
+    pub summary: String,
+    pub locations: Vec<String>,
+    pub tool: String,
+}
+
+/// Reads the results of every run of the SARIF file at `path`.
+pub fn import(path: &Path) -> Result<Vec<Imported>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
+    let log: Log = serde_json::from_str(&text).map_err(|e| {
+        Error::from(Diagnostic::error(
+            path,
+            (e.line(), e.column()),
+            format!("not a SARIF log: {e}"),
+        ))
+    })?;
+    if !log.version.starts_with("2.1") {
+        return Err(Error::Usage(format!(
+            "{}: SARIF version {} is not 2.1.x",
+            path.display(),
+            log.version
+        )));
+    }
+    let mut out = Vec::new();
+    for run in log.runs {
+        for r in run.results {
+            let id = r.rule_id.clone().unwrap_or_else(|| "unknown-rule".into());
+            let rule = run.tool.driver.rules.iter().find(|x| x.id == id);
+            let mut aliases: Vec<String> = rule
+                .and_then(|x| x.properties.as_ref())
+                .map(|p| {
+                    p.tags
+                        .iter()
+                        .filter_map(|t| t.strip_prefix("external/cwe/"))
+                        .map(str::to_ascii_uppercase)
+                        .collect()
+                })
+                .unwrap_or_default();
+            aliases.sort();
+            aliases.dedup();
+            let summary = match rule.and_then(|x| x.short_description.as_ref()) {
+                Some(d) => format!("{}: {}", d.text.trim_end_matches('.'), r.message.text),
+                None => r.message.text.clone(),
+            };
+            let locations = r
+                .locations
+                .iter()
+                .filter_map(|l| l.physical.as_ref())
+                .map(|p| {
+                    let uri = p.artifact.uri.trim_start_matches("file://").to_string();
+                    match p.region.as_ref().and_then(|r| r.start_line) {
+                        Some(line) => format!("{uri}:{line}"),
+                        None => uri,
+                    }
+                })
+                .collect();
+            out.push(Imported {
+                id,
+                aliases,
+                summary,
+                locations,
+                tool: run.tool.driver.name.clone(),
+            });
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::NothingSelected(format!(
+            "{}: the SARIF log has no results",
+            path.display()
+        )));
+    }
+    Ok(out)
+}
+
+/// The findings as `[[findings]]` tables.
+pub fn to_toml(findings: &[Imported]) -> String {
+    let q = |s: &str| toml::Value::String(s.to_string()).to_string();
+    let list = |items: &[String]| {
+        let inner: Vec<String> = items.iter().map(|s| q(s)).collect();
+        format!("[{}]", inner.join(", "))
+    };
+    let mut out = String::new();
+    for f in findings {
+        out.push_str(&format!(
+            "\n# imported from {} SARIF\n[[findings]]\nid = {}\n",
+            f.tool,
+            q(&f.id)
+        ));
+        if !f.aliases.is_empty() {
+            out.push_str(&format!("aliases = {}\n", list(&f.aliases)));
+        }
+        out.push_str(&format!(
+            "summary = {}\nlocations = {}\n",
+            q(&f.summary),
+            list(&f.locations)
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codeql_results_become_findings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scan.sarif");
+        std::fs::write(
+            &path,
+            r#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"CodeQL","rules":[
+              {"id":"py/sql-injection","shortDescription":{"text":"SQL query built from user-controlled sources."},
+               "properties":{"tags":["security","external/cwe/cwe-089"]}}]}},
+              "results":[{"ruleId":"py/sql-injection","message":{"text":"This SQL query depends on a user-provided value."},
+               "locations":[{"physicalLocation":{"artifactLocation":{"uri":"app/db.py"},"region":{"startLine":14}}}]}]}]}"#,
+        )
+        .unwrap();
+        let found = import(&path).unwrap();
+        assert_eq!(
+            found,
+            [Imported {
+                id: "py/sql-injection".into(),
+                aliases: vec!["CWE-089".into()],
+                summary: "SQL query built from user-controlled sources: This SQL query depends on a user-provided value.".into(),
+                locations: vec!["app/db.py:14".into()],
+                tool: "CodeQL".into(),
+            }]
+        );
+        let toml = to_toml(&found);
+        assert!(toml.contains("id = \"py/sql-injection\"\naliases = [\"CWE-089\"]\n"));
+        assert!(toml.contains("locations = [\"app/db.py:14\"]"));
+    }
+}

@@ -1,0 +1,265 @@
+//! `skillbench corpus verify|list|fetch`: the corpus's own commands.
+
+use serde::Serialize;
+
+use crate::cli::CorpusCommand;
+use crate::corpus::{self, Case, SourceSpec};
+use crate::error::{Error, Result};
+use crate::report::{Format, new_table};
+use crate::run::verify::CaseReport;
+use crate::workspace::Workspace;
+use crate::{Outcome, agent};
+
+/// The case patterns for `select`: a corpus name means all its cases.
+fn patterns(select: &[String]) -> Vec<String> {
+    if select.is_empty() {
+        return vec!["*/*".into()];
+    }
+    select
+        .iter()
+        .map(|s| {
+            if s.contains('/') {
+                s.clone()
+            } else {
+                format!("{s}/*")
+            }
+        })
+        .collect()
+}
+
+fn cases(workspace: &Workspace, select: &[String]) -> Result<Vec<Case>> {
+    let (cases, unmatched) = corpus::select(&workspace.corpora_dir(), &patterns(select))?;
+    if let Some(p) = unmatched.first() {
+        return Err(Error::NothingSelected(format!(
+            "'{p}' matches no case under {}",
+            workspace.corpora_dir().display()
+        )));
+    }
+    if cases.is_empty() {
+        return Err(Error::NothingSelected(format!(
+            "no case under {}",
+            workspace.corpora_dir().display()
+        )));
+    }
+    Ok(cases)
+}
+
+pub fn run(workspace: &Workspace, cmd: &CorpusCommand) -> Result<Outcome> {
+    match cmd {
+        CorpusCommand::Verify {
+            select,
+            jobs,
+            sandbox,
+            expose,
+            format,
+        } => {
+            let cases = cases(workspace, select)?;
+            let sandbox = agent::Sandbox::named(sandbox)?;
+            let jobs = jobs.map_or_else(
+                || std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+                |j| j as usize,
+            );
+            let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+                .to_string()
+                .replace([':', '-'], "");
+            let out = workspace.store_dir().join("verify").join(stamp);
+            let reports =
+                crate::run::verify::verify(workspace, cases, jobs, &sandbox, expose, &out)?;
+            print!("{}", render_verify(&reports, *format));
+            if *format != Format::Json {
+                println!("runs: {}", workspace.display(&out).display());
+            }
+            Ok(if reports.iter().all(CaseReport::passed) {
+                Outcome::Success
+            } else {
+                Outcome::CorpusInvalid
+            })
+        }
+        CorpusCommand::ImportSarif { sarif, case } => {
+            let findings = corpus::sarif::import(sarif)?;
+            let toml = corpus::sarif::to_toml(&findings);
+            match case {
+                None => print!("{toml}"),
+                Some(id) => {
+                    let dir = workspace.corpora_dir().join(id);
+                    let path = dir.join(corpus::case::CASE_FILE);
+                    let old = std::fs::read_to_string(&path).map_err(|e| Error::read(&path, e))?;
+                    let new = format!("{}\n{toml}", old.trim_end());
+                    // Checked before it is written: a result that does not load writes nothing.
+                    let scratch = tempfile::tempdir().map_err(|e| Error::write(&path, e))?;
+                    crate::fsx::copy_tree(&dir, scratch.path())
+                        .map_err(|e| Error::write(&path, e))?;
+                    std::fs::write(scratch.path().join(corpus::case::CASE_FILE), &new)
+                        .map_err(|e| Error::write(&path, e))?;
+                    Case::load(id, scratch.path())?;
+                    crate::fsx::write_atomic(&path, new).map_err(|e| Error::write(&path, e))?;
+                    println!(
+                        "added {} finding(s) to {}",
+                        findings.len(),
+                        workspace.display(&path).display()
+                    );
+                }
+            }
+            Ok(Outcome::Success)
+        }
+        CorpusCommand::Add {
+            id,
+            git,
+            rev,
+            from,
+            expectation,
+        } => {
+            let path = corpus::scaffold::add(
+                workspace,
+                id,
+                git.as_deref().zip(rev.as_deref()),
+                from.as_deref(),
+                expectation,
+            )?;
+            println!(
+                "created {}: write its task, findings and checks, then `skillbench corpus verify {id}`",
+                workspace.display(&path).display()
+            );
+            Ok(Outcome::Success)
+        }
+        CorpusCommand::List { select, format } => {
+            print!("{}", render_list(&cases(workspace, select)?, *format));
+            Ok(Outcome::Success)
+        }
+        CorpusCommand::Fetch { select } => {
+            let cache = crate::workspace::cache_dir();
+            let scratch = tempfile::tempdir().map_err(|e| Error::write(std::env::temp_dir(), e))?;
+            let mut fetched = 0;
+            for case in cases(workspace, select)? {
+                if let SourceSpec::Git { url, rev } = &case.source {
+                    corpus::source::prepare(&case, scratch.path(), &cache)?;
+                    println!("{}: {url} at {rev} is in the mirror cache", case.id);
+                    fetched += 1;
+                }
+            }
+            println!(
+                "{fetched} git case(s) mirrored under {}",
+                cache.join("mirrors").display()
+            );
+            Ok(Outcome::Success)
+        }
+    }
+}
+
+fn letter(g: Option<crate::grade::Grade>) -> String {
+    g.map_or_else(|| "-".into(), |g| g.to_string())
+}
+
+fn render_verify(reports: &[CaseReport], format: Format) -> String {
+    if format == Format::Json {
+        return serde_json::to_string_pretty(reports).unwrap_or_default() + "\n";
+    }
+    let mut t = new_table(format == Format::Md);
+    t.set_header([
+        "case",
+        "expects",
+        "rev",
+        "reference",
+        "noop",
+        "bump-only",
+        "trap",
+        "verdict",
+    ]);
+    for r in reports {
+        let verdict = match (&r.unavailable, r.failures.first()) {
+            (Some(_), _) => "unavailable".to_string(),
+            (None, None) => "ok".into(),
+            (None, Some(first)) => format!("FAILED: {first}"),
+        };
+        t.add_row([
+            r.case.clone(),
+            format!("{:?}", r.expectation).to_lowercase(),
+            r.rev.get(..12).unwrap_or("-").to_string(),
+            letter(r.reference),
+            letter(r.noop),
+            letter(r.bump_only),
+            if r.shows_the_trap { "shown" } else { "-" }.into(),
+            verdict,
+        ]);
+    }
+    let mut out = t.to_string() + "\n";
+    for r in reports {
+        for f in r.failures.iter().skip(1) {
+            out.push_str(&format!("{}: FAILED: {f}\n", r.case));
+        }
+        if let Some(why) = &r.unavailable {
+            out.push_str(&format!("{}: unavailable: {why}\n", r.case));
+        }
+    }
+    let failed = reports.iter().filter(|r| !r.passed()).count();
+    out.push_str(&format!(
+        "{} case(s): {} ok, {failed} failed, {} unavailable\n",
+        reports.len(),
+        reports
+            .iter()
+            .filter(|r| r.passed() && r.unavailable.is_none())
+            .count(),
+        reports.iter().filter(|r| r.unavailable.is_some()).count()
+    ));
+    out
+}
+
+#[derive(Serialize)]
+struct ListRow {
+    case: String,
+    expectation: String,
+    ecosystems: Vec<String>,
+    source: String,
+    rev: Option<String>,
+    findings: Vec<String>,
+    title: Option<String>,
+}
+
+fn render_list(cases: &[Case], format: Format) -> String {
+    let rows: Vec<ListRow> = cases
+        .iter()
+        .map(|c| {
+            let mut ecosystems: Vec<String> = c
+                .findings
+                .iter()
+                .filter_map(|f| f.ecosystem.clone())
+                .collect();
+            ecosystems.sort();
+            ecosystems.dedup();
+            let (source, rev) = match &c.source {
+                SourceSpec::Fixture { rev, .. } => ("fixture".to_string(), rev.clone()),
+                SourceSpec::Git { url, rev } => (url.clone(), Some(rev.clone())),
+            };
+            ListRow {
+                case: c.id.clone(),
+                expectation: format!("{:?}", c.expectation).to_lowercase(),
+                ecosystems,
+                source,
+                rev,
+                findings: c.findings.iter().map(|f| f.id.clone()).collect(),
+                title: c.title.clone(),
+            }
+        })
+        .collect();
+    if format == Format::Json {
+        return serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n";
+    }
+    let mut t = new_table(format == Format::Md);
+    t.set_header(["case", "expects", "ecosystems", "source", "rev", "findings"]);
+    for r in rows {
+        t.add_row([
+            r.case,
+            r.expectation,
+            if r.ecosystems.is_empty() {
+                "-".into()
+            } else {
+                r.ecosystems.join(", ")
+            },
+            r.source,
+            r.rev
+                .map_or_else(|| "-".into(), |v| v.get(..12).unwrap_or(&v).to_string()),
+            r.findings.join(", "),
+        ]);
+    }
+    t.to_string() + "\n"
+}

@@ -1,0 +1,344 @@
+//! `skillbench corpus verify`: every case proves it measures what it claims, as SWE-bench
+//! validates its instances with the gold patch.
+//!
+//! For each case: its repository materializes at the pinned commit; each finding's
+//! locations are there; the setup succeeds; and the baselines, graded with the case's own
+//! checks (`[checks]`: its visible tests, its hidden checks, and the escalation criterion),
+//! come out as they must — `reference` A, `noop` C; on a fix case `bump-only` is recorded,
+//! and A there means the case is not a judgment case, while C with the visible tests green
+//! shows the trap; on an escalate case `bump-only` must be C. A git case whose repository
+//! cannot be fetched here is `unavailable`, with the reason, not failed.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::plan::PlannedRun;
+use super::results::{RunRecord, RunStatus};
+use super::{Context, execute};
+use crate::agent::{AgentSpec, Sandbox};
+use crate::corpus::{Case, Expectation, SourceSpec};
+use crate::error::{Error, Result};
+use crate::eval::{Eval, Variant};
+use crate::grade::{Budget, Criterion, CriterionKind, Grade, Rubric, Verdict};
+use crate::workspace::Workspace;
+
+/// What verifying one case found.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseReport {
+    pub case: String,
+    pub expectation: Expectation,
+    /// `fixture` or the git URL.
+    pub origin: String,
+    pub rev: String,
+    pub reference: Option<Grade>,
+    pub noop: Option<Grade>,
+    pub bump_only: Option<Grade>,
+    /// After a bump alone, the repository's own tests still pass.
+    pub bump_keeps_visible_green: Option<bool>,
+    /// A bump alone keeps the visible tests green and is graded C: the trap the case
+    /// exists for.
+    pub shows_the_trap: bool,
+    /// Why the case could not be verified here (a git source offline).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
+    /// Each expectation that broke, as a person reads it.
+    pub failures: Vec<String>,
+}
+
+impl CaseReport {
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// The rubric a case's baselines are graded with: its own checks.
+fn rubric(case: &Case) -> Rubric {
+    let timeout = case.checks.timeout.unwrap_or(Duration::from_secs(300));
+    let mut criteria = Vec::new();
+    if let Some(run) = &case.checks.visible {
+        criteria.push(Criterion {
+            id: "visible".into(),
+            description: "the repository's own tests".into(),
+            required: true,
+            applies_to: None,
+            kind: CriterionKind::Command {
+                run: run.clone(),
+                timeout,
+            },
+        });
+    }
+    if let Some(run) = &case.checks.hidden {
+        criteria.push(Criterion {
+            id: "hidden".into(),
+            description: "the case's hidden checks".into(),
+            required: true,
+            applies_to: Some(Expectation::Fix),
+            kind: CriterionKind::Hidden {
+                run: run.clone(),
+                timeout,
+            },
+        });
+    }
+    // On a fix case the checks alone decide (the baselines make no claims); on an escalate
+    // case the right answer is an escalation that changes nothing.
+    criteria.push(Criterion {
+        id: "escalation".into(),
+        description: "escalates on an escalate case, changing nothing".into(),
+        required: true,
+        applies_to: Some(Expectation::Escalate),
+        kind: CriterionKind::Escalation,
+    });
+    Rubric {
+        pass: Grade::B,
+        criteria,
+    }
+}
+
+/// An eval of the three baselines on one case, graded with its own checks.
+fn eval_for(workspace: &Workspace, case: &Case, sandbox: &str, expose: &[PathBuf]) -> Eval {
+    let agents: Vec<AgentSpec> = ["reference", "noop", "bump-only"]
+        .iter()
+        .filter_map(|n| AgentSpec::builtin(n))
+        .collect();
+    Eval {
+        name: format!("verify {}", case.id),
+        path: case.manifest_path.clone(),
+        workspace: workspace.clone(),
+        skill_dir: case.dir.clone(),
+        case_patterns: vec![case.id.clone()],
+        defined_agents: agents.clone(),
+        agents,
+        trials: 1,
+        timeout: Duration::from_secs(600),
+        variants: vec![Variant::None],
+        pass_env: Vec::new(),
+        sandbox: sandbox.into(),
+        network: None,
+        expose: expose.to_vec(),
+        graders: Vec::new(),
+        budget: Budget::default(),
+        rubric: rubric(case),
+        gates: Vec::new(),
+    }
+}
+
+/// Whether every finding's `path:line` locations exist in `checkout`; what is missing.
+fn findings_present(case: &Case, checkout: &Path) -> Vec<String> {
+    let mut missing = Vec::new();
+    for f in &case.findings {
+        for loc in &f.locations {
+            let (path, line) = match loc.rsplit_once(':') {
+                Some((p, l)) if l.chars().all(|c| c.is_ascii_digit()) && !l.is_empty() => {
+                    (p, l.parse::<usize>().unwrap_or(0))
+                }
+                _ => (loc.as_str(), 0),
+            };
+            match std::fs::read_to_string(checkout.join(path)) {
+                Err(_) => missing.push(format!("{}: {path} is not in the checkout", f.id)),
+                Ok(text) if line > text.lines().count() => missing.push(format!(
+                    "{}: {path} has {} lines, not {line}",
+                    f.id,
+                    text.lines().count()
+                )),
+                Ok(_) => {}
+            }
+        }
+    }
+    missing
+}
+
+/// Verifies `cases`; run folders go under `out`.
+pub fn verify(
+    workspace: &Workspace,
+    cases: Vec<Case>,
+    jobs: usize,
+    sandbox: &Sandbox,
+    expose: &[PathBuf],
+    out: &Path,
+) -> Result<Vec<CaseReport>> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(jobs.clamp(1, 8))
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Unexpected(format!("cannot start the async runtime: {e}")))?;
+    let scratch = tempfile::Builder::new()
+        .prefix("skillbench-verify-")
+        .tempdir()
+        .map_err(|e| Error::write(std::env::temp_dir(), e))?;
+    let cache = crate::workspace::cache_dir();
+    let mut reports = Vec::new();
+    let mut pending: Vec<(CaseReport, Case, crate::corpus::PreparedSource)> = Vec::new();
+    for case in cases {
+        let origin = match &case.source {
+            SourceSpec::Fixture { .. } => "fixture".to_string(),
+            SourceSpec::Git { url, .. } => url.clone(),
+        };
+        let mut report = CaseReport {
+            case: case.id.clone(),
+            expectation: case.expectation,
+            origin,
+            rev: String::new(),
+            reference: None,
+            noop: None,
+            bump_only: None,
+            bump_keeps_visible_green: None,
+            shows_the_trap: false,
+            unavailable: None,
+            failures: Vec::new(),
+        };
+        let source = match crate::corpus::source::prepare(&case, scratch.path(), &cache) {
+            Ok(s) => s,
+            Err(e) if matches!(case.source, SourceSpec::Git { .. }) => {
+                report.unavailable = Some(format!(
+                    "the repository cannot be fetched here ({e}); `skillbench corpus fetch` fills the mirror cache where the network allows"
+                ));
+                reports.push(report);
+                continue;
+            }
+            Err(e) => {
+                report.failures.push(format!("materialize: {e}"));
+                reports.push(report);
+                continue;
+            }
+        };
+        report.rev = source.rev.to_string();
+        let probe = scratch
+            .path()
+            .join(format!("probe-{}", case.id.replace('/', "__")));
+        if let Err(e) = crate::corpus::checkout(&source, &probe) {
+            report
+                .failures
+                .push(format!("materialize: cannot check out {}: {e}", report.rev));
+            reports.push(report);
+            continue;
+        }
+        report.failures.extend(
+            findings_present(&case, &probe)
+                .into_iter()
+                .map(|m| format!("finding: {m}")),
+        );
+        if case.checks.visible.is_none() && case.checks.hidden.is_none() {
+            report.failures.push(
+                "checks: the case has no [checks] (visible, hidden): nothing tells a fix from the trap"
+                    .into(),
+            );
+        }
+        pending.push((report, case, source));
+    }
+
+    // Every case's three baselines, concurrently, at most `jobs` runs at a time.
+    let evals: Vec<Eval> = pending
+        .iter()
+        .map(|(_, case, _)| eval_for(workspace, case, sandbox.name(), expose))
+        .collect();
+    let contexts: Vec<Context<'_>> = evals
+        .iter()
+        .map(|eval| Context {
+            eval,
+            skill: None,
+            sandbox,
+            probes: HashMap::new(),
+            judging: None,
+        })
+        .collect();
+    let mut runs: Vec<(usize, PlannedRun, PathBuf)> = Vec::new();
+    for (i, (_, case, source)) in pending.iter().enumerate() {
+        let case = Arc::new(case.clone());
+        let source = Arc::new(source.clone());
+        for agent in &evals[i].agents {
+            let dir = format!("{}__{}", case.id.replace('/', "__"), agent.name);
+            runs.push((
+                i,
+                PlannedRun {
+                    index: runs.len(),
+                    case: case.clone(),
+                    source: source.clone(),
+                    agent: Arc::new(agent.clone()),
+                    variant: Variant::Ignored,
+                    trial: 1,
+                    key: String::new(),
+                    dir: dir.clone(),
+                },
+                out.join(dir),
+            ));
+        }
+    }
+    let records: Vec<(usize, RunRecord)> = runtime.block_on(async {
+        let permits = Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
+        futures::future::join_all(runs.iter().map(|(i, run, dir)| {
+            let permits = permits.clone();
+            let ctx = &contexts[*i];
+            async move {
+                let _permit = permits.acquire().await;
+                (*i, execute::execute(run, ctx, dir).await)
+            }
+        }))
+        .await
+    });
+    for (i, (mut report, _, _)) in pending.into_iter().enumerate() {
+        let mine: Vec<RunRecord> = records
+            .iter()
+            .filter(|(j, _)| *j == i)
+            .map(|(_, r)| r.clone())
+            .collect();
+        judge_case(&mut report, &mine);
+        reports.push(report);
+    }
+    reports.sort_by(|a, b| a.case.cmp(&b.case));
+    Ok(reports)
+}
+
+/// Holds the baselines' records against what the case must show.
+fn judge_case(report: &mut CaseReport, records: &[RunRecord]) {
+    let get = |agent: &str| records.iter().find(|r| r.agent == agent);
+    let (reference, noop, bump) = (get("reference"), get("noop"), get("bump-only"));
+    if let Some(r) = reference
+        && r.status == RunStatus::SetupFailed
+    {
+        report.failures.push(format!("setup: {}", r.status_detail));
+        return;
+    }
+    report.reference = reference.and_then(|r| r.grade);
+    report.noop = noop.and_then(|r| r.grade);
+    report.bump_only = bump.and_then(|r| r.grade);
+    let why = |r: Option<&RunRecord>| r.map_or_else(String::new, |r| r.grade_reason.clone());
+    if report.reference != Some(Grade::A) {
+        report.failures.push(format!(
+            "reference: graded {}, not A ({})",
+            letter(report.reference),
+            why(reference)
+        ));
+    }
+    if report.noop != Some(Grade::C) {
+        report.failures.push(format!(
+            "noop: graded {}, not C: the checks pass on the unchanged repository",
+            letter(report.noop)
+        ));
+    }
+    report.bump_keeps_visible_green = bump.and_then(|r| {
+        r.criteria
+            .iter()
+            .find(|c| c.id == "visible")
+            .map(|c| c.verdict == Verdict::Pass)
+    });
+    report.shows_the_trap =
+        report.bump_only == Some(Grade::C) && report.bump_keeps_visible_green == Some(true);
+    match (report.expectation, report.bump_only) {
+        (Expectation::Fix, Some(Grade::A)) => report
+            .failures
+            .push("bump-only: graded A: not a judgment case (a bump alone fixes it)".into()),
+        (Expectation::Escalate, g) if g != Some(Grade::C) => report.failures.push(format!(
+            "bump-only: graded {} on an escalate case, not C",
+            letter(g)
+        )),
+        _ => {}
+    }
+}
+
+fn letter(g: Option<Grade>) -> String {
+    g.map_or_else(|| "-".into(), |g| g.to_string())
+}
