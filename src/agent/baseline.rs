@@ -42,11 +42,17 @@ pub fn reference(inv: &Invocation<'_>) -> AgentStatus {
             }],
         },
         _ => {
-            let Some(patch) = &inv.case.reference_patch else {
-                return AgentStatus::Failed(format!("case {} has no reference.patch", inv.case.id));
+            let applied = match (&inv.case.reference_patch, &inv.case.reference_rev) {
+                (Some(patch), _) => apply_patch(inv, patch)
+                    .map_err(|e| format!("reference.patch does not apply: {e}")),
+                (None, Some(fix)) => apply_upstream_fix(inv, fix),
+                (None, None) => Err(format!(
+                    "case {} has no reference.patch and no [reference] rev",
+                    inv.case.id
+                )),
             };
-            if let Err(e) = apply_patch(inv, patch) {
-                return AgentStatus::Failed(format!("reference.patch does not apply: {e}"));
+            if let Err(e) = applied {
+                return AgentStatus::Failed(e);
             }
             Signals {
                 schema: SCHEMA_ID.into(),
@@ -68,6 +74,32 @@ pub fn reference(inv: &Invocation<'_>) -> AgentStatus {
         Ok(()) => AgentStatus::Finished,
         Err(e) => AgentStatus::Failed(format!("cannot write {}: {e}", inv.signals_file.display())),
     }
+}
+
+/// Applies the upstream fix of a git case: the diff, in the mirror, from the pinned commit
+/// to the fix commit. (The checkout itself never holds the fix commit: an agent could read
+/// the answer from it.)
+fn apply_upstream_fix(inv: &Invocation<'_>, fix: &str) -> Result<(), String> {
+    let mirror = Repository::open(inv.source_repo).map_err(|e| e.message().to_string())?;
+    let tree = |rev: &str| -> Result<git2::Tree<'_>, String> {
+        let oid = git2::Oid::from_str(rev).map_err(|e| e.message().to_string())?;
+        mirror.find_commit(oid).and_then(|c| c.tree()).map_err(|_| {
+            format!("the upstream fix {rev} is not in the mirror; run `skillbench corpus fetch`")
+        })
+    };
+    let checkout = Repository::open(inv.checkout).map_err(|e| e.message().to_string())?;
+    let pinned = checkout
+        .head()
+        .and_then(|h| h.peel_to_commit())
+        .map_err(|e| e.message().to_string())?
+        .id()
+        .to_string();
+    let diff = mirror
+        .diff_tree_to_tree(Some(&tree(&pinned)?), Some(&tree(fix)?), None)
+        .map_err(|e| e.message().to_string())?;
+    checkout
+        .apply(&diff, ApplyLocation::WorkDir, None)
+        .map_err(|e| format!("the upstream fix {fix} does not apply: {}", e.message()))
 }
 
 fn apply_patch(inv: &Invocation<'_>, patch: &std::path::Path) -> Result<(), String> {

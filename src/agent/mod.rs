@@ -116,6 +116,8 @@ pub fn which(program: &str, path: Option<&std::ffi::OsStr>) -> Option<PathBuf> {
 #[derive(Debug)]
 pub struct Invocation<'a> {
     pub case: &'a Case,
+    /// The repository the checkout came from (a fixture repository or the git mirror).
+    pub source_repo: &'a Path,
     pub checkout: &'a Path,
     pub env: &'a cold::ColdEnv,
     pub prompt_file: &'a Path,

@@ -152,6 +152,7 @@ async fn run(
     };
     let inv = Invocation {
         case: ev.case,
+        source_repo: ev.checkout,
         checkout: ev.checkout,
         env: &env,
         prompt_file: &prompt_file,

@@ -231,6 +231,7 @@ async fn carry_out(
     let agent_jail = jail(network);
     let inv = Invocation {
         case: &run.case,
+        source_repo: &run.source.repo,
         checkout: &checkout,
         env: &agent_env,
         prompt_file: &prompt_file,

@@ -1,0 +1,3 @@
+"""User administration for the support desk."""
+
+__version__ = "1.8.0"

@@ -1,0 +1,3 @@
+"""Monthly invoicing against the Ledgerly API."""
+
+__version__ = "2.3.0"
