@@ -748,3 +748,83 @@ fn missing_gate_limits_and_a_missing_escalation_question_point_at_their_lines() 
         )
     );
 }
+
+#[test]
+fn the_reference_of_a_git_case_is_its_upstream_fix_commit_and_the_checkout_never_holds_it() {
+    let ws = Workspace::shipped();
+    let upstream = ws.path("upstream");
+    let pinned = git_repo(&upstream);
+    // The upstream fix, one commit later.
+    let repo = git2::Repository::open(&upstream).unwrap();
+    std::fs::write(
+        upstream.join("app.py"),
+        "import yaml\n\ndef load(s):\n    return yaml.safe_load(s)\n",
+    )
+    .unwrap();
+    let mut index = repo.index().unwrap();
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = git2::Signature::now("t", "t@example.invalid").unwrap();
+    let parent = repo.find_commit(pinned).unwrap();
+    let fix = repo
+        .commit(Some("HEAD"), &sig, &sig, "use safe_load", &tree, &[&parent])
+        .unwrap();
+    let url = format!("file://{}", upstream.display());
+    git_case(&ws, &url, &pinned.to_string());
+    let manifest = ws.read("corpora/remote/app/case.toml")
+        + &format!("[checks]\nvisible = \"grep -q yaml app.py\"\n[reference]\nrev = \"{fix}\"\n");
+    ws.write("corpora/remote/app/case.toml", &manifest);
+    ws.write(
+        "evals/remote.toml",
+        r#"skill = "pyyaml-safe-load"
+cases = ["remote/*"]
+agents = ["reference"]
+[agent.peek]
+kind = "command"
+command = ["sh", "-c", "git cat-file -e $FIX 2>/dev/null && echo LEAKED || echo clean"]
+[rubric]
+[[rubric.criteria]]
+id = "safe"
+kind = "present"
+pattern = "yaml\\.safe_load"
+"#,
+    );
+    let out = ws.run(&["eval", "evals/remote.toml"]);
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+    let run = &ws.latest_results()["runs"][0];
+    assert_eq!(run["grade"], "A", "{}", run["grade_reason"]);
+    let diff = std::fs::read_to_string(
+        ws.latest_dir()
+            .join(run["dir"].as_str().unwrap())
+            .join("diff.patch"),
+    )
+    .unwrap();
+    assert!(diff.contains("+    return yaml.safe_load(s)"), "{diff}");
+
+    // An agent's checkout holds the pinned commit only: the fix is not there to read.
+    let eval = ws
+        .read("evals/remote.toml")
+        .replace("agents = [\"reference\"]", "agents = [\"peek\"]")
+        .replace(
+            "cases = [",
+            "pass_env = [\"FIX\"]\nvariants = [\"none\"]\ncases = [",
+        );
+    ws.write("evals/remote.toml", &eval);
+    ws.run_with(&["eval", "evals/remote.toml"], &[("FIX", &fix.to_string())])
+        .expect_code(exit_code::SNAPSHOT_PENDING);
+    let run = &ws.latest_results()["runs"][0];
+    let stdout = std::fs::read_to_string(
+        ws.latest_dir()
+            .join(run["dir"].as_str().unwrap())
+            .join("stdout.log"),
+    )
+    .unwrap();
+    assert_eq!(stdout.trim(), "clean");
+
+    // corpus verify holds the git case like a fixture: reference A, noop C.
+    let out = ws.run(&["corpus", "verify", "remote", "--format", "json"]);
+    let reports: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(reports[0]["reference"], "A", "{reports}");
+}

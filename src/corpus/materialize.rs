@@ -1,12 +1,18 @@
 //! A fresh working copy of a pinned commit for one run.
 //!
-//! The checkout is a new repository whose objects are fetched from the prepared source
-//! through an anonymous remote, so no remote, URL or credential of the mirror is recorded
-//! in it. Its branch `main` points at the pinned commit and its work tree matches it.
+//! The checkout is a new repository holding exactly the pinned commit and the trees and
+//! blobs it names, copied object by object from the prepared source: no remote, URL or
+//! credential of the mirror, and none of the history around the commit — in particular not
+//! the upstream commit that fixed the finding, which an agent could otherwise read. A
+//! commit with parents is marked as a shallow boundary (`.git/shallow`), as a
+//! `git clone --depth 1` is. Its branch `main` points at the pinned commit and its work tree
+//! matches it.
 
 use std::path::Path;
 
-use git2::{Repository, build::CheckoutBuilder};
+use git2::{
+    ObjectType, Odb, Oid, Repository, TreeWalkMode, TreeWalkResult, build::CheckoutBuilder,
+};
 
 use super::source::PreparedSource;
 use crate::error::{Error, Result};
@@ -19,17 +25,44 @@ pub fn checkout(source: &PreparedSource, dest: &Path) -> Result<()> {
         let what = format!("{what} ({} into {})", source.rev, dest.display());
         move |e| Error::git(what, e)
     };
+    let from = Repository::open(&source.repo).map_err(git("open source"))?;
     let repo = Repository::init(dest).map_err(git("init checkout"))?;
-    let from = source.repo.to_string_lossy();
-    let mut remote = repo.remote_anonymous(&from).map_err(git("open source"))?;
-    let by_id = format!("+{}:refs/skillbench/pinned", source.rev);
-    if remote.fetch(&[by_id.as_str()], None, None).is_err() || repo.find_commit(source.rev).is_err()
-    {
-        remote
-            .fetch(&["+refs/*:refs/skillbench/all/*"], None, None)
-            .map_err(git("fetch from source"))?;
+    let commit = from
+        .find_commit(source.rev)
+        .map_err(git("find pinned commit"))?;
+    let (src, dst) = (
+        from.odb().map_err(git("open source objects"))?,
+        repo.odb().map_err(git("open checkout objects"))?,
+    );
+    copy_object(&src, &dst, commit.id()).map_err(git("copy the commit"))?;
+    let tree = commit.tree().map_err(git("read the pinned tree"))?;
+    copy_object(&src, &dst, tree.id()).map_err(git("copy the tree"))?;
+    let mut failed = None;
+    tree.walk(TreeWalkMode::PreOrder, |_, entry| {
+        // Submodules are commits of other repositories: not ours to copy.
+        if entry.kind() == Some(ObjectType::Commit) {
+            return TreeWalkResult::Ok;
+        }
+        match copy_object(&src, &dst, entry.id()) {
+            Ok(()) => TreeWalkResult::Ok,
+            Err(e) => {
+                failed = Some(e);
+                TreeWalkResult::Abort
+            }
+        }
+    })
+    .map_err(git("walk the pinned tree"))?;
+    if let Some(e) = failed {
+        return Err(Error::git(
+            format!("copy objects ({} into {})", source.rev, dest.display()),
+            e,
+        ));
     }
-    drop(remote);
+    if commit.parent_count() > 0 {
+        std::fs::write(repo.path().join("shallow"), format!("{}\n", commit.id()))
+            .map_err(|e| Error::write(repo.path().join("shallow"), e))?;
+    }
+    drop(tree);
     let commit = repo
         .find_commit(source.rev)
         .map_err(git("find pinned commit"))?;
@@ -38,15 +71,15 @@ pub fn checkout(source: &PreparedSource, dest: &Path) -> Result<()> {
     repo.set_head(PINNED_REF).map_err(git("set HEAD"))?;
     repo.checkout_head(Some(CheckoutBuilder::new().force()))
         .map_err(git("check out"))?;
-    let leftovers: Vec<String> = repo
-        .references_glob("refs/skillbench/*")
-        .map_err(git("list refs"))?
-        .filter_map(|r| r.ok().and_then(|r| r.name().map(str::to_string)))
-        .collect();
-    for name in leftovers {
-        if let Ok(mut r) = repo.find_reference(&name) {
-            r.delete().map_err(git("delete temporary ref"))?;
-        }
+    Ok(())
+}
+
+fn copy_object(src: &Odb<'_>, dst: &Odb<'_>, id: Oid) -> std::result::Result<(), git2::Error> {
+    if dst.exists(id) {
+        return Ok(());
     }
+    let object = src.read(id)?;
+    let written = dst.write(object.kind(), object.data())?;
+    debug_assert_eq!(written, id);
     Ok(())
 }
