@@ -134,13 +134,21 @@ fn git_repo(dir: &std::path::Path) -> git2::Oid {
         "import yaml\n\ndef load(s):\n    return yaml.load(s)\n",
     )
     .unwrap();
+    commit_all(&repo, "init")
+}
+
+/// Commits every file of `repo`'s work tree on HEAD.
+#[expect(clippy::unwrap_used, reason = "test setup")]
+fn commit_all(repo: &git2::Repository, message: &str) -> git2::Oid {
     let mut index = repo.index().unwrap();
     index
         .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
         .unwrap();
     let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
     let sig = git2::Signature::now("t", "t@example.invalid").unwrap();
-    repo.commit(Some("HEAD"), &sig, &sig, "init", &tree, &[])
+    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
         .unwrap()
 }
 
@@ -761,16 +769,7 @@ fn the_reference_of_a_git_case_is_its_upstream_fix_commit_and_the_checkout_never
         "import yaml\n\ndef load(s):\n    return yaml.safe_load(s)\n",
     )
     .unwrap();
-    let mut index = repo.index().unwrap();
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig = git2::Signature::now("t", "t@example.invalid").unwrap();
-    let parent = repo.find_commit(pinned).unwrap();
-    let fix = repo
-        .commit(Some("HEAD"), &sig, &sig, "use safe_load", &tree, &[&parent])
-        .unwrap();
+    let fix = commit_all(&repo, "use safe_load");
     let url = format!("file://{}", upstream.display());
     git_case(&ws, &url, &pinned.to_string());
     let manifest = ws.read("corpora/remote/app/case.toml")
