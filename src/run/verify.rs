@@ -325,8 +325,9 @@ fn judge_case(report: &mut CaseReport, records: &[RunRecord]) {
             .find(|c| c.id == "visible")
             .map(|c| c.verdict == Verdict::Pass)
     });
-    report.shows_the_trap =
-        report.bump_only == Some(Grade::C) && report.bump_keeps_visible_green == Some(true);
+    report.shows_the_trap = report.expectation == Expectation::Fix
+        && report.bump_only == Some(Grade::C)
+        && report.bump_keeps_visible_green == Some(true);
     match (report.expectation, report.bump_only) {
         (Expectation::Fix, Some(Grade::A)) => report
             .failures
