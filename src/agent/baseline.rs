@@ -7,21 +7,18 @@ use super::{AgentStatus, Invocation, bump_manifests};
 use crate::corpus::Expectation;
 use crate::signals::{ClaimedOutcome, EscalationSignal, SCHEMA_ID, Signals};
 
+/// Raises each finding's package to its fixed version in the manifests that name it. With
+/// nothing to raise (no finding names a package with a fixed version, or no manifest names
+/// it) it changes nothing, as a dependency bot opens no pull request, and the checkout is
+/// graded like any other.
 pub fn bump_only(inv: &Invocation<'_>) -> AgentStatus {
-    let mut changed = 0;
     for finding in &inv.case.findings {
         let (Some(package), Some(fixed)) = (&finding.package, &finding.fixed) else {
             continue;
         };
-        match bump_manifests(inv.checkout, package, fixed) {
-            Ok(files) => changed += files.len(),
-            Err(e) => return AgentStatus::Failed(format!("bump {package} to {fixed}: {e}")),
+        if let Err(e) = bump_manifests(inv.checkout, package, fixed) {
+            return AgentStatus::Failed(format!("bump {package} to {fixed}: {e}"));
         }
-    }
-    if changed == 0 {
-        return AgentStatus::Failed(
-            "found no dependency manifest naming the finding's package".into(),
-        );
     }
     AgentStatus::Finished
 }
