@@ -216,20 +216,9 @@ fn eval(args: &EvalArgs) -> Result<Outcome> {
         )));
     }
 
-    let scratch = tempfile::Builder::new()
-        .prefix("skillbench-sources-")
-        .tempdir()
-        .map_err(|e| Error::write(std::env::temp_dir(), e))?;
-    let cache = workspace::cache_dir();
-    let prepared: Vec<(Case, PreparedSource)> = cases
-        .into_iter()
-        .map(|case| corpus::source::prepare(&case, scratch.path(), &cache).map(|s| (case, s)))
-        .collect::<Result<_>>()?;
+    let (_scratch, prepared) = prepare_sources(cases)?;
 
-    let jobs = args.jobs.map_or_else(
-        || std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
-        |j| j as usize,
-    );
+    let jobs = jobs_or_cores(args.jobs);
     let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(Human::default())];
     if json {
         reporters.push(Box::new(JsonLines::new(std::io::stdout())));
@@ -244,6 +233,29 @@ fn eval(args: &EvalArgs) -> Result<Outcome> {
         ci,
         json,
         &reporter,
+    )
+}
+
+/// Each case's repository prepared (fixture committed, or git mirror updated), in a scratch
+/// folder that must outlive the runs.
+fn prepare_sources(cases: Vec<Case>) -> Result<(tempfile::TempDir, Vec<(Case, PreparedSource)>)> {
+    let scratch = tempfile::Builder::new()
+        .prefix("skillbench-sources-")
+        .tempdir()
+        .map_err(|e| Error::write(std::env::temp_dir(), e))?;
+    let cache = workspace::cache_dir();
+    let prepared = cases
+        .into_iter()
+        .map(|case| corpus::source::prepare(&case, scratch.path(), &cache).map(|s| (case, s)))
+        .collect::<Result<_>>()?;
+    Ok((scratch, prepared))
+}
+
+/// `--jobs`, or the number of cores.
+pub(crate) fn jobs_or_cores(jobs: Option<u32>) -> usize {
+    jobs.map_or_else(
+        || std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        |j| j as usize,
     )
 }
 
@@ -262,19 +274,8 @@ fn regrade(workspace: &Workspace, args: &GradeArgs) -> Result<Outcome> {
     let skill = Skill::load(&eval.skill_dir)?;
     let ids: Vec<String> = old.cases.iter().map(|c| c.id.clone()).collect();
     let (cases, _) = corpus::select(&eval.workspace.corpora_dir(), &ids)?;
-    let scratch = tempfile::Builder::new()
-        .prefix("skillbench-sources-")
-        .tempdir()
-        .map_err(|e| Error::write(std::env::temp_dir(), e))?;
-    let cache = workspace::cache_dir();
-    let prepared: Vec<(Case, PreparedSource)> = cases
-        .into_iter()
-        .map(|case| corpus::source::prepare(&case, scratch.path(), &cache).map(|s| (case, s)))
-        .collect::<Result<_>>()?;
-    let jobs = args.jobs.map_or_else(
-        || std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
-        |j| j as usize,
-    );
+    let (_scratch, prepared) = prepare_sources(cases)?;
+    let jobs = jobs_or_cores(args.jobs);
     let (results, dir) =
         run::regrade::regrade(&old_dir, &old, &eval, &skill, prepared, jobs, &sandbox)?;
     println!(

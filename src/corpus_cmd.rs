@@ -55,10 +55,7 @@ pub fn run(workspace: &Workspace, cmd: &CorpusCommand) -> Result<Outcome> {
         } => {
             let cases = cases(workspace, select)?;
             let sandbox = agent::Sandbox::named(sandbox)?;
-            let jobs = jobs.map_or_else(
-                || std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
-                |j| j as usize,
-            );
+            let jobs = crate::commands::jobs_or_cores(*jobs);
             let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
                 .to_string()
                 .replace([':', '-'], "");

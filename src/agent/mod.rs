@@ -237,7 +237,6 @@ async fn runtime(rt: &RuntimeAgent, inv: &Invocation<'_>) -> (AgentStatus, Optio
         checkout: inv.checkout,
         prompt: &prompt,
         config_dir: &config_dir,
-        home: &home,
     };
     if let Err(e) = rt.prepare(&setup) {
         return (

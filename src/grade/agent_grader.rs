@@ -11,7 +11,7 @@
 use std::path::Path;
 
 use super::check::Evidence;
-use super::grader::{Grader, Judging, Judgment, parse_answer};
+use super::grader::{Grader, Judging, Judgment};
 use crate::agent::{self, AgentSpec, Invocation, Jail, Network};
 
 /// What agent graders need from the eval beyond the graders themselves.
@@ -178,10 +178,9 @@ async fn run(
     let (tokens_in, tokens_out) = exit.transcript.as_ref().map_or((0, 0), |t| {
         (t.tokens_in.unwrap_or(0), t.tokens_out.unwrap_or(0))
     });
+    // The caller parses the answer, as it does an API grader's.
     let text = std::fs::read_to_string(&verdict_file)
         .map_err(|_| format!("{grader} wrote no answer to $SKILLBENCH_VERDICT"));
-    // Parsed once here so a missing or bad file reads as such, then again by the caller.
-    let text = text.and_then(|t| parse_answer(&t).map(|_| t));
     Ok((text, tokens_in, tokens_out))
 }
 

@@ -42,6 +42,20 @@ pub struct Context<'a> {
     pub judging: Option<crate::grade::Judging>,
 }
 
+/// The eval's provenance: its name, its path in the workspace and the hash of its bytes.
+fn eval_info(eval: &Eval) -> Result<EvalInfo> {
+    let bytes = std::fs::read(&eval.path).map_err(|e| Error::read(&eval.path, e))?;
+    Ok(EvalInfo {
+        name: eval.name.clone(),
+        path: eval
+            .workspace
+            .display(&eval.path)
+            .to_string_lossy()
+            .into_owned(),
+        hash: format!("sha256:{:x}", Sha256::digest(&bytes)),
+    })
+}
+
 /// The eval's graders with their cache and budget; `None` when it has none.
 fn judging(
     eval: &Eval,
@@ -128,7 +142,7 @@ pub fn run_eval(
     }
     // Everything that can fail before the runs is done before the store is opened, so a
     // failure leaves no partial results behind.
-    let eval_bytes = std::fs::read(&eval.path).map_err(|e| Error::read(&eval.path, e))?;
+    let eval_info = eval_info(eval)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(jobs.clamp(1, 8))
         .enable_all()
@@ -228,15 +242,7 @@ pub fn run_eval(
         schema: RESULTS_SCHEMA.into(),
         run_id: store.id().to_string(),
         harness_version: env!("CARGO_PKG_VERSION").into(),
-        eval: EvalInfo {
-            name: eval.name.clone(),
-            path: eval
-                .workspace
-                .display(&eval.path)
-                .to_string_lossy()
-                .into_owned(),
-            hash: format!("sha256:{:x}", Sha256::digest(&eval_bytes)),
-        },
+        eval: eval_info,
         skill: SkillInfo {
             name: skill.name().into(),
             hash: skill.hash.clone(),

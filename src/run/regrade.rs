@@ -15,7 +15,7 @@ use std::time::Instant;
 use git2::{ApplyLocation, Diff, Repository};
 use tokio::sync::Semaphore;
 
-use super::results::{EvalInfo, RESULTS_SCHEMA, Results, RunRecord, RunStatus};
+use super::results::{RESULTS_SCHEMA, Results, RunRecord, RunStatus};
 use super::{Context, store};
 use crate::agent::Sandbox;
 use crate::corpus::{Case, PreparedSource};
@@ -59,7 +59,7 @@ pub fn regrade(
             Some(_) => {}
         }
     }
-    let eval_bytes = std::fs::read(&eval.path).map_err(|e| Error::read(&eval.path, e))?;
+    let eval_info = super::eval_info(eval)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(jobs.clamp(1, 8))
         .enable_all()
@@ -113,18 +113,7 @@ pub fn regrade(
         schema: RESULTS_SCHEMA.into(),
         run_id: store.id().to_string(),
         harness_version: env!("CARGO_PKG_VERSION").into(),
-        eval: EvalInfo {
-            name: eval.name.clone(),
-            path: eval
-                .workspace
-                .display(&eval.path)
-                .to_string_lossy()
-                .into_owned(),
-            hash: format!(
-                "sha256:{:x}",
-                <sha2::Sha256 as sha2::Digest>::digest(&eval_bytes)
-            ),
-        },
+        eval: eval_info,
         skill: old.skill.clone(),
         started_at,
         finished_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),

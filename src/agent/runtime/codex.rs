@@ -218,7 +218,6 @@ mod tests {
             checkout: dir,
             prompt: "do it",
             config_dir: dir,
-            home: dir,
         });
         let joined = argv.join(" ");
         assert!(joined.contains(

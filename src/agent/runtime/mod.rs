@@ -110,24 +110,6 @@ impl Runtime {
             Runtime::Gemini => &["GEMINI_API_KEY"],
         }
     }
-
-    /// What is parsed from its output, for `skillbench agents` and the README.
-    pub fn parsed(self) -> &'static str {
-        match self {
-            Runtime::ClaudeCode => {
-                "stream-json: messages, tool calls and results, the Skill tool, turns, tokens, cost"
-            }
-            Runtime::Copilot => {
-                "JSON events: messages, tool calls and results, the skill tool, tokens"
-            }
-            Runtime::Codex => {
-                "JSON Lines: messages, commands, file changes, errors, SKILL.md reads, tokens"
-            }
-            Runtime::Gemini => {
-                "stream-json: messages, tool calls and results, activate_skill, turns, tokens"
-            }
-        }
-    }
 }
 
 /// An eval's configuration of one runtime.
@@ -168,8 +150,6 @@ pub struct RunSetup<'a> {
     pub prompt: &'a str,
     /// The run's fresh configuration home for the runtime.
     pub config_dir: &'a Path,
-    /// The fresh HOME of the run.
-    pub home: &'a Path,
 }
 
 impl RuntimeAgent {
