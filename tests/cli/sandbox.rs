@@ -37,7 +37,7 @@ fn a_sandboxed_agent_sees_no_home_no_workspace_no_network_and_a_read_only_system
 probe() { if eval "$2" >/dev/null 2>&1; then echo "$1=yes"; else echo "$1=no"; fi; }
 probe home 'test -e "$PROBE_HOME/planted.txt"'
 probe workspace 'test -e "$PROBE_WS/corpora"'
-probe other-tmp 'test -n "$(ls /tmp)"'
+probe other-tmp 'test -e "$PROBE_TMP/marker"'
 probe network 'python3 -c "import socket, os; socket.create_connection((\"127.0.0.1\", int(os.environ[\"PROBE_PORT\"])), timeout=2)"'
 probe write-usr 'touch /usr/skillbench-sandbox-probe'
 probe write-checkout 'touch checkout-probe && rm checkout-probe'
@@ -46,7 +46,7 @@ printf '{"schema":"agent-signals/v1","outcome":"fixed","confidence":0.8}' > "$SK
 "#,
     );
     let extra = format!(
-        "variants = [\"none\"]\nsandbox = \"bwrap\"\npass_env = [\"PROBE_HOME\", \"PROBE_WS\", \"PROBE_PORT\"]\n[agent.probe]\nkind = \"command\"\ncommand = [\"sh\", \"{}\"]\n",
+        "variants = [\"none\"]\nsandbox = \"bwrap\"\npass_env = [\"PROBE_HOME\", \"PROBE_WS\", \"PROBE_PORT\", \"PROBE_TMP\"]\n[agent.probe]\nkind = \"command\"\ncommand = [\"sh\", \"{}\"]\n",
         ws.path("agent.sh").display()
     );
     ws.write(
@@ -54,12 +54,20 @@ printf '{"schema":"agent-signals/v1","outcome":"fixed","confidence":0.8}' > "$SK
         &small_eval(r#""python-cves/settings-loader""#, r#""probe""#, &extra),
     );
     let home = ws.path("home").to_string_lossy().into_owned();
+    // Another run's folder under /tmp, which the sandbox's empty /tmp hides.
+    let other = tempfile::Builder::new()
+        .prefix("skillbench-run-other-")
+        .tempdir_in("/tmp")
+        .unwrap();
+    std::fs::write(other.path().join("marker"), "another run").unwrap();
+    let other_tmp = other.path().to_string_lossy().into_owned();
     let root = ws.root().to_string_lossy().into_owned();
     let out = ws.run_with(
         &["eval", "evals/sandbox.toml"],
         &[
             ("PROBE_HOME", home.as_str()),
             ("PROBE_WS", root.as_str()),
+            ("PROBE_TMP", other_tmp.as_str()),
             ("PROBE_PORT", port.as_str()),
         ],
     );
@@ -78,7 +86,7 @@ printf '{"schema":"agent-signals/v1","outcome":"fixed","confidence":0.8}' > "$SK
     for expected in [
         "home=no",
         "workspace=no",
-        "other-tmp=yes",
+        "other-tmp=no",
         "network=no",
         "write-usr=no",
         "write-checkout=yes",
