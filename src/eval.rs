@@ -91,6 +91,8 @@ pub struct Eval {
     pub budget: Budget,
     pub rubric: Rubric,
     pub gates: Vec<Gate>,
+    /// Paths the integrity criterion lets through on every case (`[integrity] allow`).
+    pub integrity_allow: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -127,6 +129,16 @@ struct EvalFile {
     rubric: RubricFile,
     #[serde(default)]
     gate: Vec<Spanned<GateFile>>,
+    #[serde(default)]
+    integrity: Option<IntegrityFile>,
+}
+
+/// `[integrity]`: paths the built-in integrity criterion lets through.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IntegrityFile {
+    #[serde(default)]
+    allow: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -453,6 +465,14 @@ impl Eval {
             .map(|g| gate(&at, g, &agents))
             .collect::<Result<Vec<_>>>()?;
 
+        let integrity_allow = match file.integrity.and_then(|i| i.allow) {
+            None => Vec::new(),
+            Some(allow) => {
+                Globs::new(allow.get_ref()).map_err(|e| at.err(allow.span(), e))?;
+                allow.into_inner()
+            }
+        };
+
         Ok(Eval {
             name,
             path: path.to_path_buf(),
@@ -474,6 +494,7 @@ impl Eval {
             budget,
             rubric,
             gates,
+            integrity_allow,
         })
     }
 }

@@ -55,3 +55,124 @@ pub fn last_line(path: &Path) -> String {
         .trim()
         .to_string()
 }
+
+/// Opens `path` for reading only if it is a regular file, without following a link at its
+/// last component and without blocking on a FIFO: how skillbench opens anything an agent
+/// could have planted.
+pub fn open_regular(path: &Path) -> io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let flags = nix::fcntl::OFlag::O_NOFOLLOW | nix::fcntl::OFlag::O_NONBLOCK;
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits())
+        .open(path)
+        .map_err(|e| {
+            // ELOOP: the last component is a link.
+            if e.raw_os_error() == Some(nix::errno::Errno::ELOOP as i32) {
+                io::Error::new(io::ErrorKind::InvalidInput, "a link, not a regular file")
+            } else {
+                e
+            }
+        })?;
+    let kind = file.metadata()?.file_type();
+    if !kind.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("not a regular file ({})", describe(kind)),
+        ));
+    }
+    Ok(file)
+}
+
+fn describe(kind: fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_dir() {
+        "a folder"
+    } else if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else {
+        "not a file"
+    }
+}
+
+/// Why a file from an agent's room was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum UntrustedRead {
+    #[error("not found")]
+    Missing,
+    #[error("larger than {cap} bytes")]
+    TooLarge { cap: u64 },
+    #[error("{0}")]
+    Refused(io::Error),
+}
+
+/// The bytes of the regular file at `path`, at most `cap` of them: a link, a FIFO, a device
+/// or a larger file is refused, never followed, waited on or read to the end.
+pub fn read_untrusted(path: &Path, cap: u64) -> Result<Vec<u8>, UntrustedRead> {
+    use std::io::Read;
+    let file = open_regular(path).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => UntrustedRead::Missing,
+        _ => UntrustedRead::Refused(e),
+    })?;
+    let mut bytes = Vec::new();
+    file.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(UntrustedRead::Refused)?;
+    if bytes.len() as u64 > cap {
+        return Err(UntrustedRead::TooLarge { cap });
+    }
+    Ok(bytes)
+}
+
+/// Writes `contents` as a new regular file at `root/rel`, replacing whatever is there — a
+/// file, a link, a folder — and never following a link on the way: every folder from `root`
+/// down is made a real folder first. How hidden files enter a checkout.
+pub fn write_fresh(root: &Path, rel: &Path, contents: &[u8], mode: u32) -> io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut dir = root.to_path_buf();
+    let parents: Vec<_> = rel
+        .parent()
+        .map(|p| p.components().collect())
+        .unwrap_or_default();
+    for part in parents {
+        let std::path::Component::Normal(name) = part else {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{} leaves the checkout", rel.display()),
+            ));
+        };
+        dir.push(name);
+        match fs::symlink_metadata(&dir) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => {
+                fs::remove_file(&dir)?;
+                fs::create_dir(&dir)?;
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => fs::create_dir(&dir)?,
+            Err(e) => return Err(e),
+        }
+    }
+    let name = rel
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "a file name is needed"))?;
+    let path = dir.join(name);
+    match fs::symlink_metadata(&path) {
+        Ok(m) if m.is_dir() => fs::remove_dir_all(&path)?,
+        Ok(_) => fs::remove_file(&path)?,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+        .mode(mode)
+        .open(&path)?;
+    file.write_all(contents)?;
+    file.set_permissions(fs::Permissions::from_mode(mode))?;
+    Ok(())
+}

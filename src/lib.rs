@@ -62,7 +62,11 @@ impl Outcome {
 /// Runs the command line and returns the process exit code; errors are printed to stderr
 /// with their chain of causes.
 pub fn main(cli: cli::Cli) -> i32 {
-    match commands::run(cli) {
+    // What escapes a run's reaper reaches skillbench, which kills it (see agent::reaper).
+    agent::reaper::adopt_orphans();
+    let result = commands::run(cli);
+    agent::reaper::sweep_orphans();
+    match result {
         Ok(outcome) => outcome.exit_code(),
         Err(err) => {
             eprintln!("{}", render_error(&err));

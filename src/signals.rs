@@ -105,12 +105,20 @@ impl SignalsReport {
     }
 }
 
-/// Reads and validates the signals file at `path`.
-pub fn read(path: &Path) -> SignalsReport {
-    match std::fs::read(path) {
-        Ok(bytes) => parse(&bytes),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => SignalsReport::Missing,
-        Err(e) => SignalsReport::Invalid(format!("cannot read {}: {e}", path.display())),
+/// The most a signals file may hold.
+pub const MAX_BYTES: u64 = 1024 * 1024;
+
+/// Reads and validates the signals file at `path`, which the agent controls: a link, a FIFO,
+/// a device or a file over [`MAX_BYTES`] is invalid, never followed, waited on or read to
+/// the end. Returns the bytes read, to be stored as they were judged.
+pub fn read(path: &Path) -> (SignalsReport, Option<Vec<u8>>) {
+    match crate::fsx::read_untrusted(path, MAX_BYTES) {
+        Ok(bytes) => (parse(&bytes), Some(bytes)),
+        Err(crate::fsx::UntrustedRead::Missing) => (SignalsReport::Missing, None),
+        Err(e) => (
+            SignalsReport::Invalid(format!("the signals file was not read: {e}")),
+            None,
+        ),
     }
 }
 

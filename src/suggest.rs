@@ -24,7 +24,9 @@ pub fn suggest(results: &Results, dir: &Path) -> String {
         for id in run.failed() {
             by_criterion.entry(id).or_default().push(run);
         }
-        if let SignalsReport::Valid(s) = signals::read(&dir.join(&run.dir).join("signals.json")) {
+        if let (SignalsReport::Valid(s), _) =
+            signals::read(&dir.join(&run.dir).join("signals.json"))
+        {
             for gap in s.skill_gaps {
                 let entry = gaps
                     .entry(format!("{}: {}", gap.section, gap.gap))

@@ -9,6 +9,7 @@ mod baseline;
 mod bump;
 pub mod cold;
 pub mod process;
+pub mod reaper;
 pub mod runtime;
 pub mod sandbox;
 pub mod transcript;

@@ -1,5 +1,7 @@
 //! Running one process cold: a cleared environment, its own process group, a timeout that
-//! kills the whole group, and stdout/stderr captured to capped log files.
+//! kills the whole group, stdout/stderr captured to capped log files, and every process it
+//! started — also those that left its group or session — gone before [`run`] returns
+//! ([`super::reaper`]).
 
 use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
@@ -119,8 +121,14 @@ async fn drain(mut from: impl AsyncRead + Unpin, to: Arc<Mutex<CappedLog>>) {
 /// Runs `spec` to completion or timeout. Whatever happens, every process left in the
 /// group is killed before this returns.
 pub async fn run(spec: &Spec) -> std::io::Result<Done> {
-    let (program, args) = spec
-        .argv
+    if spec.argv.is_empty() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "empty command",
+        ));
+    }
+    let argv = super::reaper::wrap(spec.argv.clone());
+    let (program, args) = argv
         .split_first()
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "empty command"))?;
     let mut cmd = tokio::process::Command::new(program);
@@ -156,6 +164,9 @@ pub async fn run(spec: &Spec) -> std::io::Result<Done> {
             (child, [Some(tokio::spawn(drain(reader, log))), None])
         }
     };
+    if let Some(id) = child.id() {
+        super::reaper::track(id, true);
+    }
     let pgid = child
         .id()
         .and_then(|id| i32::try_from(id).ok())
@@ -170,11 +181,29 @@ pub async fn run(spec: &Spec) -> std::io::Result<Done> {
             }
         }
         Err(_) => {
-            kill_group(pgid);
-            let _ = child.wait().await;
+            // The reaper kills everything the process started, then exits; if it does not
+            // within a grace period, its group goes.
+            if let Some(pid) = pgid {
+                let _ = nix::sys::signal::kill(pid, Signal::SIGTERM);
+            }
+            if tokio::time::timeout(Duration::from_secs(5), child.wait())
+                .await
+                .is_err()
+            {
+                kill_group(pgid);
+                let _ = child.wait().await;
+            }
             Status::TimedOut
         }
     };
+    if let Some(pid) = pgid {
+        super::reaper::track(pid.as_raw().unsigned_abs(), false);
+    }
+    // A reaper killed by a signal skillbench did not send (the agent killed its parent)
+    // leaves orphans to skillbench: they go now.
+    if matches!(status, Status::Signaled(_)) {
+        super::reaper::sweep_orphans();
+    }
     // Children the process left behind in its group go too: a run leaves nothing running.
     kill_group(pgid);
     for reader in readers.into_iter().flatten() {

@@ -3,10 +3,12 @@
 //! A [`Sandbox`] is chosen once per eval (`--sandbox`, or the eval's `sandbox` key) and
 //! checked before any run: asking for bubblewrap where it is missing is an error, never a
 //! silent downgrade. For each process it wraps the argv in a `bwrap` call built from a
-//! [`Jail`]: the system read-only, the run's own folders writable, the real HOME, the
-//! workspace (answer keys), the cache and `/tmp` hidden behind empty tmpfs mounts, every
-//! namespace unshared (network too, unless the jail allows it), and the whole PID namespace
-//! gone when the process is killed.
+//! [`Jail`]: a minimal root — the system's `/usr`, `/etc` (without its password and
+//! sudo files) and libraries, and the toolchains the PATH names outside them (rustup,
+//! pyenv, nvm), all read-only; nothing else of the host, so no workspace, no other corpus
+//! on the same disk, no HOME — the run's own folders writable, every namespace unshared
+//! (network too, unless the jail allows it), and the whole PID namespace gone when the
+//! process is killed.
 
 use std::path::{Path, PathBuf};
 
@@ -18,8 +20,12 @@ pub enum Sandbox {
     /// Processes run as the user, with only the cold environment between them and the
     /// machine.
     None,
-    /// Processes run under bubblewrap, found at this path.
-    Bwrap { binary: PathBuf },
+    /// Processes run under bubblewrap, found at this path, in a minimal root with these
+    /// toolchain folders mounted read-only.
+    Bwrap {
+        binary: PathBuf,
+        toolchains: Vec<PathBuf>,
+    },
 }
 
 /// Whether a sandboxed process may use the network.
@@ -60,7 +66,10 @@ impl Sandbox {
                                 .into(),
                         )
                     })?;
-                Ok(Sandbox::Bwrap { binary })
+                Ok(Sandbox::Bwrap {
+                    binary,
+                    toolchains: toolchains(),
+                })
             }
             other => Err(Error::Usage(format!(
                 "unknown sandbox '{other}': use bwrap or none"
@@ -75,9 +84,18 @@ impl Sandbox {
         }
     }
 
+    /// What grading runs in: this sandbox if it is bubblewrap, else bubblewrap whenever it
+    /// is installed; without it, grades are not tamper-proof (and runs say so).
+    pub fn for_grading(&self) -> Sandbox {
+        match self {
+            Sandbox::Bwrap { .. } => self.clone(),
+            Sandbox::None => Sandbox::named("bwrap").unwrap_or(Sandbox::None),
+        }
+    }
+
     /// `argv`, run inside the jail with `cwd` as its working folder.
     pub fn wrap(&self, argv: Vec<String>, cwd: &Path, jail: &Jail) -> Vec<String> {
-        let Sandbox::Bwrap { binary } = self else {
+        let Sandbox::Bwrap { binary, toolchains } = self else {
             return argv;
         };
         let s = |p: &Path| p.to_string_lossy().into_owned();
@@ -90,11 +108,7 @@ impl Sandbox {
         if jail.network == Network::Host {
             cmd.push("--share-net".into());
         }
-        cmd.extend(
-            ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-                .map(String::from)
-                .to_vec(),
-        );
+        minimal_root(&mut cmd, toolchains);
         // Parents before children: a tmpfs over /tmp first, then what is mounted inside it.
         let mut hidden: Vec<&PathBuf> = jail.hidden.iter().filter(|p| p.is_dir()).collect();
         hidden.sort_by_key(|p| p.components().count());
@@ -131,6 +145,130 @@ impl Sandbox {
             .filter(|p| p != Path::new("/"))
             .collect()
     }
+}
+
+/// System folders mounted read-only at their own path.
+const SYSTEM_DIRS: [&str; 3] = ["/usr", "/etc", "/opt"];
+/// Top-level folders that are, on merged-/usr systems, links into `/usr`.
+const SYSTEM_LINKS: [&str; 6] = ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
+/// Files of `/etc` no check or agent needs, replaced by an empty file.
+const ETC_SECRETS: [&str; 6] = [
+    "/etc/shadow",
+    "/etc/gshadow",
+    "/etc/shadow-",
+    "/etc/gshadow-",
+    "/etc/sudoers",
+    "/etc/ssh",
+];
+
+/// The root every jail starts from: the system folders read-only, fresh `/dev`, `/proc`,
+/// `/tmp`, `/var/tmp` and `/run`, and the toolchains.
+fn minimal_root(cmd: &mut Vec<String>, toolchains: &[PathBuf]) {
+    let s = |p: &Path| p.to_string_lossy().into_owned();
+    for dir in SYSTEM_DIRS {
+        cmd.extend(["--ro-bind-try".into(), dir.into(), dir.into()]);
+    }
+    for link in SYSTEM_LINKS {
+        let path = Path::new(link);
+        match std::fs::read_link(path) {
+            Ok(target) => cmd.extend(["--symlink".into(), s(&target), link.into()]),
+            Err(_) if path.is_dir() => {
+                cmd.extend(["--ro-bind".into(), link.into(), link.into()]);
+            }
+            Err(_) => {}
+        }
+    }
+    for secret in ETC_SECRETS {
+        let path = Path::new(secret);
+        if path.is_dir() {
+            cmd.extend(["--tmpfs".into(), secret.into()]);
+        } else if path.exists() {
+            cmd.extend(["--ro-bind".into(), "/dev/null".into(), secret.into()]);
+        }
+    }
+    cmd.extend(
+        [
+            "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp",
+            "--tmpfs", "/run",
+        ]
+        .map(String::from),
+    );
+    // A resolver configuration that lives under /run (systemd-resolved) is mounted back.
+    if let Ok(target) = std::fs::canonicalize("/etc/resolv.conf")
+        && target.starts_with("/run")
+    {
+        cmd.extend(["--ro-bind-try".into(), s(&target), s(&target)]);
+    }
+    for dir in toolchains {
+        cmd.extend(["--ro-bind-try".into(), s(dir), s(dir)]);
+    }
+}
+
+/// The toolchain folders outside the system folders that the PATH reaches, to mount
+/// read-only: for a PATH entry `<root>/bin` or `<root>/shims` under HOME, `<root>` (pyenv,
+/// nvm's node), except HOME itself, `~/.local` and `~/.cargo` (which hold credentials and
+/// caches), where only the entry is mounted; rustup's home beside a `~/.cargo/bin`; and
+/// the homes that `RUSTUP_HOME`, `PYENV_ROOT`, `NVM_DIR`, `JAVA_HOME` and `GOROOT` name.
+pub fn toolchains() -> Vec<PathBuf> {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let system = |p: &Path| {
+        SYSTEM_DIRS
+            .iter()
+            .chain(SYSTEM_LINKS.iter())
+            .any(|d| p.starts_with(d))
+    };
+    let mut out: Vec<PathBuf> = Vec::new();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for entry in std::env::split_paths(&path) {
+        let Ok(entry) = entry.canonicalize() else {
+            continue;
+        };
+        if system(&entry) || entry == Path::new("/") {
+            continue;
+        }
+        let named = entry
+            .file_name()
+            .is_some_and(|n| n == "bin" || n == "shims");
+        let parent = entry.parent().map(Path::to_path_buf);
+        let keep_entry_only = parent.as_ref().is_none_or(|p| {
+            Some(p) == home.as_ref()
+                || home.as_ref().is_some_and(|h| {
+                    *p == h.join(".local") || *p == h.join(".cargo") || p == Path::new("/")
+                })
+        });
+        match parent {
+            Some(parent) if named && !keep_entry_only => out.push(parent),
+            _ => out.push(entry.clone()),
+        }
+        if entry.ends_with(".cargo/bin")
+            && let Some(cargo) = entry.parent()
+            && let Some(base) = cargo.parent()
+        {
+            out.push(base.join(".rustup"));
+        }
+    }
+    for var in [
+        "RUSTUP_HOME",
+        "PYENV_ROOT",
+        "NVM_DIR",
+        "JAVA_HOME",
+        "GOROOT",
+    ] {
+        if let Some(dir) = std::env::var_os(var).filter(|v| !v.is_empty()) {
+            out.push(PathBuf::from(dir));
+        }
+    }
+    let mut out: Vec<PathBuf> = out
+        .into_iter()
+        .filter(|p| p.is_dir() && !system(p))
+        .filter(|p| home.as_ref() != Some(p))
+        .collect();
+    out.sort();
+    out.dedup();
+    // A folder inside another one already listed adds nothing.
+    let all = out.clone();
+    out.retain(|p| !all.iter().any(|q| q != p && p.starts_with(q)));
+    out
 }
 
 /// What must be mounted back read-only for `agent` to run in a jail: the installation of
@@ -172,6 +310,7 @@ mod tests {
         std::fs::create_dir_all(&inner).unwrap();
         let sandbox = Sandbox::Bwrap {
             binary: "/usr/bin/bwrap".into(),
+            toolchains: vec![],
         };
         let jail = Jail {
             writable: vec![inner.clone()],

@@ -104,6 +104,9 @@ pub struct Case {
     pub escalation: Option<Escalation>,
     /// `hidden/` beside the manifest, copied in only for grading.
     pub hidden_dir: Option<PathBuf>,
+    /// The files of `hidden/`, read once when the case is loaded: what the clean room gets,
+    /// whatever happens to the folder afterwards.
+    pub hidden: std::sync::Arc<HiddenFiles>,
     /// `reference.patch` beside the manifest.
     pub reference_patch: Option<PathBuf>,
     /// The case's own checks, which `corpus verify` grades the baselines with.
@@ -111,6 +114,69 @@ pub struct Case {
     /// For a git case: the upstream commit that fixed the finding, whose diff from the
     /// pinned commit is the reference fix.
     pub reference_rev: Option<String>,
+    /// `[integrity] protected`: paths a delivery must not edit; `None`: the test files.
+    pub protected: Option<Vec<String>>,
+    /// `[integrity] allow`: paths exempt from the integrity criterion.
+    pub integrity_allow: Vec<String>,
+}
+
+/// Whether `rel` is a relative path that stays inside the folder it is relative to.
+pub(crate) fn stays_inside(rel: &Path) -> bool {
+    !rel.as_os_str().is_empty()
+        && rel.components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        })
+}
+
+/// A case's hidden files, held in memory: relative path, bytes, permission bits.
+#[derive(Debug, Clone, Default)]
+pub struct HiddenFiles {
+    pub files: Vec<(PathBuf, Vec<u8>, u32)>,
+}
+
+impl HiddenFiles {
+    /// Reads every file under `dir`; a link or anything but a regular file there is an error
+    /// (a link could point anywhere, and would be followed on the way in).
+    pub fn load(dir: &Path) -> Result<HiddenFiles> {
+        use std::os::unix::fs::PermissionsExt;
+        let mut files = Vec::new();
+        for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+            let entry = entry.map_err(|e| Error::read(dir, std::io::Error::other(e)))?;
+            let kind = entry.file_type();
+            if kind.is_dir() {
+                continue;
+            }
+            if !kind.is_file() {
+                return Err(Error::Usage(format!(
+                    "{}: hidden files must be regular files, not links or special files; copy the file there instead",
+                    entry.path().display()
+                )));
+            }
+            let rel = entry
+                .path()
+                .strip_prefix(dir)
+                .map_err(|e| Error::read(entry.path(), std::io::Error::other(e)))?
+                .to_path_buf();
+            let bytes = std::fs::read(entry.path()).map_err(|e| Error::read(entry.path(), e))?;
+            let meta = entry
+                .metadata()
+                .map_err(|e| Error::read(entry.path(), std::io::Error::other(e)))?;
+            files.push((rel, bytes, meta.permissions().mode() & 0o777));
+        }
+        Ok(HiddenFiles { files })
+    }
+
+    /// Writes the files into `checkout` as new regular files, replacing whatever the
+    /// delivered change put at their paths and following no link.
+    pub fn write_into(&self, checkout: &Path) -> std::io::Result<()> {
+        for (rel, bytes, mode) in &self.files {
+            crate::fsx::write_fresh(checkout, rel, bytes, *mode)?;
+        }
+        Ok(())
+    }
 }
 
 /// A case's own checks (`[checks]`): its repository's visible tests and its hidden ones.
@@ -153,6 +219,18 @@ struct CaseFile {
     checks: Option<ChecksFile>,
     #[serde(default)]
     reference: Option<ReferenceFile>,
+    #[serde(default)]
+    integrity: Option<CaseIntegrityFile>,
+}
+
+/// `[integrity]` of a case: which paths its integrity criterion protects and lets through.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseIntegrityFile {
+    #[serde(default)]
+    protected: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    allow: Option<Spanned<Vec<String>>>,
 }
 
 /// `[reference]` of a git case: the upstream commit that fixed the finding.
@@ -204,6 +282,20 @@ impl Case {
                 file.task.span(),
                 "'task' is empty: it is the prompt the agent is given".into(),
             ));
+        }
+        for finding in file.findings.get_ref() {
+            for loc in &finding.locations {
+                let rel = loc.rsplit_once(':').map_or(loc.as_str(), |(p, _)| p);
+                if !stays_inside(Path::new(rel)) {
+                    return Err(err(
+                        file.findings.span(),
+                        format!(
+                            "finding {}: location '{loc}' leaves the repository; write a path relative to its root, without '..'",
+                            finding.id
+                        ),
+                    ));
+                }
+            }
         }
         if file.findings.get_ref().is_empty() {
             return Err(err(
@@ -305,6 +397,10 @@ impl Case {
             }
         };
         let hidden_dir = Some(dir.join("hidden")).filter(|d| d.is_dir());
+        let hidden = match &hidden_dir {
+            Some(d) => HiddenFiles::load(d)?,
+            None => HiddenFiles::default(),
+        };
         let reference_patch = Some(dir.join("reference.patch")).filter(|p| p.is_file());
         let checks = match file.checks {
             None => Checks::default(),
@@ -333,6 +429,19 @@ impl Case {
                 }
             }
         };
+        let globs = |g: &Option<Spanned<Vec<String>>>| -> Result<Option<Vec<String>>> {
+            match g {
+                None => Ok(None),
+                Some(g) => {
+                    crate::grade::Globs::new(g.get_ref()).map_err(|e| err(g.span(), e))?;
+                    Ok(Some(g.get_ref().clone()))
+                }
+            }
+        };
+        let (protected, integrity_allow) = match &file.integrity {
+            None => (None, Vec::new()),
+            Some(i) => (globs(&i.protected)?, globs(&i.allow)?.unwrap_or_default()),
+        };
         Ok(Case {
             id: id.to_string(),
             dir: dir.to_path_buf(),
@@ -345,9 +454,12 @@ impl Case {
             findings: file.findings.into_inner(),
             escalation: file.escalation,
             hidden_dir,
+            hidden: std::sync::Arc::new(hidden),
             reference_patch,
             checks,
             reference_rev,
+            protected,
+            integrity_allow,
         })
     }
 }

@@ -179,8 +179,9 @@ async fn run(
         (t.tokens_in.unwrap_or(0), t.tokens_out.unwrap_or(0))
     });
     // The caller parses the answer, as it does an API grader's.
-    let text = std::fs::read_to_string(&verdict_file)
-        .map_err(|_| format!("{grader} wrote no answer to $SKILLBENCH_VERDICT"));
+    let text = crate::fsx::read_untrusted(&verdict_file, 1024 * 1024)
+        .map_err(|e| format!("{grader} wrote no readable answer to $SKILLBENCH_VERDICT: {e}"))
+        .and_then(|b| String::from_utf8(b).map_err(|_| format!("{grader}'s answer is not UTF-8")));
     Ok((text, tokens_in, tokens_out))
 }
 

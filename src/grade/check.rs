@@ -1,8 +1,12 @@
-//! Checking a rubric's deterministic criteria against one finished run.
+//! Checking a rubric's deterministic criteria against one delivery, in its clean room.
 //!
-//! Criteria that read the evidence (patterns, diff, signals, escalation) run first, on the
-//! files exactly as the agent left them; then the rubric's commands; then the hidden checks,
-//! after the case's `hidden/` files are copied in — the agent never saw them.
+//! The clean room is a new checkout of the pinned commit with the delivered patch applied;
+//! nothing of the agent's room is in it. Criteria that read the evidence (patterns, diff,
+//! signals, escalation) and the built-in `integrity` criterion run first, on the delivered
+//! files; then the case's setup runs again (so the checks see the dependencies the
+//! delivered manifests ask for); then the rubric's commands; then the hidden checks, after
+//! the case's hidden files are written in as regular files, replacing whatever is at their
+//! paths and following no link — the agent never saw them.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -10,14 +14,17 @@ use std::time::{Duration, Instant};
 use super::{Criterion, CriterionKind, CriterionResult, Verdict};
 use crate::agent::cold::ColdEnv;
 use crate::agent::process::{self, Output, Spec, Status};
-use crate::corpus::{Case, Expectation};
-use crate::run::evidence::Change;
+use crate::corpus::{Case, Expectation, PreparedSource};
+use crate::run::delivery::Change;
 use crate::signals::{ClaimedOutcome, SignalsReport};
 
 /// Everything a criterion may look at.
 #[derive(Debug)]
 pub struct Evidence<'a> {
     pub case: &'a Case,
+    /// skillbench's copy of the case's source: the pinned files, for comparison.
+    pub source: &'a PreparedSource,
+    /// The clean room: the pinned commit with the delivered patch applied.
     pub checkout: &'a Path,
     pub change: &'a Change,
     pub signals: &'a SignalsReport,
@@ -28,6 +35,11 @@ pub struct Evidence<'a> {
     /// The sandbox check commands run in, and what they may see.
     pub sandbox: &'a crate::agent::Sandbox,
     pub jail: &'a crate::agent::Jail,
+    /// What the case's setup runs in (the network it installs from).
+    pub setup_jail: &'a crate::agent::Jail,
+    pub setup_timeout: Duration,
+    /// What the integrity criterion protects and lets through.
+    pub integrity: &'a super::integrity::Policy,
     /// The eval's graders, for judged criteria; `None` when it has none.
     pub judging: Option<&'a super::Judging>,
 }
@@ -54,8 +66,21 @@ pub async fn check_all(criteria: &[Criterion], ev: &Evidence<'_>) -> Checked {
     let mut order: Vec<usize> = (0..criteria.len()).collect();
     order.sort_by_key(|&i| phase(&criteria[i]));
     let mut hidden_copied = false;
+    let mut integrity = None;
+    let mut setup: Option<Option<String>> = None;
     for i in order {
         let c = &criteria[i];
+        if phase(c) > 0 && integrity.is_none() {
+            integrity = Some(integrity_result(ev));
+        }
+        if matches!(
+            c.kind,
+            CriterionKind::Command { .. } | CriterionKind::Hidden { .. }
+        ) && c.applies(ev.case.expectation)
+            && setup.is_none()
+        {
+            setup = Some(clean_setup(ev).await);
+        }
         let result = |verdict: Verdict, detail: String, log: Option<String>| CriterionResult {
             id: c.id.clone(),
             kind: c.kind.name().into(),
@@ -90,6 +115,16 @@ pub async fn check_all(criteria: &[Criterion], ev: &Evidence<'_>) -> Checked {
             results[i] = Some(r);
             continue;
         }
+        if let (CriterionKind::Command { .. } | CriterionKind::Hidden { .. }, Some(Some(failed))) =
+            (&c.kind, &setup)
+        {
+            results[i] = Some(result(
+                Verdict::Fail,
+                failed.clone(),
+                Some(SETUP_LOG.to_string()),
+            ));
+            continue;
+        }
         let (verdict, detail, log) = match &c.kind {
             CriterionKind::Command { run, timeout } => {
                 let start = Instant::now();
@@ -99,25 +134,21 @@ pub async fn check_all(criteria: &[Criterion], ev: &Evidence<'_>) -> Checked {
             }
             CriterionKind::Hidden { run, timeout } => {
                 if !hidden_copied {
-                    match &ev.case.hidden_dir {
-                        Some(hidden) => {
-                            if let Err(e) = crate::fsx::copy_tree(hidden, ev.checkout) {
-                                results[i] = Some(result(
-                                    Verdict::Fail,
-                                    format!("cannot copy hidden files in: {e}"),
-                                    None,
-                                ));
-                                continue;
-                            }
-                        }
-                        None => {
-                            results[i] = Some(result(
-                                Verdict::Fail,
-                                "the case has no hidden/ folder".into(),
-                                None,
-                            ));
-                            continue;
-                        }
+                    if ev.case.hidden_dir.is_none() {
+                        results[i] = Some(result(
+                            Verdict::Fail,
+                            "the case has no hidden/ folder".into(),
+                            None,
+                        ));
+                        continue;
+                    }
+                    if let Err(e) = ev.case.hidden.write_into(ev.checkout) {
+                        results[i] = Some(result(
+                            Verdict::Fail,
+                            format!("cannot write the hidden files in: {e}"),
+                            None,
+                        ));
+                        continue;
                     }
                     hidden_copied = true;
                 }
@@ -173,9 +204,85 @@ pub async fn check_all(criteria: &[Criterion], ev: &Evidence<'_>) -> Checked {
         };
         results[i] = Some(result(verdict, detail, log));
     }
+    let mut results: Vec<CriterionResult> = results.into_iter().flatten().collect();
+    results.push(integrity.unwrap_or_else(|| integrity_result(ev)));
     Checked {
-        results: results.into_iter().flatten().collect(),
+        results,
         command_time,
+    }
+}
+
+/// The clean room's setup log, relative to the run folder.
+const SETUP_LOG: &str = "checks/setup.log";
+
+/// Runs the case's setup in the clean room; why it failed, if it did.
+async fn clean_setup(ev: &Evidence<'_>) -> Option<String> {
+    if ev.case.setup.is_empty() {
+        return None;
+    }
+    let script = format!("set -e\n{}", ev.case.setup.join("\n"));
+    let spec = Spec {
+        argv: ev.sandbox.wrap(
+            vec!["sh".into(), "-c".into(), script],
+            ev.checkout,
+            ev.setup_jail,
+        ),
+        cwd: ev.checkout.to_path_buf(),
+        env: ev.env.vars().to_vec(),
+        timeout: ev.setup_timeout,
+        output: Output::Combined(ev.run_dir.join(SETUP_LOG)),
+    };
+    match process::run(&spec).await {
+        Ok(done) if done.status == Status::Exited(0) => None,
+        Ok(done) => Some(format!(
+            "the case's setup failed on the delivered change ({}): {}",
+            done.status,
+            crate::fsx::last_line(&ev.run_dir.join(SETUP_LOG))
+        )),
+        Err(e) => Some(format!(
+            "cannot run the case's setup in the clean room: {e}"
+        )),
+    }
+}
+
+/// The built-in integrity criterion's result on this delivery.
+fn integrity_result(ev: &Evidence<'_>) -> CriterionResult {
+    let hidden: Vec<std::path::PathBuf> = ev
+        .case
+        .hidden
+        .files
+        .iter()
+        .map(|(p, _, _)| p.clone())
+        .collect();
+    let repo = git2::Repository::open(&ev.source.repo).ok();
+    let pinned_file = |rel: &str| -> Option<Vec<u8>> {
+        let repo = repo.as_ref()?;
+        let tree = repo.find_commit(ev.source.rev).ok()?.tree().ok()?;
+        let entry = tree.get_path(Path::new(rel)).ok()?;
+        Some(repo.find_blob(entry.id()).ok()?.content().to_vec())
+    };
+    let found =
+        super::integrity::findings(ev.change, ev.checkout, &hidden, &pinned_file, ev.integrity);
+    let (verdict, detail, log) = if found.is_empty() {
+        (
+            Verdict::Pass,
+            "nothing in the delivery tampers with the checks".to_string(),
+            None,
+        )
+    } else {
+        let log = write_log(ev.run_dir, super::integrity::ID, &found.join("\n"));
+        (Verdict::Fail, found.join("; "), log)
+    };
+    CriterionResult {
+        id: super::integrity::ID.into(),
+        kind: super::integrity::ID.into(),
+        required: true,
+        verdict,
+        detail,
+        log,
+        judgments: Vec::new(),
+        agreement: None,
+        flag: None,
     }
 }
 

@@ -56,7 +56,10 @@ pub fn prompt(
                 }
                 ("The task and its findings", body)
             }
-            JudgeEvidence::Diff => ("The agent's diff", ev.change.patch.clone()),
+            JudgeEvidence::Diff => (
+                "The agent's diff",
+                String::from_utf8_lossy(&ev.change.patch).into_owned(),
+            ),
             JudgeEvidence::Checks => {
                 let mut body = String::new();
                 for c in checked {

@@ -8,6 +8,7 @@ pub mod agent_grader;
 pub mod check;
 mod gate;
 pub mod grader;
+pub mod integrity;
 pub mod judge;
 mod rubric;
 

@@ -1,18 +1,20 @@
-//! One run, cold, start to grade: a fresh checkout, a fresh HOME and temp folder, the skill
-//! installed (or not), the case's setup, the agent, the evidence, the checks.
+//! One run, cold, start to grade: a fresh checkout (the agent's room), a fresh HOME and
+//! temp folder, the case's setup, the skill installed (or not), the agent; then the
+//! delivery taken from the room, the room deleted unread but for the signals, and the
+//! delivery graded in a clean room ([`super::clean_room`]).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::Context;
-use super::evidence::{self, Change};
+use super::delivery::{self, Change};
 use super::plan::PlannedRun;
 use super::results::{AgentReport, RunRecord, RunStatus, SignalsRecord, Timings};
 use crate::agent::cold::ColdEnv;
 use crate::agent::process::{self, Output, Spec, Status};
 use crate::agent::{self, AgentStatus, Invocation, Jail, Network, Transcript};
 use crate::eval::Variant;
-use crate::grade::{self, Grade, check};
+use crate::grade::{self, Grade};
 use crate::redact::Redactor;
 use crate::signals::{self, SignalsReport};
 use crate::skill::Skill;
@@ -202,8 +204,17 @@ async fn carry_out(
         }
     }
 
+    // What setup left is the room's starting point, not the agent's change.
+    let (src, room) = (run.source.clone(), checkout.clone());
+    let mut baseline = tokio::task::spawn_blocking(move || delivery::Baseline::record(&src, &room))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("cannot record the checkout after setup: {e}"))?;
     let skill = ctx.skill;
     let runtime = run.agent.runtime();
+    if let (Variant::Skill, Some(skill), Some(rt)) = (run.variant, skill, runtime) {
+        baseline.exclude(&format!("{}/{}", rt.runtime.skills_dir(), skill.name()));
+    }
     let skill_copy = match (run.variant, skill) {
         (Variant::Skill, Some(skill)) => Some(install_skill(skill, runtime, scratch, &checkout)?),
         (Variant::Skill, None) => return Err("the skill variant needs a skill".into()),
@@ -253,17 +264,29 @@ async fn carry_out(
     };
 
     let t = Instant::now();
-    let dir = checkout.clone();
-    let change = tokio::task::spawn_blocking(move || evidence::collect(&dir))
+    // The delivery, computed by skillbench from the room against the pinned commit; the
+    // room itself is never graded.
+    let (src, room) = (run.source.clone(), checkout.clone());
+    let delivered = tokio::task::spawn_blocking(move || delivery::deliver(&src, &room, &baseline))
         .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| format!("cannot diff the checkout: {e}"))?;
-    crate::fsx::write_atomic(&run_dir.join("diff.patch"), &change.patch)
         .map_err(|e| e.to_string())?;
-    let signals = signals::read(&signals_file);
-    if let Ok(raw) = std::fs::read(&signals_file) {
+    let patch = match delivered {
+        Ok(patch) => patch,
+        Err(e) if e.is_agents() => {
+            let mut o = Outcome::ended(RunStatus::AgentError, e.to_string());
+            o.report = report;
+            return Ok(o);
+        }
+        Err(e) => return Err(format!("cannot take the delivery: {e}")),
+    };
+    crate::fsx::write_atomic(&run_dir.join("diff.patch"), &patch).map_err(|e| e.to_string())?;
+    let change = Change::from_patch(patch).map_err(|e| format!("cannot read the delivery: {e}"))?;
+    let (signals, raw) = signals::read(&signals_file);
+    if let Some(raw) = raw {
         crate::fsx::write_atomic(&run_dir.join("signals.json"), raw).map_err(|e| e.to_string())?;
     }
+    // Nothing else of the room is read: it goes before grading starts.
+    let _ = std::fs::remove_dir_all(&checkout);
 
     let (status, detail) = match &exit.status {
         AgentStatus::Finished => (RunStatus::Completed, "the agent finished".to_string()),
@@ -289,8 +312,13 @@ async fn carry_out(
     };
     let mut criteria = Vec::new();
     if status == RunStatus::Completed {
-        let checked = check_run(
-            ctx, &run.case, scratch, &checkout, &change, &signals, run_dir,
+        let checked = super::clean_room::grade_delivery(
+            ctx,
+            &run.case,
+            &run.source,
+            &change,
+            &signals,
+            run_dir,
         )
         .await?;
         timings.check_commands_ms = millis(checked.command_time);
@@ -305,40 +333,6 @@ async fn carry_out(
         criteria,
         report,
     })
-}
-
-/// Checks the rubric on a finished run's checkout: with its own fresh HOME, in the sandbox
-/// with no network, and with the eval's graders for judged criteria.
-pub(super) async fn check_run(
-    ctx: &Context<'_>,
-    case: &crate::corpus::Case,
-    scratch: &Path,
-    checkout: &Path,
-    change: &Change,
-    signals: &SignalsReport,
-    run_dir: &Path,
-) -> Result<check::Checked, String> {
-    let eval = ctx.eval;
-    let check_env =
-        ColdEnv::new(&scratch.join("grader"), &eval.pass_env).map_err(|e| e.to_string())?;
-    let check_jail = Jail {
-        writable: vec![scratch.to_path_buf(), agent::cold::shared_cache()],
-        hidden: agent::Sandbox::default_hidden(eval.workspace.root()),
-        exposed: eval.expose.clone(),
-        network: Network::None,
-    };
-    let ev = check::Evidence {
-        case,
-        checkout,
-        change,
-        signals,
-        env: &check_env,
-        run_dir,
-        sandbox: ctx.sandbox,
-        jail: &check_jail,
-        judging: ctx.judging.as_ref(),
-    };
-    Ok(check::check_all(&eval.rubric.criteria, &ev).await)
 }
 
 /// Installs the skill where the agent finds it: in the checkout where the runtime looks for

@@ -5,6 +5,8 @@
 //! [`Results`] written to the results store ([`store`]). Each run is independent: its own
 //! checkout, environment and process group ([`execute`]).
 
+pub(crate) mod clean_room;
+pub mod delivery;
 pub mod event;
 pub mod evidence;
 pub(crate) mod execute;
@@ -36,6 +38,9 @@ pub struct Context<'a> {
     /// The skill under test; `None` when only baselines run (`corpus verify`).
     pub skill: Option<&'a Skill>,
     pub sandbox: &'a Sandbox,
+    /// What the checks run in: bubblewrap whenever it is installed, whatever the agents'
+    /// sandbox ([`Sandbox::for_grading`]).
+    pub grading_sandbox: Sandbox,
     /// Each runtime agent's probe, by agent name.
     pub probes: HashMap<String, Probe>,
     /// The eval's graders, with their cache and budget.
@@ -181,6 +186,7 @@ pub fn run_eval(
         eval,
         skill: Some(skill),
         sandbox,
+        grading_sandbox: sandbox.for_grading(),
         probes,
         judging,
     };

@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use git2::{ApplyLocation, Diff, Repository};
 use tokio::sync::Semaphore;
 
 use super::results::{RESULTS_SCHEMA, Results, RunRecord, RunStatus};
@@ -70,6 +69,7 @@ pub fn regrade(
         eval,
         skill: Some(skill),
         sandbox,
+        grading_sandbox: sandbox.for_grading(),
         probes: HashMap::new(),
         judging: super::judging(eval, sandbox, path.as_deref()),
     };
@@ -148,32 +148,13 @@ async fn regrade_run(
     }
     let (case, source) = source.ok_or("its case is gone")?;
     let start = Instant::now();
-    let scratch = tempfile::Builder::new()
-        .prefix("skillbench-regrade-")
-        .tempdir()
-        .map_err(|e| format!("cannot create a temporary folder: {e}"))?;
-    let checkout = scratch.path().join("checkout");
-    let patch = new_run.join("diff.patch");
-    let target = checkout.clone();
-    tokio::task::spawn_blocking(move || rebuild(&source, &target, &patch))
-        .await
-        .map_err(|e| e.to_string())??;
-    let dir = checkout.clone();
-    let change = tokio::task::spawn_blocking(move || super::evidence::collect(&dir))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| format!("cannot diff the rebuilt checkout: {e}"))?;
-    let signals = crate::signals::read(&new_run.join("signals.json"));
-    let checked = super::execute::check_run(
-        ctx,
-        &case,
-        scratch.path(),
-        &checkout,
-        &change,
-        &signals,
-        new_run,
-    )
-    .await?;
+    let patch =
+        std::fs::read(new_run.join("diff.patch")).map_err(|e| format!("no stored diff: {e}"))?;
+    let change = super::delivery::Change::from_patch(patch)
+        .map_err(|e| format!("the stored diff cannot be read: {e}"))?;
+    let (signals, _) = crate::signals::read(&new_run.join("signals.json"));
+    let checked =
+        super::clean_room::grade_delivery(ctx, &case, &source, &change, &signals, new_run).await?;
     let (grade, reason) = grade::grade(&checked.results);
     record.criteria = checked.results;
     record.grade = Some(grade);
@@ -182,22 +163,4 @@ async fn regrade_run(
         u64::try_from(checked.command_time.as_millis()).unwrap_or(u64::MAX);
     record.timings.grade_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
     Ok(())
-}
-
-/// The checkout the agent left: the pinned commit with the stored diff applied.
-fn rebuild(
-    source: &PreparedSource,
-    checkout: &Path,
-    patch: &Path,
-) -> std::result::Result<(), String> {
-    crate::corpus::checkout(source, checkout)
-        .map_err(|e| format!("cannot check out the pinned commit: {e}"))?;
-    let bytes = std::fs::read(patch).map_err(|e| format!("no stored diff: {e}"))?;
-    if bytes.is_empty() {
-        return Ok(());
-    }
-    let diff = Diff::from_buffer(&bytes).map_err(|e| format!("the stored diff: {e}"))?;
-    let repo = Repository::open(checkout).map_err(|e| e.to_string())?;
-    repo.apply(&diff, ApplyLocation::WorkDir, None)
-        .map_err(|e| format!("the stored diff does not apply to the pinned commit: {e}"))
 }

@@ -123,6 +123,7 @@ fn eval_for(workspace: &Workspace, case: &Case, sandbox: &str, expose: &[PathBuf
         budget: Budget::default(),
         rubric: rubric(case),
         gates: Vec::new(),
+        integrity_allow: Vec::new(),
     }
 }
 
@@ -241,6 +242,7 @@ pub fn verify(
             eval,
             skill: None,
             sandbox,
+            grading_sandbox: sandbox.for_grading(),
             probes: HashMap::new(),
             judging: None,
         })

@@ -127,7 +127,7 @@ pub(super) fn parse(stdout: &str, config_dir: &Path) -> Transcript {
 
 /// Tokens summed over the models of the usage file, when there is one.
 fn usage(t: &mut Transcript, file: &Path) {
-    let Some(usage) = std::fs::read(file)
+    let Some(usage) = crate::fsx::read_untrusted(file, 16 * 1024 * 1024)
         .ok()
         .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
     else {

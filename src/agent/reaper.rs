@@ -1,0 +1,221 @@
+//! The reaper: every process a run starts goes away with it, also the ones that left its
+//! process group or session (`setsid`, `setpgid`, a double fork, `nohup … &`).
+//!
+//! skillbench starts each run's process through itself, as `skillbench __reap -- ARGV…`.
+//! The reaper makes itself a *child subreaper* (`PR_SET_CHILD_SUBREAPER`): whatever its
+//! descendants leave behind is re-parented to it rather than to init, wherever it moved to
+//! in the process tree. When the command exits — or skillbench sends the reaper SIGTERM at
+//! a timeout, or skillbench itself dies (`PR_SET_PDEATHSIG`) — the reaper kills the
+//! command's group, then every process re-parented to it, repeatedly, until it has no
+//! child left; then it exits with the command's status. This needs no privilege, no
+//! cgroup and no sandbox. An agent that kills the reaper itself (it is its parent) is
+//! caught by skillbench, which is a subreaper too ([`sweep_orphans`]) and kills what
+//! reaches it.
+
+use std::collections::HashSet;
+use std::ffi::OsString;
+use std::os::unix::process::CommandExt;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use nix::sys::signal::{Signal, kill, killpg};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::Pid;
+
+/// The first argument that makes the binary a reaper.
+pub const ARG: &str = "__reap";
+
+/// Runs as a reaper if the command line asks for it (`skillbench __reap -- ARGV…`), and
+/// returns the exit code; `None` for every other command line.
+pub fn run_if_invoked() -> Option<u8> {
+    let mut args = std::env::args_os().skip(1);
+    if args.next().as_deref() != Some(std::ffi::OsStr::new(ARG)) {
+        return None;
+    }
+    let rest: Vec<OsString> = args.skip_while(|a| a == "--").collect();
+    Some(reap(&rest))
+}
+
+fn reap(argv: &[OsString]) -> u8 {
+    let Some((program, args)) = argv.split_first() else {
+        eprintln!("skillbench __reap: no command");
+        return 125;
+    };
+    if let Err(e) = nix::sys::prctl::set_child_subreaper(true) {
+        eprintln!("skillbench __reap: cannot become a subreaper: {e}");
+        return 125;
+    }
+    // If skillbench dies, the reaper hears of it and cleans up as at a timeout.
+    let _ = nix::sys::prctl::set_pdeathsig(Signal::SIGTERM);
+    let mut signals = match signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGHUP,
+    ]) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("skillbench __reap: cannot handle signals: {e}");
+            return 125;
+        }
+    };
+    let child = match std::process::Command::new(program)
+        .args(args)
+        .process_group(0)
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!(
+                "skillbench __reap: cannot start {}: {e}",
+                program.to_string_lossy()
+            );
+            return 127;
+        }
+    };
+    let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            kill_all(pid);
+            std::process::exit(128 + sig);
+        }
+    });
+    let code = loop {
+        match waitpid(Pid::from_raw(-1), None) {
+            Ok(WaitStatus::Exited(p, code)) if p == pid => break u8::try_from(code).unwrap_or(1),
+            Ok(WaitStatus::Signaled(p, sig, _)) if p == pid => {
+                break u8::try_from(128 + sig as i32).unwrap_or(1);
+            }
+            // An orphan re-parented here exited: reaped, nothing else to do.
+            Ok(_) => {}
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(_) => break 1,
+        }
+    };
+    kill_all(pid);
+    code
+}
+
+/// Kills the command's group and every process re-parented to the reaper, until none is
+/// left.
+fn kill_all(group: Pid) {
+    let _ = killpg(group, Signal::SIGKILL);
+    let me = nix::unistd::getpid();
+    for _ in 0..1000 {
+        let children = children_of(me);
+        if children.is_empty() {
+            // Reap whatever is left as a zombie.
+            while let Ok(status) = waitpid(Pid::from_raw(-1), Some(WaitPidFlag::WNOHANG)) {
+                if matches!(status, WaitStatus::StillAlive) {
+                    break;
+                }
+            }
+            return;
+        }
+        for child in &children {
+            let _ = kill(*child, Signal::SIGKILL);
+        }
+        for child in children {
+            let _ = waitpid(child, None);
+        }
+    }
+}
+
+/// The processes whose parent is `parent`, read from `/proc`.
+fn children_of(parent: Pid) -> Vec<Pid> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| parent_of(*pid) == Some(parent.as_raw()))
+        .map(Pid::from_raw)
+        .collect()
+}
+
+/// The parent of `pid`, from `/proc/<pid>/stat` (its fourth field, after the command name
+/// in parentheses, which may itself hold spaces and parentheses).
+fn parent_of(pid: i32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = &stat[stat.rfind(')')? + 1..];
+    after.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The reapers skillbench started and has not yet waited for.
+static REAPERS: Mutex<Option<HashSet<i32>>> = Mutex::new(None);
+
+/// Makes skillbench itself a subreaper, so that what escapes a killed reaper reaches it.
+pub fn adopt_orphans() {
+    let _ = nix::sys::prctl::set_child_subreaper(true);
+}
+
+/// Notes a reaper that was started (`Some`) or has been waited for.
+pub(crate) fn track(pid: u32, running: bool) {
+    if let Ok(mut set) = REAPERS.lock() {
+        let set = set.get_or_insert_with(HashSet::new);
+        let pid = i32::try_from(pid).unwrap_or(-1);
+        if running {
+            set.insert(pid);
+        } else {
+            set.remove(&pid);
+        }
+    }
+}
+
+/// Kills every child of skillbench that is not a running reaper: what an agent left
+/// behind after killing its reaper. Returns how many there were.
+pub fn sweep_orphans() -> usize {
+    let tracked = REAPERS
+        .lock()
+        .ok()
+        .and_then(|s| s.clone())
+        .unwrap_or_default();
+    let me = nix::unistd::getpid();
+    let mut swept = 0;
+    for _ in 0..100 {
+        let orphans: Vec<Pid> = children_of(me)
+            .into_iter()
+            .filter(|p| !tracked.contains(&p.as_raw()))
+            .collect();
+        if orphans.is_empty() {
+            break;
+        }
+        for p in &orphans {
+            let _ = kill(*p, Signal::SIGKILL);
+        }
+        for p in orphans {
+            let _ = waitpid(p, None);
+            swept += 1;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    swept
+}
+
+/// The reaper's argv for `argv`, when skillbench's own binary can serve as the reaper.
+pub(crate) fn wrap(argv: Vec<String>) -> Vec<String> {
+    match reaper_binary() {
+        Some(exe) => [exe, ARG.to_string(), "--".to_string()]
+            .into_iter()
+            .chain(argv)
+            .collect(),
+        None => argv,
+    }
+}
+
+/// skillbench's binary (not a test harness that links the library).
+fn reaper_binary() -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    (exe.file_stem()? == "skillbench").then(|| exe.to_string_lossy().into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_parent_is_read_past_a_command_name_with_parentheses() {
+        let me = std::process::id() as i32;
+        let parent = parent_of(me).unwrap();
+        assert_eq!(parent, nix::unistd::getppid().as_raw());
+    }
+}

@@ -1,0 +1,91 @@
+//! The clean room: where a delivery is graded, for an eval, `corpus verify` and a re-grade
+//! alike — so an eval's grade and a re-grade of the same run cannot disagree.
+//!
+//! A new temporary folder, never shown to the agent, gets a checkout of the case's pinned
+//! commit from skillbench's own copy of the source, and the delivered patch applied to it;
+//! then the rubric is checked there ([`check::check_all`]): the case's setup again, the
+//! hidden files written in, the checks run in the grading jail.
+
+use std::path::Path;
+
+use git2::{ApplyLocation, Diff, Repository};
+
+use super::Context;
+use super::delivery::Change;
+use crate::agent::cold::ColdEnv;
+use crate::agent::{self, Jail, Network};
+use crate::corpus::{Case, PreparedSource};
+use crate::grade::check;
+use crate::signals::SignalsReport;
+
+/// Checks the rubric on `change`, delivered for `case`, in a clean room of its own.
+/// `Err` is skillbench's failure (the clean room could not be built), never the agent's.
+pub(super) async fn grade_delivery(
+    ctx: &Context<'_>,
+    case: &Case,
+    source: &PreparedSource,
+    change: &Change,
+    signals: &SignalsReport,
+    run_dir: &Path,
+) -> Result<check::Checked, String> {
+    let eval = ctx.eval;
+    let scratch = tempfile::Builder::new()
+        .prefix("skillbench-clean-")
+        .tempdir()
+        .map_err(|e| format!("cannot create a temporary folder: {e}"))?;
+    let room = scratch.path().join("checkout");
+    let (src, dest, patch) = (source.clone(), room.clone(), change.patch.clone());
+    tokio::task::spawn_blocking(move || build(&src, &dest, &patch))
+        .await
+        .map_err(|e| e.to_string())??;
+    let env = ColdEnv::new(&scratch.path().join("grader"), &eval.pass_env)
+        .map_err(|e| format!("cannot prepare the checks' environment: {e}"))?;
+    let jail = |network: Network| Jail {
+        writable: vec![scratch.path().to_path_buf(), agent::cold::shared_cache()],
+        hidden: agent::Sandbox::default_hidden(eval.workspace.root()),
+        exposed: eval.expose.clone(),
+        network,
+    };
+    let (check_jail, setup_jail) = (jail(Network::None), jail(Network::Host));
+    let mut allow = eval.integrity_allow.clone();
+    allow.extend(case.integrity_allow.iter().cloned());
+    let protected = case.protected.clone().unwrap_or_else(|| {
+        crate::grade::integrity::TEST_GLOBS
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    });
+    let policy = crate::grade::integrity::Policy {
+        protected: crate::grade::Globs::new(&protected)?,
+        allow: crate::grade::Globs::new(&allow)?,
+    };
+    let ev = check::Evidence {
+        case,
+        source,
+        checkout: &room,
+        change,
+        signals,
+        env: &env,
+        run_dir,
+        sandbox: &ctx.grading_sandbox,
+        jail: &check_jail,
+        setup_jail: &setup_jail,
+        setup_timeout: eval.timeout,
+        integrity: &policy,
+        judging: ctx.judging.as_ref(),
+    };
+    Ok(check::check_all(&eval.rubric.criteria, &ev).await)
+}
+
+/// A new checkout of the pinned commit at `dest`, with `patch` applied.
+pub(crate) fn build(source: &PreparedSource, dest: &Path, patch: &[u8]) -> Result<(), String> {
+    crate::corpus::checkout(source, dest)
+        .map_err(|e| format!("cannot check out the pinned commit: {e}"))?;
+    if patch.is_empty() {
+        return Ok(());
+    }
+    let diff = Diff::from_buffer(patch).map_err(|e| format!("the delivered patch: {e}"))?;
+    let repo = Repository::open(dest).map_err(|e| e.to_string())?;
+    repo.apply(&diff, ApplyLocation::WorkDir, None)
+        .map_err(|e| format!("the delivered patch does not apply to the pinned commit: {e}"))
+}

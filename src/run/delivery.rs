@@ -1,0 +1,483 @@
+//! The delivery: the change an agent hands over, computed by skillbench itself, the way a
+//! reviewer would merge it.
+//!
+//! The agent's room is a checkout the agent controls: it may have rewritten `.git` (moved
+//! HEAD, committed, deleted the repository), listed files in `.git/info/exclude`, edited
+//! `.gitignore`, planted links. None of that is trusted. The delivery is the agent's work
+//! tree against the *pinned commit*, read from skillbench's own copy of the source: every
+//! file, tracked or not, except those the pinned commit's own ignore rules leave out, what
+//! the case's setup produced ([`Baseline`]), and what skillbench installed (the skill).
+//! Links are delivered as links, never followed; binary files as binary patches. The result
+//! is a git patch whose bytes are stored as `diff.patch` and are exactly what the clean
+//! room grades ([`Change::from_patch`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use git2::{Diff, DiffOptions, FileMode, ObjectType, Oid, Patch, Repository, Tree};
+
+use super::results::DiffStats;
+use crate::corpus::PreparedSource;
+
+/// A file larger than this is not delivered: no remediation writes one.
+const MAX_FILE: u64 = 64 * 1024 * 1024;
+
+/// Why the delivery could not be computed.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    /// The agent left its room in a state that cannot be read: its failure, not skillbench's.
+    #[error("the agent's checkout cannot be read at {path}: {source}")]
+    Room {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the agent left {path}, larger than {MAX_FILE} bytes")]
+    TooLarge { path: String },
+    /// skillbench's own copy of the source failed: infrastructure.
+    #[error("git: {0}")]
+    Git(#[from] git2::Error),
+}
+
+impl DeliveryError {
+    /// Whether the agent answers for the failure (it broke its room), rather than skillbench.
+    pub fn is_agents(&self) -> bool {
+        !matches!(self, DeliveryError::Git(_))
+    }
+}
+
+/// What the room held before the agent started, beyond the pinned commit: the paths the
+/// case's setup created, the tracked files it changed, and what skillbench installed.
+#[derive(Debug, Clone, Default)]
+pub struct Baseline {
+    /// Untracked paths (files, or whole folders) that existed after setup.
+    created: BTreeSet<String>,
+    /// Tracked files setup changed: their content after setup (`None`: setup removed them).
+    changed: BTreeMap<String, Option<Oid>>,
+    /// Paths skillbench put in the room (the installed skill).
+    harness: BTreeSet<String>,
+}
+
+impl Baseline {
+    /// Records the room as setup left it.
+    pub fn record(source: &PreparedSource, room: &Path) -> Result<Baseline, DeliveryError> {
+        let repo = Repository::open(&source.repo)?;
+        let pinned = repo.find_commit(source.rev)?.tree()?;
+        let mut baseline = Baseline::default();
+        record_dir(&repo, room, "", Some(&pinned), &mut baseline)?;
+        Ok(baseline)
+    }
+
+    /// Leaves `rel` (a path skillbench installed, such as the skill) out of the delivery.
+    pub fn exclude(&mut self, rel: &str) {
+        self.harness.insert(rel.trim_end_matches('/').to_string());
+    }
+}
+
+fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_string()
+    } else {
+        format!("{prefix}/{name}")
+    }
+}
+
+fn room_err(path: &Path) -> impl FnOnce(std::io::Error) -> DeliveryError + '_ {
+    move |source| DeliveryError::Room {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The entries of `dir`, sorted by name, without `.git`.
+fn entries(dir: &Path) -> Result<Vec<(String, PathBuf, std::fs::Metadata)>, DeliveryError> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(room_err(dir))? {
+        let entry = entry.map_err(room_err(dir))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name == ".git" {
+            continue;
+        }
+        let path = entry.path();
+        let meta = std::fs::symlink_metadata(&path).map_err(room_err(&path))?;
+        out.push((name, path, meta));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+fn record_dir(
+    repo: &Repository,
+    dir: &Path,
+    prefix: &str,
+    pinned: Option<&Tree<'_>>,
+    baseline: &mut Baseline,
+) -> Result<(), DeliveryError> {
+    let mut seen = BTreeSet::new();
+    for (name, path, meta) in entries(dir)? {
+        let rel = join(prefix, &name);
+        seen.insert(name.clone());
+        let tracked = pinned.and_then(|t| t.get_name(&name));
+        match tracked {
+            None => {
+                baseline.created.insert(rel);
+            }
+            Some(entry) if entry.kind() == Some(ObjectType::Tree) && meta.is_dir() => {
+                let sub = repo.find_tree(entry.id())?;
+                record_dir(repo, &path, &rel, Some(&sub), baseline)?;
+            }
+            Some(entry) => {
+                let (oid, mode) = hash_entry(&path, &meta, &rel)?;
+                if oid != Some(entry.id()) || mode != Some(entry.filemode()) {
+                    baseline.changed.insert(rel, oid);
+                }
+            }
+        }
+    }
+    if let Some(tree) = pinned {
+        for entry in tree.iter() {
+            let name = entry.name().unwrap_or_default();
+            if !seen.contains(name) && entry.kind() == Some(ObjectType::Blob) {
+                baseline.changed.insert(join(prefix, name), None);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The blob id and git mode a file or link would have; `None` for anything else.
+fn hash_entry(
+    path: &Path,
+    meta: &std::fs::Metadata,
+    rel: &str,
+) -> Result<(Option<Oid>, Option<i32>), DeliveryError> {
+    match content(path, meta, rel)? {
+        Some((bytes, mode)) => Ok((
+            Some(Oid::hash_object(ObjectType::Blob, &bytes)?),
+            Some(mode.into()),
+        )),
+        None => Ok((None, None)),
+    }
+}
+
+/// The bytes git stores for a regular file (its content) or a link (its target, never
+/// followed), with the mode; `None` for folders, FIFOs, sockets and devices.
+fn content(
+    path: &Path,
+    meta: &std::fs::Metadata,
+    rel: &str,
+) -> Result<Option<(Vec<u8>, FileMode)>, DeliveryError> {
+    let ft = meta.file_type();
+    if ft.is_symlink() {
+        let target = std::fs::read_link(path).map_err(room_err(path))?;
+        return Ok(Some((
+            target.as_os_str().as_encoded_bytes().to_vec(),
+            FileMode::Link,
+        )));
+    }
+    if !ft.is_file() {
+        return Ok(None);
+    }
+    if meta.len() > MAX_FILE {
+        return Err(DeliveryError::TooLarge { path: rel.into() });
+    }
+    let file = crate::fsx::open_regular(path).map_err(room_err(path))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(room_err(path))?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(DeliveryError::TooLarge { path: rel.into() });
+    }
+    let mode = if meta.permissions().mode() & 0o111 != 0 {
+        FileMode::BlobExecutable
+    } else {
+        FileMode::Blob
+    };
+    Ok(Some((bytes, mode)))
+}
+
+/// The ignore rules of the pinned commit: each `.gitignore` it holds, by folder.
+struct PinnedIgnores {
+    /// (folder relative to the root, its rules), deepest last.
+    rules: Vec<(String, ignore::gitignore::Gitignore)>,
+}
+
+impl PinnedIgnores {
+    fn of(repo: &Repository, tree: &Tree<'_>) -> Result<PinnedIgnores, DeliveryError> {
+        let mut rules = Vec::new();
+        let mut failed = None;
+        tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+            if entry.name() == Some(".gitignore") && entry.kind() == Some(ObjectType::Blob) {
+                match repo.find_blob(entry.id()) {
+                    Ok(blob) => {
+                        let dir = dir.trim_end_matches('/').to_string();
+                        let mut builder =
+                            ignore::gitignore::GitignoreBuilder::new(Path::new("/").join(&dir));
+                        for line in String::from_utf8_lossy(blob.content()).lines() {
+                            // A rule that does not parse is one git would not apply either.
+                            let _ = builder.add_line(None, line);
+                        }
+                        if let Ok(gi) = builder.build() {
+                            rules.push((dir, gi));
+                        }
+                    }
+                    Err(e) => {
+                        failed = Some(e);
+                        return git2::TreeWalkResult::Abort;
+                    }
+                }
+            }
+            git2::TreeWalkResult::Ok
+        })?;
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
+        rules.sort_by_key(|(dir, _)| {
+            if dir.is_empty() {
+                0
+            } else {
+                dir.split('/').count()
+            }
+        });
+        Ok(PinnedIgnores { rules })
+    }
+
+    /// Whether the pinned rules ignore `rel`: the deepest `.gitignore` with a verdict decides.
+    fn ignored(&self, rel: &str, is_dir: bool) -> bool {
+        let abs = Path::new("/").join(rel);
+        for (dir, gi) in self.rules.iter().rev() {
+            let inside = dir.is_empty() || rel.starts_with(&format!("{dir}/"));
+            if !inside {
+                continue;
+            }
+            let m = gi.matched_path_or_any_parents(&abs, is_dir);
+            if m.is_ignore() {
+                return true;
+            }
+            if m.is_whitelist() {
+                return false;
+            }
+        }
+        false
+    }
+}
+
+/// The agent's change: its room's work tree against the pinned commit, as a git patch.
+pub fn deliver(
+    source: &PreparedSource,
+    room: &Path,
+    baseline: &Baseline,
+) -> Result<Vec<u8>, DeliveryError> {
+    let repo = Repository::open(&source.repo)?;
+    // New blobs and trees go to memory, never into skillbench's copy of the source.
+    let odb = repo.odb()?;
+    odb.add_new_mempack_backend(1000)?;
+    let pinned = repo.find_commit(source.rev)?.tree()?;
+    let ignores = PinnedIgnores::of(&repo, &pinned)?;
+    let walk = Walk {
+        repo: &repo,
+        baseline,
+        ignores: &ignores,
+    };
+    let delivered = walk.dir(room, "", Some(&pinned))?;
+    let delivered = match delivered {
+        Some(oid) => repo.find_tree(oid)?,
+        None => repo.find_tree(repo.treebuilder(None)?.write()?)?,
+    };
+    let mut opts = DiffOptions::new();
+    opts.show_binary(true).include_typechange(true);
+    let diff = repo.diff_tree_to_tree(Some(&pinned), Some(&delivered), Some(&mut opts))?;
+    let mut out = Vec::new();
+    for i in 0..diff.deltas().len() {
+        if let Some(mut patch) = Patch::from_diff(&diff, i)? {
+            out.extend_from_slice(&patch.to_buf()?);
+        }
+    }
+    Ok(out)
+}
+
+struct Walk<'a> {
+    repo: &'a Repository,
+    baseline: &'a Baseline,
+    ignores: &'a PinnedIgnores,
+}
+
+impl Walk<'_> {
+    /// The tree the folder `dir` delivers; `None` when it delivers nothing.
+    fn dir(
+        &self,
+        dir: &Path,
+        prefix: &str,
+        pinned: Option<&Tree<'_>>,
+    ) -> Result<Option<Oid>, DeliveryError> {
+        let mut builder = self.repo.treebuilder(None)?;
+        let mut seen = BTreeSet::new();
+        for (name, path, meta) in entries(dir)? {
+            let rel = join(prefix, &name);
+            seen.insert(name.clone());
+            if self.baseline.harness.contains(&rel) || self.baseline.created.contains(&rel) {
+                continue;
+            }
+            let tracked = pinned.and_then(|t| t.get_name(&name));
+            if tracked.is_none() && self.ignores.ignored(&rel, meta.is_dir()) {
+                continue;
+            }
+            if meta.is_dir() {
+                let sub = match &tracked {
+                    Some(e) if e.kind() == Some(ObjectType::Tree) => {
+                        Some(self.repo.find_tree(e.id())?)
+                    }
+                    _ => None,
+                };
+                if let Some(oid) = self.dir(&path, &rel, sub.as_ref())? {
+                    builder.insert(&name, oid, FileMode::Tree.into())?;
+                }
+                continue;
+            }
+            let Some((bytes, mode)) = content(&path, &meta, &rel)? else {
+                continue;
+            };
+            let oid = self.repo.blob(&bytes)?;
+            // A tracked file setup changed and the agent left as setup did is not a change.
+            let unchanged_since_setup = self
+                .baseline
+                .changed
+                .get(&rel)
+                .is_some_and(|after| *after == Some(oid));
+            match (&tracked, unchanged_since_setup) {
+                (Some(e), true) => builder.insert(&name, e.id(), e.filemode())?,
+                _ => builder.insert(&name, oid, mode.into())?,
+            };
+        }
+        // Tracked files setup removed, and still absent, are not the agent's deletions.
+        if let Some(tree) = pinned {
+            for entry in tree.iter() {
+                let name = entry.name().unwrap_or_default().to_string();
+                let rel = join(prefix, &name);
+                if !seen.contains(&name) && self.baseline.changed.get(&rel) == Some(&None) {
+                    builder.insert(&name, entry.id(), entry.filemode())?;
+                }
+            }
+        }
+        if builder.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(builder.write()?))
+    }
+}
+
+/// How a delivered path changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileChange {
+    Added,
+    Modified,
+    Deleted,
+    /// A file became a link, or the reverse.
+    TypeChanged,
+}
+
+/// What a delivered path is after the change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    File,
+    Executable,
+    Link,
+    /// Gone (a deletion) or something git does not deliver as a file.
+    Other,
+}
+
+/// One path of the delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveredFile {
+    pub path: String,
+    pub change: FileChange,
+    pub kind: FileKind,
+    pub added: usize,
+    pub removed: usize,
+    /// The lines the change adds (text; binary content is not listed).
+    pub added_lines: Vec<String>,
+}
+
+/// The agent's change: the patch's bytes and what it touches.
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    pub patch: Vec<u8>,
+    pub stats: DiffStats,
+    pub files: Vec<DeliveredFile>,
+}
+
+impl Change {
+    /// Reads a stored or fresh patch; the same bytes give the same change, always.
+    pub fn from_patch(patch: Vec<u8>) -> Result<Change, git2::Error> {
+        if patch.is_empty() {
+            return Ok(Change::default());
+        }
+        let diff = Diff::from_buffer(&patch)?;
+        let mut files = Vec::new();
+        for i in 0..diff.deltas().len() {
+            let Some(delta) = diff.get_delta(i) else {
+                continue;
+            };
+            let path = delta
+                .new_file()
+                .path()
+                .or_else(|| delta.old_file().path())
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let change = match delta.status() {
+                git2::Delta::Added | git2::Delta::Untracked | git2::Delta::Copied => {
+                    FileChange::Added
+                }
+                git2::Delta::Deleted => FileChange::Deleted,
+                git2::Delta::Typechange => FileChange::TypeChanged,
+                _ => FileChange::Modified,
+            };
+            let kind = match (change, delta.new_file().mode()) {
+                (FileChange::Deleted, _) => FileKind::Other,
+                (_, FileMode::Link) => FileKind::Link,
+                (_, FileMode::BlobExecutable) => FileKind::Executable,
+                (_, FileMode::Blob | FileMode::BlobGroupWritable) => FileKind::File,
+                _ => FileKind::Other,
+            };
+            let (mut added, mut removed, mut added_lines) = (0, 0, Vec::new());
+            if let Some(p) = Patch::from_diff(&diff, i)? {
+                (_, added, removed) = p.line_stats()?;
+                for h in 0..p.num_hunks() {
+                    for l in 0..p.num_lines_in_hunk(h)? {
+                        let line = p.line_in_hunk(h, l)?;
+                        if line.origin() == '+' {
+                            added_lines.push(
+                                String::from_utf8_lossy(line.content())
+                                    .trim_end_matches('\n')
+                                    .to_string(),
+                            );
+                        }
+                    }
+                }
+            }
+            files.push(DeliveredFile {
+                path,
+                change,
+                kind,
+                added,
+                removed,
+                added_lines,
+            });
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let stats = DiffStats {
+            files: files.len(),
+            added: files.iter().map(|f| f.added).sum(),
+            removed: files.iter().map(|f| f.removed).sum(),
+            paths: files.iter().map(|f| f.path.clone()).collect(),
+        };
+        Ok(Change {
+            patch,
+            stats,
+            files,
+        })
+    }
+}
