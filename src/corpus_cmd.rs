@@ -78,6 +78,15 @@ pub fn run(workspace: &Workspace, cmd: &CorpusCommand) -> Result<Outcome> {
             match case {
                 None => print!("{toml}"),
                 Some(id) => {
+                    // A case id names a folder inside corpora/, never one outside it.
+                    if !corpus::case::stays_inside(std::path::Path::new(id))
+                        || std::path::Path::new(id).components().count() != 2
+                    {
+                        return Err(Error::Usage(format!(
+                            "--case '{id}' is not a case id: write CORPUS/CASE, a folder under {}",
+                            workspace.corpora_dir().display()
+                        )));
+                    }
                     let dir = workspace.corpora_dir().join(id);
                     let path = dir.join(corpus::case::CASE_FILE);
                     let old = std::fs::read_to_string(&path).map_err(|e| Error::read(&path, e))?;

@@ -176,3 +176,67 @@ pub fn write_fresh(root: &Path, rel: &Path, contents: &[u8], mode: u32) -> io::R
     file.set_permissions(fs::Permissions::from_mode(mode))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn untrusted_reads_refuse_links_fifos_devices_and_oversized_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::write(d.join("ok.json"), "{}").unwrap();
+        fs::write(d.join("secret"), "s3cret").unwrap();
+        std::os::unix::fs::symlink(d.join("secret"), d.join("link")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", d.join("zero")).unwrap();
+        nix::unistd::mkfifo(&d.join("fifo"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+        fs::write(d.join("big"), vec![b'x'; 2048]).unwrap();
+        assert_eq!(read_untrusted(&d.join("ok.json"), 1024).unwrap(), b"{}");
+        for name in ["link", "zero"] {
+            let e = read_untrusted(&d.join(name), 1024).unwrap_err();
+            assert!(e.to_string().contains("link"), "{name}: {e}");
+        }
+        let e = read_untrusted(&d.join("fifo"), 1024).unwrap_err();
+        assert!(e.to_string().contains("FIFO"), "{e}");
+        let e = read_untrusted(Path::new("/dev/null"), 1024).unwrap_err();
+        assert!(e.to_string().contains("device"), "{e}");
+        assert!(matches!(
+            read_untrusted(&d.join("big"), 1024),
+            Err(UntrustedRead::TooLarge { cap: 1024 })
+        ));
+        assert!(matches!(
+            read_untrusted(&d.join("missing"), 1024),
+            Err(UntrustedRead::Missing)
+        ));
+    }
+
+    #[test]
+    fn fresh_writes_replace_links_and_never_write_through_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, outside) = (dir.path().join("room"), dir.path().join("outside"));
+        fs::create_dir_all(&root).unwrap();
+        fs::create_dir_all(&outside).unwrap();
+        // A folder that is a link out, and a file that is a link out.
+        std::os::unix::fs::symlink(&outside, root.join("hidden_tests")).unwrap();
+        fs::create_dir_all(root.join("b")).unwrap();
+        std::os::unix::fs::symlink(outside.join("t.py"), root.join("b/t.py")).unwrap();
+        write_fresh(&root, Path::new("hidden_tests/test_x.py"), b"real", 0o644).unwrap();
+        write_fresh(&root, Path::new("b/t.py"), b"real", 0o644).unwrap();
+        assert!(
+            fs::symlink_metadata(root.join("hidden_tests"))
+                .unwrap()
+                .is_dir()
+        );
+        assert_eq!(
+            fs::read(root.join("hidden_tests/test_x.py")).unwrap(),
+            b"real"
+        );
+        assert_eq!(fs::read(root.join("b/t.py")).unwrap(), b"real");
+        assert_eq!(
+            fs::read_dir(&outside).unwrap().count(),
+            0,
+            "nothing written outside"
+        );
+        assert!(write_fresh(&root, Path::new("../x"), b"", 0o644).is_err());
+    }
+}

@@ -108,12 +108,16 @@ impl Sandbox {
         if jail.network == Network::Host {
             cmd.push("--share-net".into());
         }
-        minimal_root(&mut cmd, toolchains);
+        minimal_root(&mut cmd);
         // Parents before children: a tmpfs over /tmp first, then what is mounted inside it.
         let mut hidden: Vec<&PathBuf> = jail.hidden.iter().filter(|p| p.is_dir()).collect();
         hidden.sort_by_key(|p| p.components().count());
         for dir in hidden {
             cmd.extend(["--tmpfs".into(), s(dir)]);
+        }
+        // The toolchains, then what the jail exposes, come back on top of what is hidden.
+        for dir in toolchains {
+            cmd.extend(["--ro-bind-try".into(), s(dir), s(dir)]);
         }
         for dir in jail.exposed.iter().filter(|p| p.exists()) {
             cmd.extend(["--ro-bind".into(), s(dir), s(dir)]);
@@ -131,6 +135,12 @@ impl Sandbox {
     /// The folders every jail hides: the real HOME, `/tmp`, the workspace (which holds the
     /// hidden tests and reference patches) and the cache.
     pub fn default_hidden(workspace: &Path) -> Vec<PathBuf> {
+        // An empty workspace root (an eval named by a relative path) is the current folder.
+        let workspace = if workspace.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            workspace
+        };
         let mut hidden = vec![PathBuf::from("/tmp"), workspace.to_path_buf()];
         if let Some(home) = std::env::var_os("HOME") {
             hidden.push(PathBuf::from(home));
@@ -162,8 +172,8 @@ const ETC_SECRETS: [&str; 6] = [
 ];
 
 /// The root every jail starts from: the system folders read-only, fresh `/dev`, `/proc`,
-/// `/tmp`, `/var/tmp` and `/run`, and the toolchains.
-fn minimal_root(cmd: &mut Vec<String>, toolchains: &[PathBuf]) {
+/// `/tmp`, `/var/tmp` and `/run`.
+fn minimal_root(cmd: &mut Vec<String>) {
     let s = |p: &Path| p.to_string_lossy().into_owned();
     for dir in SYSTEM_DIRS {
         cmd.extend(["--ro-bind-try".into(), dir.into(), dir.into()]);
@@ -198,9 +208,6 @@ fn minimal_root(cmd: &mut Vec<String>, toolchains: &[PathBuf]) {
         && target.starts_with("/run")
     {
         cmd.extend(["--ro-bind-try".into(), s(&target), s(&target)]);
-    }
-    for dir in toolchains {
-        cmd.extend(["--ro-bind-try".into(), s(dir), s(dir)]);
     }
 }
 
@@ -302,6 +309,12 @@ pub fn exposed_for(agent: &super::AgentSpec, probe: Option<&super::Probe>) -> Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_workspace_root_hides_the_current_folder() {
+        let cwd = std::env::current_dir().unwrap().canonicalize().unwrap();
+        assert!(Sandbox::default_hidden(Path::new("")).contains(&cwd));
+    }
 
     #[test]
     fn hides_before_it_exposes_and_binds_and_shares_the_network_only_when_asked() {

@@ -324,6 +324,15 @@ impl Case {
         let source = match (source_file.fixture, source_file.git) {
             (Some(fixture), None) => {
                 let fixture_dir = dir.join(fixture.get_ref());
+                if !stays_inside(Path::new(fixture.get_ref())) {
+                    return Err(err(
+                        fixture.span(),
+                        format!(
+                            "fixture folder '{}' leaves the case; name a folder beside case.toml",
+                            fixture.get_ref()
+                        ),
+                    ));
+                }
                 if !fixture_dir.is_dir() {
                     return Err(err(
                         fixture.span(),

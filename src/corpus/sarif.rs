@@ -177,9 +177,15 @@ pub fn to_toml(findings: &[Imported]) -> String {
     };
     let mut out = String::new();
     for f in findings {
+        // The tool's name goes into a comment: no line break or control character may
+        // end it and start TOML of the log's choosing.
+        let tool: String = f
+            .tool
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
         out.push_str(&format!(
-            "\n# imported from {} SARIF\n[[findings]]\nid = {}\n",
-            f.tool,
+            "\n# imported from {tool} SARIF\n[[findings]]\nid = {}\n",
             q(&f.id)
         ));
         if !f.aliases.is_empty() {
@@ -225,5 +231,16 @@ mod tests {
         let toml = to_toml(&found);
         assert!(toml.contains("id = \"py/sql-injection\"\naliases = [\"CWE-089\"]\n"));
         assert!(toml.contains("locations = [\"app/db.py:14\"]"));
+
+        let hostile = Imported {
+            tool: "X\n[[findings]]\nid = \"planted\"".into(),
+            ..found[0].clone()
+        };
+        let toml = to_toml(&[hostile]);
+        let tables = toml.lines().filter(|l| l.starts_with("[[findings]]")).count();
+        assert_eq!(tables, 1, "{toml}");
+        let parsed: toml::Value = toml::from_str(&toml).unwrap();
+        assert_eq!(parsed["findings"][0]["id"].as_str(), Some("py/sql-injection"));
+        assert!(!toml.contains("\nid = \"planted\""), "{toml}");
     }
 }

@@ -95,6 +95,8 @@ struct ScorecardJson<'a> {
     skill: &'a str,
     skill_hash: &'a str,
     pass_grade: String,
+    /// Whether the checks ran in the grading jail; without it grades are not tamper-proof.
+    tamper_proof: bool,
     summaries: Vec<Summary>,
     measures: Measures,
     rows: Vec<RowJson>,
@@ -121,6 +123,7 @@ pub fn scorecard(results: &Results, format: Format) -> String {
                 skill: &results.skill.name,
                 skill_hash: &results.skill.hash,
                 pass_grade: results.pass_grade.to_string(),
+                tamper_proof: results.grading_sandbox == "bwrap",
                 summaries: summarize(results),
                 measures: measure(results),
                 rows: Snapshot::from_results(results)
@@ -152,6 +155,11 @@ pub fn scorecard(results: &Results, format: Format) -> String {
                     "scorecard {} — skill {} ({}), run {}\n",
                     results.eval.name, results.skill.name, results.skill.hash, results.run_id
                 ));
+            }
+            if results.grading_sandbox != "bwrap" {
+                out.push_str(
+                    "warning: the checks ran without bubblewrap: these grades are not tamper-proof (an agent could reach the grading)\n\n",
+                );
             }
             out.push_str(&grades_table(results, md));
             out.push_str(if md { "\n\n## Summary\n\n" } else { "\n" });

@@ -481,3 +481,98 @@ impl Change {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fixture repository, a room checked out from it, and its source.
+    fn room(files: &[(&str, &str)]) -> (tempfile::TempDir, PreparedSource, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let fixture = dir.path().join("fixture");
+        for (path, text) in files {
+            let p = fixture.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let repo = dir.path().join("source.git");
+        let rev = crate::corpus::source::build_fixture(&fixture, &repo).unwrap();
+        let source = PreparedSource {
+            repo,
+            rev,
+            origin: "fixture".into(),
+        };
+        let room = dir.path().join("room");
+        crate::corpus::checkout(&source, &room).unwrap();
+        (dir, source, room)
+    }
+
+    fn paths(patch: Vec<u8>) -> Vec<String> {
+        Change::from_patch(patch).unwrap().stats.paths
+    }
+
+    #[test]
+    fn the_delivery_ignores_exclude_rules_history_and_a_deleted_git() {
+        let (_dir, source, room) = room(&[("app.py", "x = 1\n"), (".gitignore", "*.log\n")]);
+        let baseline = Baseline::record(&source, &room).unwrap();
+        std::fs::create_dir_all(room.join("unittest")).unwrap();
+        std::fs::write(room.join("unittest/__init__.py"), "print('OK')\n").unwrap();
+        std::fs::write(room.join(".git/info/exclude"), "unittest/\n").unwrap();
+        std::fs::write(room.join("debug.log"), "ignored by the pinned rules\n").unwrap();
+        std::fs::write(room.join(".gitignore"), "*.log\nunittest/\n").unwrap();
+        std::fs::write(room.join("app.py"), "x = 2\n").unwrap();
+        // The agent commits: HEAD moves, and then the repository goes altogether.
+        let repo = Repository::open(&room).unwrap();
+        let mut index = repo.index().unwrap();
+        index
+            .add_all(["*"], git2::IndexAddOption::FORCE, None)
+            .unwrap();
+        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+        let sig = git2::Signature::now("a", "a@a").unwrap();
+        let head = repo.head().unwrap().peel_to_commit().unwrap();
+        repo.commit(Some("HEAD"), &sig, &sig, "x", &tree, &[&head])
+            .unwrap();
+        std::fs::remove_dir_all(room.join(".git")).unwrap();
+
+        let delivered = paths(deliver(&source, &room, &baseline).unwrap());
+        assert_eq!(delivered, [".gitignore", "app.py", "unittest/__init__.py"]);
+    }
+
+    #[test]
+    fn setup_output_and_the_installed_skill_are_not_the_agents_and_links_stay_links() {
+        let (_dir, source, room) = room(&[("package.json", "{}\n")]);
+        std::fs::create_dir_all(room.join("node_modules/yaml")).unwrap();
+        std::fs::write(room.join("node_modules/yaml/index.js"), "//\n").unwrap();
+        let mut baseline = Baseline::record(&source, &room).unwrap();
+        baseline.exclude(".claude/skills/demo");
+        std::fs::create_dir_all(room.join(".claude/skills/demo")).unwrap();
+        std::fs::write(room.join(".claude/skills/demo/SKILL.md"), "---\n").unwrap();
+        std::fs::write(room.join("node_modules/yaml/index.js"), "// changed\n").unwrap();
+        std::os::unix::fs::symlink("/dev/null", room.join("hidden_tests")).unwrap();
+        std::fs::write(room.join("blob.bin"), [0u8, 159, 146, 150, 0, 1]).unwrap();
+
+        let patch = deliver(&source, &room, &baseline).unwrap();
+        let change = Change::from_patch(patch.clone()).unwrap();
+        assert_eq!(change.stats.paths, ["blob.bin", "hidden_tests"]);
+        let link = change
+            .files
+            .iter()
+            .find(|f| f.path == "hidden_tests")
+            .unwrap();
+        assert_eq!(link.kind, FileKind::Link);
+
+        // The stored bytes rebuild the same tree: a binary file and a link included.
+        let again = tempfile::tempdir().unwrap();
+        let clean = again.path().join("clean");
+        crate::run::clean_room::build(&source, &clean, &patch).unwrap();
+        assert_eq!(
+            std::fs::read(clean.join("blob.bin")).unwrap(),
+            [0u8, 159, 146, 150, 0, 1]
+        );
+        assert_eq!(
+            std::fs::read_link(clean.join("hidden_tests")).unwrap(),
+            Path::new("/dev/null")
+        );
+        assert!(!clean.join("node_modules").exists());
+    }
+}

@@ -40,6 +40,9 @@ pub enum Event {
         failed: Vec<String>,
         reason: String,
         duration_ms: u64,
+        /// Whether the checks ran in the grading jail (bubblewrap); without it a grade is
+        /// not tamper-proof.
+        tamper_proof: bool,
     },
     EvalFinished {
         run_id: String,
@@ -129,16 +132,22 @@ impl Reporter for Human {
                 grade,
                 failed,
                 duration_ms,
+                tamper_proof,
                 ..
             } => {
                 let grade = grade.map_or_else(|| "-".to_string(), |g| g.to_string());
                 let line = format!(
-                    "  {grade}  {case}  {agent}  {variant}  trial {trial}  ({:.1}s){}",
+                    "  {grade}  {case}  {agent}  {variant}  trial {trial}  ({:.1}s){}{}",
                     *duration_ms as f64 / 1000.0,
                     if failed.is_empty() {
                         String::new()
                     } else {
                         format!("  failed: {}", failed.join(", "))
+                    },
+                    if *tamper_proof {
+                        ""
+                    } else {
+                        "  (not tamper-proof: no bubblewrap for the checks)"
                     }
                 );
                 match self.bar() {

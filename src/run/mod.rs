@@ -227,6 +227,7 @@ pub fn run_eval(
                     failed: record.failed().iter().map(|s| s.to_string()).collect(),
                     reason: record.grade_reason.clone(),
                     duration_ms: record.timings.total_ms,
+                    tamper_proof: ctx.grading_sandbox != Sandbox::None,
                 });
                 record
             });
@@ -269,6 +270,7 @@ pub fn run_eval(
             .collect(),
         agents,
         sandbox: sandbox.name().into(),
+        grading_sandbox: ctx.grading_sandbox.name().into(),
         grading: ctx.judging.as_ref().map(crate::grade::Judging::info),
         regraded_from: None,
         runs,

@@ -123,6 +123,7 @@ pub fn regrade(
         cases: old.cases.clone(),
         agents: old.agents.clone(),
         sandbox: sandbox.name().into(),
+        grading_sandbox: ctx.grading_sandbox.name().into(),
         grading,
         regraded_from: Some(old.run_id.clone()),
         runs: records,

@@ -28,8 +28,12 @@ pub struct Results {
     pub cases: Vec<CaseInfo>,
     /// Every agent of the eval: its kind and, for runtimes, what was found here.
     pub agents: Vec<AgentInfo>,
-    /// `none` or `bwrap`.
+    /// `none` or `bwrap`: what the agents ran in.
     pub sandbox: String,
+    /// `none` or `bwrap`: what the checks ran in. Without bubblewrap, grades are not
+    /// tamper-proof (see the README's "What a grade guarantees").
+    #[serde(default = "unknown")]
+    pub grading_sandbox: String,
     /// What grading by graders spent, and whether its budget stopped it; absent when the
     /// eval has no grader.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -129,6 +133,10 @@ impl RunStatus {
             RunStatus::Unavailable => "unavailable",
         }
     }
+}
+
+fn unknown() -> String {
+    "unknown".into()
 }
 
 /// One (case, agent, variant, trial) run.

@@ -65,6 +65,7 @@ pub(super) fn check(dir: &Path) -> Result<Linted> {
     };
     let parsed = front_matter::parse(&path, &text);
     let mut findings = parsed.findings;
+    findings.extend(links_outside(&dir));
 
     if let Some(front) = &parsed.front {
         let folder = dir
@@ -142,6 +143,40 @@ pub(super) fn check(dir: &Path) -> Result<Linted> {
         findings,
         front: parsed.front,
     })
+}
+
+/// A link in the skill that leads outside it: the skill is copied into every agent's
+/// room, and such a link would hand the agent whatever it points at.
+fn links_outside(dir: &Path) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let Ok(root) = dir.canonicalize() else {
+        return out;
+    };
+    for entry in walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+    {
+        if !entry.path_is_symlink() {
+            continue;
+        }
+        let target = std::fs::read_link(entry.path()).unwrap_or_default();
+        let inside = entry
+            .path()
+            .canonicalize()
+            .is_ok_and(|resolved| resolved.starts_with(&root));
+        if !inside {
+            out.push(Diagnostic::error(
+                entry.path(),
+                (1, 1),
+                format!(
+                    "a link to {}, which is outside the skill (or missing); skills are copied without following links: copy the file into the skill instead",
+                    target.display()
+                ),
+            ));
+        }
+    }
+    out
 }
 
 fn check_reference(
