@@ -2,6 +2,8 @@
 
 #[path = "cli/graders.rs"]
 mod graders;
+#[path = "cli/hostile.rs"]
+mod hostile;
 #[path = "cli/measures.rs"]
 mod measures;
 #[path = "cli/runtimes.rs"]
