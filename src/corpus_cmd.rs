@@ -139,7 +139,11 @@ pub fn run(workspace: &Workspace, cmd: &CorpusCommand) -> Result<Outcome> {
             for case in cases(workspace, select)? {
                 if let SourceSpec::Git { url, rev } = &case.source {
                     corpus::source::prepare(&case, scratch.path(), &cache)?;
-                    println!("{}: {url} at {rev} is in the mirror cache", case.id);
+                    println!(
+                        "{}: {} at {rev} is in the mirror cache",
+                        case.id,
+                        corpus::source::without_userinfo(url)
+                    );
                     fetched += 1;
                 }
             }
@@ -234,7 +238,9 @@ fn render_list(cases: &[Case], format: Format) -> String {
             ecosystems.dedup();
             let (source, rev) = match &c.source {
                 SourceSpec::Fixture { rev, .. } => ("fixture".to_string(), rev.clone()),
-                SourceSpec::Git { url, rev } => (url.clone(), Some(rev.clone())),
+                SourceSpec::Git { url, rev } => {
+                    (corpus::source::without_userinfo(url), Some(rev.clone()))
+                }
             };
             ListRow {
                 case: c.id.clone(),

@@ -93,6 +93,9 @@ pub struct Eval {
     pub gates: Vec<Gate>,
     /// Paths the integrity criterion lets through on every case (`[integrity] allow`).
     pub integrity_allow: Vec<String>,
+    /// Whether a run that looked up the answer fails `integrity` (`lookups = "fail"`, the
+    /// default) or has it recorded only (`"record"`).
+    pub integrity_lookups_fail: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -139,6 +142,8 @@ struct EvalFile {
 struct IntegrityFile {
     #[serde(default)]
     allow: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    lookups: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -465,6 +470,14 @@ impl Eval {
             .map(|g| gate(&at, g, &agents))
             .collect::<Result<Vec<_>>>()?;
 
+        let integrity_lookups_fail = match file.integrity.as_ref().and_then(|i| i.lookups.as_ref())
+        {
+            None => true,
+            Some(l) => {
+                at.one_of(l, "lookups", &["fail", "record"])?;
+                l.get_ref() == "fail"
+            }
+        };
         let integrity_allow = match file.integrity.and_then(|i| i.allow) {
             None => Vec::new(),
             Some(allow) => {
@@ -495,6 +508,7 @@ impl Eval {
             rubric,
             gates,
             integrity_allow,
+            integrity_lookups_fail,
         })
     }
 }

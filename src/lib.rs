@@ -64,6 +64,10 @@ impl Outcome {
 pub fn main(cli: cli::Cli) -> i32 {
     // What escapes a run's reaper reaches skillbench, which kills it (see agent::reaper).
     agent::reaper::adopt_orphans();
+    // skillbench's own environment holds the secrets it passes on by name: not dumpable,
+    // its /proc files (environ, memory) are closed to other processes of the same user,
+    // an agent run without the sandbox included (root still reads them).
+    let _ = nix::sys::prctl::set_dumpable(false);
     let result = commands::run(cli);
     agent::reaper::sweep_orphans();
     match result {

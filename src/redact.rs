@@ -1,21 +1,32 @@
-//! Redaction of credential values from everything skillbench stores.
+//! Redaction of secret values from everything skillbench stores or prints.
 //!
-//! A [`Redactor`] holds the values of the credentials a run was given (by name, from the
-//! eval's allowlist). Every file of the run's folder and every string of its record pass
-//! through it before the run is complete, so a key an agent echoed, logged or wrote into the
-//! checkout is stored as `[REDACTED:NAME]`.
+//! A [`Redactor`] holds the values of the variables an eval passes to its runs by name
+//! (`pass_env`, each runtime's `credentials`, each grader's `credential`), read from
+//! skillbench's environment, in the forms they are found in: raw, inside a JSON string,
+//! URL-encoded, and base64 at each of the three byte alignments. One multi-pattern matcher
+//! (aho-corasick, leftmost-longest) finds them all in one pass. Logs are redacted as they
+//! are written ([`Stream`]), so a run's `.partial` folder never holds a raw value, not even
+//! while the run goes on or after an interrupt; every other stored file is redacted before
+//! it is written, and the run's folder is swept once more when the run ends.
 
 use std::path::Path;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use base64::Engine;
 
 /// Values shorter than this are not redacted: they would match everywhere and protect
 /// nothing.
 const MIN_SECRET_LEN: usize = 6;
+/// Encoded forms shorter than this are not searched for (a base64 fragment of a short
+/// value would match by chance).
+const MIN_ENCODED_LEN: usize = 8;
 
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
-    /// (the text to find, its replacement), longest first so that one secret containing
-    /// another is replaced whole.
-    needles: Vec<(String, String)>,
+    matcher: Option<AhoCorasick>,
+    replacements: Vec<String>,
+    /// The longest pattern, in bytes: how much a stream must hold back.
+    longest: usize,
 }
 
 impl Redactor {
@@ -28,49 +39,67 @@ impl Redactor {
     }
 
     pub fn new(secrets: impl IntoIterator<Item = (String, String)>) -> Redactor {
-        let mut needles = Vec::new();
+        let mut patterns: Vec<(String, String)> = Vec::new();
         for (name, value) in secrets {
             if value.len() < MIN_SECRET_LEN {
                 continue;
             }
             let replacement = format!("[REDACTED:{name}]");
-            // The value as written raw and as it appears inside a JSON string.
-            let escaped = serde_json::to_string(&value)
-                .map(|s| s[1..s.len() - 1].to_string())
-                .unwrap_or_default();
-            if escaped != value && !escaped.is_empty() {
-                needles.push((escaped, replacement.clone()));
+            for form in forms(&value) {
+                patterns.push((form, replacement.clone()));
             }
-            needles.push((value, replacement));
         }
-        needles.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
-        needles.dedup_by(|a, b| a.0 == b.0);
-        Redactor { needles }
+        patterns.sort();
+        patterns.dedup_by(|a, b| a.0 == b.0);
+        if patterns.is_empty() {
+            return Redactor::default();
+        }
+        let matcher = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(patterns.iter().map(|(p, _)| p.as_bytes()))
+            .ok();
+        Redactor {
+            longest: patterns.iter().map(|(p, _)| p.len()).max().unwrap_or(0),
+            replacements: patterns.into_iter().map(|(_, r)| r).collect(),
+            matcher,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.needles.is_empty()
+        self.matcher.is_none()
     }
 
     pub fn redact(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for (needle, replacement) in &self.needles {
-            if out.contains(needle.as_str()) {
-                out = out.replace(needle.as_str(), replacement);
-            }
+        match self.redact_bytes(text.as_bytes()) {
+            Some(clean) => String::from_utf8_lossy(&clean).into_owned(),
+            None => text.to_string(),
         }
-        out
     }
 
-    fn redact_bytes(&self, bytes: &[u8]) -> Option<Vec<u8>> {
-        let mut out: Option<Vec<u8>> = None;
-        for (needle, replacement) in &self.needles {
-            let hay = out.as_deref().unwrap_or(bytes);
-            if let Some(replaced) = replace_bytes(hay, needle.as_bytes(), replacement.as_bytes()) {
-                out = Some(replaced);
-            }
+    /// `bytes` with every secret replaced, or `None` when there is none.
+    pub fn redact_bytes(&self, bytes: &[u8]) -> Option<Vec<u8>> {
+        let matcher = self.matcher.as_ref()?;
+        let mut out = Vec::new();
+        let (mut last, mut found) = (0, false);
+        for m in matcher.find_iter(bytes) {
+            out.extend_from_slice(&bytes[last..m.start()]);
+            out.extend_from_slice(self.replacements[m.pattern().as_usize()].as_bytes());
+            last = m.end();
+            found = true;
         }
-        out
+        if !found {
+            return None;
+        }
+        out.extend_from_slice(&bytes[last..]);
+        Some(out)
+    }
+
+    /// `bytes` redacted, borrowed when there was nothing to redact.
+    pub fn clean<'a>(&self, bytes: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
+        match self.redact_bytes(bytes) {
+            Some(clean) => std::borrow::Cow::Owned(clean),
+            None => std::borrow::Cow::Borrowed(bytes),
+        }
     }
 
     /// Rewrites every file under `dir` that holds a secret, atomically, file by file.
@@ -92,26 +121,106 @@ impl Redactor {
     }
 }
 
-/// `hay` with every `needle` replaced, or `None` when there is none.
-fn replace_bytes(hay: &[u8], needle: &[u8], with: &[u8]) -> Option<Vec<u8>> {
-    if needle.is_empty() || hay.len() < needle.len() {
-        return None;
+/// The forms a secret is searched for in: raw, JSON-escaped, URL-encoded and base64
+/// (standard and URL-safe alphabets) at each byte alignment — a base64 text holds the
+/// secret's bytes at any offset, so for each offset the characters that depend on the
+/// secret's bytes alone.
+fn forms(value: &str) -> Vec<String> {
+    let mut out = vec![value.to_string()];
+    if let Ok(json) = serde_json::to_string(value) {
+        out.push(json[1..json.len() - 1].to_string());
     }
-    let mut out = Vec::new();
-    let mut i = 0;
-    let mut found = false;
-    while i + needle.len() <= hay.len() {
-        if &hay[i..i + needle.len()] == needle {
-            out.extend_from_slice(with);
-            i += needle.len();
-            found = true;
-        } else {
-            out.push(hay[i]);
-            i += 1;
+    let url = percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
+        .to_string();
+    out.push(url.clone());
+    // Lower-case hex escapes, as some encoders write them.
+    out.push(lower_hex_escapes(&url));
+    let bytes = value.as_bytes();
+    for engine in [
+        &base64::engine::general_purpose::STANDARD_NO_PAD,
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+    ] {
+        for offset in 0..3usize {
+            let mut padded = vec![0u8; offset];
+            padded.extend_from_slice(bytes);
+            let encoded = engine.encode(&padded);
+            // Characters covering the prefix (the first group when offset > 0) and the
+            // last, partial group depend on bytes around the secret: leave them out.
+            let skip = if offset == 0 { 0 } else { 4 };
+            let whole = (padded.len() / 3) * 4;
+            if whole > skip {
+                let fragment = &encoded[skip..whole];
+                if fragment.len() >= MIN_ENCODED_LEN {
+                    out.push(fragment.to_string());
+                }
+            }
         }
     }
-    out.extend_from_slice(&hay[i..]);
-    found.then_some(out)
+    out.retain(|f| !f.is_empty());
+    out
+}
+
+fn lower_hex_escapes(url: &str) -> String {
+    let mut out = String::new();
+    let mut chars = url.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '%' {
+            for _ in 0..2 {
+                if let Some(h) = chars.next() {
+                    out.push(h.to_ascii_lowercase());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A redactor over a byte stream written in pieces: a secret split across two writes is
+/// still found, because the tail that could start one is held back until more comes.
+#[derive(Debug)]
+pub struct Stream {
+    redactor: std::sync::Arc<Redactor>,
+    pending: Vec<u8>,
+}
+
+impl Stream {
+    pub fn new(redactor: std::sync::Arc<Redactor>) -> Stream {
+        Stream {
+            redactor,
+            pending: Vec::new(),
+        }
+    }
+
+    /// What can be written now, redacted.
+    pub fn push(&mut self, bytes: &[u8]) -> Vec<u8> {
+        if self.redactor.is_empty() {
+            return bytes.to_vec();
+        }
+        self.pending.extend_from_slice(bytes);
+        let hold = self.redactor.longest.saturating_sub(1);
+        if self.pending.len() <= hold {
+            return Vec::new();
+        }
+        // Cut where no match can straddle: after the last match that ends before the
+        // held-back tail, or at the tail itself when no match reaches into it.
+        let mut cut = self.pending.len() - hold;
+        if let Some(matcher) = &self.redactor.matcher {
+            for m in matcher.find_iter(&self.pending) {
+                if m.start() < cut && m.end() > cut {
+                    cut = m.end();
+                }
+            }
+        }
+        let ready: Vec<u8> = self.pending.drain(..cut).collect();
+        self.redactor.clean(&ready).into_owned()
+    }
+
+    /// The rest, redacted.
+    pub fn finish(&mut self) -> Vec<u8> {
+        let rest = std::mem::take(&mut self.pending);
+        self.redactor.clean(&rest).into_owned()
+    }
 }
 
 #[cfg(test)]
@@ -119,22 +228,60 @@ mod tests {
     use super::*;
 
     #[test]
-    fn replaces_raw_and_json_escaped_values_longest_first() {
+    fn replaces_raw_json_url_and_base64_forms_longest_first() {
         let r = Redactor::new([
-            ("KEY".to_string(), "sk-abc\"def".to_string()),
+            ("KEY".to_string(), "sk-abc\"def/+x".to_string()),
             ("SHORT".to_string(), "abc".to_string()),
             ("TOKEN".to_string(), "tok-123456".to_string()),
             ("LONGER".to_string(), "tok-1234567".to_string()),
         ]);
         assert_eq!(
-            r.redact(r#"a sk-abc"def b {"k":"sk-abc\"def"} abc tok-1234567 tok-123456"#),
+            r.redact(r#"a sk-abc"def/+x b {"k":"sk-abc\"def/+x"} abc tok-1234567 tok-123456"#),
             r#"a [REDACTED:KEY] b {"k":"[REDACTED:KEY]"} abc [REDACTED:LONGER] [REDACTED:TOKEN]"#
         );
+        let url = percent_encoding::utf8_percent_encode(
+            "sk-abc\"def/+x",
+            percent_encoding::NON_ALPHANUMERIC,
+        )
+        .to_string();
+        assert!(!r.redact(&format!("?k={url}")).contains(&url));
+        let secret = "s3cr3t-value-0123456789";
+        let r = Redactor::new([("S".to_string(), secret.to_string())]);
+        for prefix in ["", "a", "ab", "abc"] {
+            let text = format!("{prefix}{secret} trailing");
+            for engine in [
+                &base64::engine::general_purpose::STANDARD,
+                &base64::engine::general_purpose::URL_SAFE,
+            ] {
+                let encoded = engine.encode(text.as_bytes());
+                let clean = r.redact(&encoded);
+                assert!(clean.contains("[REDACTED:S]"), "{prefix:?}: {clean}");
+            }
+        }
+        assert_eq!(r.redact("nothing here"), "nothing here");
+    }
+
+    #[test]
+    fn a_stream_finds_a_secret_split_across_writes() {
+        let r = std::sync::Arc::new(Redactor::new([(
+            "API_KEY".to_string(),
+            "sk-secret-value".to_string(),
+        )]));
+        let mut s = Stream::new(r);
+        let mut out = Vec::new();
+        for piece in [
+            "key=sk-se",
+            "cret-va",
+            "lue and more ",
+            "text sk-secret-value",
+        ] {
+            out.extend(s.push(piece.as_bytes()));
+        }
+        out.extend(s.finish());
         assert_eq!(
-            replace_bytes(b"xxsecretyy", b"secret", b"S").as_deref(),
-            Some(&b"xxSyy"[..])
+            String::from_utf8(out).unwrap(),
+            "key=[REDACTED:API_KEY] and more text [REDACTED:API_KEY]"
         );
-        assert_eq!(replace_bytes(b"nothing", b"secret", b"S"), None);
     }
 
     #[test]

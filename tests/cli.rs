@@ -10,6 +10,8 @@ mod measures;
 mod runtimes;
 #[path = "cli/sandbox.rs"]
 mod sandbox;
+#[path = "cli/secrets.rs"]
+mod secrets;
 mod support;
 
 use std::time::{Duration, Instant};

@@ -97,6 +97,12 @@ impl AgentSpec {
         }
     }
 
+    /// Whether the agent is a process of its own (a command or a runtime), not a baseline
+    /// that skillbench carries out itself.
+    pub fn is_process(&self) -> bool {
+        matches!(self.kind, AgentKind::Command { .. } | AgentKind::Runtime(_))
+    }
+
     /// Whether the agent is a process that talks to a model, and so needs the network.
     pub fn needs_network(&self) -> bool {
         matches!(self.kind, AgentKind::Runtime(_))
@@ -134,6 +140,8 @@ pub struct Invocation<'a> {
     pub jail: &'a Jail,
     /// The runtime's probe, for runtime agents.
     pub probe: Option<&'a Probe>,
+    /// Secrets to redact from everything the run stores.
+    pub redactor: &'a std::sync::Arc<crate::redact::Redactor>,
 }
 
 /// How an agent's run ended.
@@ -253,7 +261,10 @@ async fn runtime(rt: &RuntimeAgent, inv: &Invocation<'_>) -> (AgentStatus, Optio
     let status = spawn(argv, env, inv).await;
     let stdout = std::fs::read(&inv.stdout_log).unwrap_or_default();
     let transcript = rt.parse(&String::from_utf8_lossy(&stdout), &config_dir);
-    if let Err(e) = crate::fsx::write_atomic(&inv.transcript_file, transcript.to_jsonl()) {
+    let jsonl = transcript.to_jsonl();
+    if let Err(e) =
+        crate::fsx::write_atomic(&inv.transcript_file, inv.redactor.clean(jsonl.as_bytes()))
+    {
         return (
             AgentStatus::Failed(format!("cannot write the transcript: {e}")),
             Some(transcript),
@@ -273,6 +284,7 @@ async fn spawn(argv: Vec<String>, env: Vec<(String, String)>, inv: &Invocation<'
             stdout: inv.stdout_log.clone(),
             stderr: inv.stderr_log.clone(),
         },
+        redactor: inv.redactor.clone(),
     };
     match process::run(&spec).await {
         Ok(done) => match done.status {

@@ -37,6 +37,8 @@ pub struct Spec {
     pub env: Vec<(String, String)>,
     pub timeout: Duration,
     pub output: Output,
+    /// Secrets to redact from the logs as they are written.
+    pub redactor: Arc<crate::redact::Redactor>,
 }
 
 /// How a process ended.
@@ -70,10 +72,14 @@ struct CappedLog {
     file: std::fs::File,
     written: u64,
     truncated: bool,
+    redact: crate::redact::Stream,
 }
 
 impl CappedLog {
-    fn create(path: &PathBuf) -> std::io::Result<Arc<Mutex<CappedLog>>> {
+    fn create(
+        path: &PathBuf,
+        redactor: &Arc<crate::redact::Redactor>,
+    ) -> std::io::Result<Arc<Mutex<CappedLog>>> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
@@ -82,11 +88,24 @@ impl CappedLog {
             file,
             written: 0,
             truncated: false,
+            redact: crate::redact::Stream::new(redactor.clone()),
         })))
     }
 
+    /// Writes what the redactor lets out of `bytes` now.
     fn write(&mut self, bytes: &[u8]) {
-        if self.truncated {
+        let clean = self.redact.push(bytes);
+        self.write_clean(&clean);
+    }
+
+    /// Writes what the redactor held back, at the end of the stream.
+    fn finish(&mut self) {
+        let rest = self.redact.finish();
+        self.write_clean(&rest);
+    }
+
+    fn write_clean(&mut self, bytes: &[u8]) {
+        if self.truncated || bytes.is_empty() {
             return;
         }
         let room = LOG_CAP.saturating_sub(self.written);
@@ -116,6 +135,9 @@ async fn drain(mut from: impl AsyncRead + Unpin, to: Arc<Mutex<CappedLog>>) {
             }
         }
     }
+    if let Ok(mut log) = to.lock() {
+        log.finish();
+    }
 }
 
 /// Runs `spec` to completion or timeout. Whatever happens, every process left in the
@@ -142,7 +164,10 @@ pub async fn run(spec: &Spec) -> std::io::Result<Done> {
     let start = Instant::now();
     let (mut child, readers) = match &spec.output {
         Output::Split { stdout, stderr } => {
-            let (out_log, err_log) = (CappedLog::create(stdout)?, CappedLog::create(stderr)?);
+            let (out_log, err_log) = (
+                CappedLog::create(stdout, &spec.redactor)?,
+                CappedLog::create(stderr, &spec.redactor)?,
+            );
             let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
             let readers = [
                 child.stdout.take().map(|s| tokio::spawn(drain(s, out_log))),
@@ -152,7 +177,7 @@ pub async fn run(spec: &Spec) -> std::io::Result<Done> {
         }
         Output::Combined(path) => {
             // One pipe for both streams, as `2>&1` does, so the log keeps their order.
-            let log = CappedLog::create(path)?;
+            let log = CappedLog::create(path, &spec.redactor)?;
             let (reader, writer) = std::io::pipe()?;
             let child = cmd.stdout(writer.try_clone()?).stderr(writer).spawn()?;
             // The command holds the parent's copies of the write end: close them, so the

@@ -114,6 +114,8 @@ pub struct Case {
     /// For a git case: the upstream commit that fixed the finding, whose diff from the
     /// pinned commit is the reference fix.
     pub reference_rev: Option<String>,
+    /// `[reference] url`: where the upstream fix is published (looking it up is recorded).
+    pub reference_url: Option<String>,
     /// `[integrity] protected`: paths a delivery must not edit; `None`: the test files.
     pub protected: Option<Vec<String>>,
     /// `[integrity] allow`: paths exempt from the integrity criterion.
@@ -239,7 +241,6 @@ struct CaseIntegrityFile {
 struct ReferenceFile {
     rev: Spanned<String>,
     #[serde(default)]
-    #[expect(dead_code, reason = "documentation for readers of the file")]
     url: Option<String>,
 }
 
@@ -467,6 +468,7 @@ impl Case {
             reference_patch,
             checks,
             reference_rev,
+            reference_url: file.reference.as_ref().and_then(|r| r.url.clone()),
             protected,
             integrity_allow,
         })

@@ -237,10 +237,16 @@ mod tests {
             ..found[0].clone()
         };
         let toml = to_toml(&[hostile]);
-        let tables = toml.lines().filter(|l| l.starts_with("[[findings]]")).count();
+        let tables = toml
+            .lines()
+            .filter(|l| l.starts_with("[[findings]]"))
+            .count();
         assert_eq!(tables, 1, "{toml}");
         let parsed: toml::Value = toml::from_str(&toml).unwrap();
-        assert_eq!(parsed["findings"][0]["id"].as_str(), Some("py/sql-injection"));
+        assert_eq!(
+            parsed["findings"][0]["id"].as_str(),
+            Some("py/sql-injection")
+        );
         assert!(!toml.contains("\nid = \"planted\""), "{toml}");
     }
 }

@@ -127,8 +127,43 @@ fn write_tree(repo: &Repository, dir: &Path) -> std::result::Result<Oid, git2::E
     builder.write()
 }
 
+/// `url` without the userinfo of its authority (`https://user:token@host/…` becomes
+/// `https://host/…`): how a git URL is printed and stored, never with its credential.
+pub fn without_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rfind('@') {
+        Some(at) => format!("{scheme}://{}{path}", &authority[at + 1..]),
+        None => url.to_string(),
+    }
+}
+
+/// A git error with every copy of `url` in its message shown without its userinfo.
+fn scrubbed(e: git2::Error, url: &str, shown: &str) -> git2::Error {
+    if url == shown {
+        return e;
+    }
+    let mut message = e.message().replace(url, shown);
+    if let Some(userinfo) = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split('/').next())
+        .and_then(|authority| authority.rsplit_once('@'))
+        .map(|(userinfo, _)| userinfo)
+    {
+        message = message.replace(userinfo, "[REDACTED]");
+        for part in userinfo.split(':').filter(|p| p.len() >= 6) {
+            message = message.replace(part, "[REDACTED]");
+        }
+    }
+    git2::Error::new(e.code(), e.class(), message)
+}
+
 /// The mirror of `url` under `cache`, fetched only if it lacks `rev`.
 fn mirror(case: &str, url: &str, rev: &str, cache: &Path) -> Result<PreparedSource> {
+    let shown = without_userinfo(url);
+    let shown = shown.as_str();
     let oid = Oid::from_str(rev).map_err(|e| Error::git(format!("bad rev {rev}"), e))?;
     let digest = format!("{:x}", Sha256::digest(url.as_bytes()));
     let tail: String = url
@@ -165,7 +200,7 @@ fn mirror(case: &str, url: &str, rev: &str, cache: &Path) -> Result<PreparedSour
     if repo.find_commit(oid).is_err() {
         let mut remote = repo
             .remote_anonymous(url)
-            .map_err(|e| setup_err(format!("bad git source '{url}'"), e))?;
+            .map_err(|e| setup_err(format!("bad git source '{shown}'"), scrubbed(e, url, shown)))?;
         remote
             .fetch(
                 &["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
@@ -174,8 +209,8 @@ fn mirror(case: &str, url: &str, rev: &str, cache: &Path) -> Result<PreparedSour
             )
             .map_err(|e| {
                 setup_err(
-                    format!("cannot fetch {url} into the mirror {}", path.display()),
-                    e,
+                    format!("cannot fetch {shown} into the mirror {}", path.display()),
+                    scrubbed(e, url, shown),
                 )
             })?;
         if repo.find_commit(oid).is_err() {
@@ -186,7 +221,7 @@ fn mirror(case: &str, url: &str, rev: &str, cache: &Path) -> Result<PreparedSour
             return Err(Error::setup(
                 case,
                 format!(
-                    "the pinned rev {rev} is not in {url} (mirror {}); check the SHA in case.toml, or that a branch or tag of the repository reaches it",
+                    "the pinned rev {rev} is not in {shown} (mirror {}); check the SHA in case.toml, or that a branch or tag of the repository reaches it",
                     path.display()
                 ),
             ));
@@ -195,6 +230,30 @@ fn mirror(case: &str, url: &str, rev: &str, cache: &Path) -> Result<PreparedSour
     Ok(PreparedSource {
         repo: path,
         rev: oid,
-        origin: url.to_string(),
+        origin: shown.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn userinfo_never_leaves_a_url() {
+        assert_eq!(
+            without_userinfo("https://x-token:ghp_s3cret@github.com/o/r.git"),
+            "https://github.com/o/r.git"
+        );
+        assert_eq!(without_userinfo("https://host/a@b"), "https://host/a@b");
+        assert_eq!(
+            without_userinfo("git@github.com:o/r.git"),
+            "git@github.com:o/r.git"
+        );
+        let e = scrubbed(
+            git2::Error::from_str("failed for https://u:ghp_s3cret@host/r: ghp_s3cret rejected"),
+            "https://u:ghp_s3cret@host/r",
+            "https://host/r",
+        );
+        assert!(!e.message().contains("ghp_s3cret"), "{}", e.message());
+    }
 }

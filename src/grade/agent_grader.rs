@@ -165,6 +165,7 @@ async fn run(
         sandbox: &setup.sandbox,
         jail: &jail,
         probe,
+        redactor: ev.redactor,
     };
     let exit = agent::run(spec, &inv).await;
     if diff(ev.checkout)? != before {

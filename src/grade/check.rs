@@ -42,6 +42,8 @@ pub struct Evidence<'a> {
     pub integrity: &'a super::integrity::Policy,
     /// The eval's graders, for judged criteria; `None` when it has none.
     pub judging: Option<&'a super::Judging>,
+    /// Secrets to redact from the checks' logs.
+    pub redactor: &'a std::sync::Arc<crate::redact::Redactor>,
 }
 
 /// The criteria's results in rubric order, and the time spent in check commands.
@@ -159,7 +161,7 @@ pub async fn check_all(criteria: &[Criterion], ev: &Evidence<'_>) -> Checked {
             }
             CriterionKind::Absent { pattern, files } => {
                 let hits = search(ev.checkout, pattern, files);
-                let log = write_log(ev.run_dir, &c.id, &hits.join("\n"));
+                let log = write_log(ev, &c.id, &hits.join("\n"));
                 match hits.first() {
                     None => (Verdict::Pass, "no match".into(), None),
                     Some(first) => (
@@ -231,6 +233,7 @@ async fn clean_setup(ev: &Evidence<'_>) -> Option<String> {
         env: ev.env.vars().to_vec(),
         timeout: ev.setup_timeout,
         output: Output::Combined(ev.run_dir.join(SETUP_LOG)),
+        redactor: ev.redactor.clone(),
     };
     match process::run(&spec).await {
         Ok(done) if done.status == Status::Exited(0) => None,
@@ -261,16 +264,34 @@ fn integrity_result(ev: &Evidence<'_>) -> CriterionResult {
         let entry = tree.get_path(Path::new(rel)).ok()?;
         Some(repo.find_blob(entry.id()).ok()?.content().to_vec())
     };
-    let found =
+    let mut found =
         super::integrity::findings(ev.change, ev.checkout, &hidden, &pinned_file, ev.integrity);
-    let (verdict, detail, log) = if found.is_empty() {
-        (
-            Verdict::Pass,
-            "nothing in the delivery tampers with the checks".to_string(),
-            None,
-        )
+    // A secret in the delivery is one; so is the mark it left in a stored, redacted patch,
+    // so that a re-grade finds what the eval found.
+    let patch = &ev.change.patch;
+    if ev.redactor.redact_bytes(patch).is_some() || patch.windows(10).any(|w| w == b"[REDACTED:") {
+        found.push(
+            "the delivery holds the value of a secret the run was given (redacted in diff.patch)"
+                .into(),
+        );
+    }
+    let looked = super::lookup::lookups(ev.case, ev.run_dir);
+    let recorded = if ev.integrity.lookups_fail {
+        found.extend(looked);
+        Vec::new()
     } else {
-        let log = write_log(ev.run_dir, super::integrity::ID, &found.join("\n"));
+        looked
+    };
+    let (verdict, detail, log) = if found.is_empty() {
+        let mut detail = "nothing in the delivery tampers with the checks".to_string();
+        let mut log = None;
+        if !recorded.is_empty() {
+            detail.push_str(&format!("; recorded: {}", recorded.join("; ")));
+            log = write_log(ev, super::integrity::ID, &recorded.join("\n"));
+        }
+        (Verdict::Pass, detail, log)
+    } else {
+        let log = write_log(ev, super::integrity::ID, &found.join("\n"));
         (Verdict::Fail, found.join("; "), log)
     };
     CriterionResult {
@@ -303,6 +324,7 @@ async fn command(
         env: ev.env.vars().to_vec(),
         timeout,
         output: Output::Combined(ev.run_dir.join(&rel)),
+        redactor: ev.redactor.clone(),
     };
     match process::run(&spec).await {
         Ok(done) => {
@@ -327,9 +349,9 @@ async fn command(
     }
 }
 
-fn write_log(run_dir: &Path, id: &str, text: &str) -> Option<String> {
+fn write_log(ev: &Evidence<'_>, id: &str, text: &str) -> Option<String> {
     let rel = format!("checks/{id}.log");
-    crate::fsx::write_atomic(&run_dir.join(&rel), text)
+    crate::fsx::write_atomic(&ev.run_dir.join(&rel), ev.redactor.clean(text.as_bytes()))
         .ok()
         .map(|()| rel)
 }

@@ -101,6 +101,9 @@ pub struct Policy {
     pub protected: Globs,
     /// Paths exempt from every finding (the eval's and the case's `allow`).
     pub allow: Globs,
+    /// Whether looking up the answer fails the criterion (`[integrity] lookups = "fail"`,
+    /// the default) or is only recorded (`"record"`).
+    pub lookups_fail: bool,
 }
 
 impl Policy {
@@ -112,6 +115,7 @@ impl Policy {
             protected: Globs::new(&tests).expect("built-in globs"),
             #[expect(clippy::expect_used, reason = "no globs")]
             allow: Globs::new(&[]).expect("no globs"),
+            lookups_fail: true,
         }
     }
 }

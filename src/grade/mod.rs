@@ -10,6 +10,7 @@ mod gate;
 pub mod grader;
 pub mod integrity;
 pub mod judge;
+mod lookup;
 mod rubric;
 
 use serde::{Deserialize, Serialize};

@@ -156,6 +156,15 @@ pub fn scorecard(results: &Results, format: Format) -> String {
                     results.eval.name, results.skill.name, results.skill.hash, results.run_id
                 ));
             }
+            let processes = results
+                .agents
+                .iter()
+                .any(|a| !matches!(a.kind.as_str(), "noop" | "bump-only" | "reference"));
+            if results.sandbox != "bwrap" && processes {
+                out.push_str(
+                    "note: the agents ran without the sandbox: each could read and change what the invoking user can (see the README's \"What a grade guarantees\")\n\n",
+                );
+            }
             if results.grading_sandbox != "bwrap" {
                 out.push_str(
                     "warning: the checks ran without bubblewrap: these grades are not tamper-proof (an agent could reach the grading)\n\n",

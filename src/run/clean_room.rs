@@ -58,6 +58,7 @@ pub(super) async fn grade_delivery(
     let policy = crate::grade::integrity::Policy {
         protected: crate::grade::Globs::new(&protected)?,
         allow: crate::grade::Globs::new(&allow)?,
+        lookups_fail: eval.integrity_lookups_fail,
     };
     let ev = check::Evidence {
         case,
@@ -73,6 +74,7 @@ pub(super) async fn grade_delivery(
         setup_timeout: eval.timeout,
         integrity: &policy,
         judging: ctx.judging.as_ref(),
+        redactor: &ctx.redactor,
     };
     Ok(check::check_all(&eval.rubric.criteria, &ev).await)
 }

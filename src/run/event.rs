@@ -43,6 +43,9 @@ pub enum Event {
         /// Whether the checks ran in the grading jail (bubblewrap); without it a grade is
         /// not tamper-proof.
         tamper_proof: bool,
+        /// Whether the agent ran in the sandbox; without it, it could read everything
+        /// the invoking user can.
+        agent_sandboxed: bool,
     },
     EvalFinished {
         run_id: String,
@@ -133,11 +136,12 @@ impl Reporter for Human {
                 failed,
                 duration_ms,
                 tamper_proof,
+                agent_sandboxed,
                 ..
             } => {
                 let grade = grade.map_or_else(|| "-".to_string(), |g| g.to_string());
                 let line = format!(
-                    "  {grade}  {case}  {agent}  {variant}  trial {trial}  ({:.1}s){}{}",
+                    "  {grade}  {case}  {agent}  {variant}  trial {trial}  ({:.1}s){}{}{}",
                     *duration_ms as f64 / 1000.0,
                     if failed.is_empty() {
                         String::new()
@@ -148,6 +152,11 @@ impl Reporter for Human {
                         ""
                     } else {
                         "  (not tamper-proof: no bubblewrap for the checks)"
+                    },
+                    if *agent_sandboxed {
+                        ""
+                    } else {
+                        "  (agent not sandboxed)"
                     }
                 );
                 match self.bar() {

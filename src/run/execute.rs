@@ -48,12 +48,7 @@ impl Outcome {
 pub async fn execute(run: &PlannedRun, ctx: &Context<'_>, run_dir: &Path) -> RunRecord {
     let start = Instant::now();
     let mut timings = Timings::default();
-    let redactor = Redactor::from_env(
-        &run.agent
-            .runtime()
-            .map(|r| r.credentials.clone())
-            .unwrap_or_default(),
-    );
+    let redactor = ctx.redactor.clone();
     let outcome = match ctx.probes.get(&run.agent.name).filter(|p| !p.available()) {
         Some(probe) => Ok(Outcome::ended(
             RunStatus::Unavailable,
@@ -190,6 +185,7 @@ async fn carry_out(
             env: agent_env.vars().to_vec(),
             timeout: eval.timeout,
             output: Output::Combined(run_dir.join("setup.log")),
+            redactor: ctx.redactor.clone(),
         };
         let done = process::run(&spec)
             .await
@@ -232,7 +228,11 @@ async fn carry_out(
     let prompt = prompt(run, named_skill, &signals_file, &schema_file);
     let prompt_file = scratch.join("prompt.md");
     std::fs::write(&prompt_file, &prompt).map_err(|e| e.to_string())?;
-    crate::fsx::write_atomic(&run_dir.join("prompt.md"), &prompt).map_err(|e| e.to_string())?;
+    crate::fsx::write_atomic(
+        &run_dir.join("prompt.md"),
+        ctx.redactor.clean(prompt.as_bytes()),
+    )
+    .map_err(|e| e.to_string())?;
 
     let network = eval.network.unwrap_or(if run.agent.needs_network() {
         Network::Host
@@ -255,6 +255,7 @@ async fn carry_out(
         sandbox: ctx.sandbox,
         jail: &agent_jail,
         probe,
+        redactor: &ctx.redactor,
     };
     let exit = agent::run(&run.agent, &inv).await;
     timings.agent_ms = millis(exit.duration);
@@ -279,11 +280,14 @@ async fn carry_out(
         }
         Err(e) => return Err(format!("cannot take the delivery: {e}")),
     };
-    crate::fsx::write_atomic(&run_dir.join("diff.patch"), &patch).map_err(|e| e.to_string())?;
+    // Stored without secrets; a delivery that holds one fails its integrity criterion.
+    crate::fsx::write_atomic(&run_dir.join("diff.patch"), ctx.redactor.clean(&patch))
+        .map_err(|e| e.to_string())?;
     let change = Change::from_patch(patch).map_err(|e| format!("cannot read the delivery: {e}"))?;
     let (signals, raw) = signals::read(&signals_file);
     if let Some(raw) = raw {
-        crate::fsx::write_atomic(&run_dir.join("signals.json"), raw).map_err(|e| e.to_string())?;
+        crate::fsx::write_atomic(&run_dir.join("signals.json"), ctx.redactor.clean(&raw))
+            .map_err(|e| e.to_string())?;
     }
     // Nothing else of the room is read: it goes before grading starts.
     let _ = std::fs::remove_dir_all(&checkout);

@@ -45,6 +45,23 @@ pub struct Context<'a> {
     pub probes: HashMap<String, Probe>,
     /// The eval's graders, with their cache and budget.
     pub judging: Option<crate::grade::Judging>,
+    /// Every secret the eval passes to a run, redacted from all it stores and prints.
+    pub redactor: Arc<crate::redact::Redactor>,
+}
+
+/// The eval's secrets: the values of its `pass_env`, of each runtime's credentials and of
+/// each grader's credential.
+pub(crate) fn redactor(eval: &Eval) -> Arc<crate::redact::Redactor> {
+    let mut names = eval.pass_env.clone();
+    for agent in eval.defined_agents.iter().chain(eval.agents.iter()) {
+        if let Some(rt) = agent.runtime() {
+            names.extend(rt.credentials.iter().cloned());
+        }
+    }
+    names.extend(eval.graders.iter().filter_map(|g| g.credential.clone()));
+    names.sort();
+    names.dedup();
+    Arc::new(crate::redact::Redactor::from_env(&names))
 }
 
 /// The eval's provenance: its name, its path in the workspace and the hash of its bytes.
@@ -189,6 +206,7 @@ pub fn run_eval(
         grading_sandbox: sandbox.for_grading(),
         probes,
         judging,
+        redactor: redactor(eval),
     };
     let store = store::Store::begin(&eval.workspace)?;
     reporter.report(&Event::EvalStarted {
@@ -228,6 +246,7 @@ pub fn run_eval(
                     reason: record.grade_reason.clone(),
                     duration_ms: record.timings.total_ms,
                     tamper_proof: ctx.grading_sandbox != Sandbox::None,
+                    agent_sandboxed: *ctx.sandbox != Sandbox::None || !run.agent.is_process(),
                 });
                 record
             });

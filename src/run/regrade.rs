@@ -70,6 +70,7 @@ pub fn regrade(
         skill: Some(skill),
         sandbox,
         grading_sandbox: sandbox.for_grading(),
+        redactor: super::redactor(eval),
         probes: HashMap::new(),
         judging: super::judging(eval, sandbox, path.as_deref()),
     };

@@ -124,6 +124,7 @@ fn eval_for(workspace: &Workspace, case: &Case, sandbox: &str, expose: &[PathBuf
         rubric: rubric(case),
         gates: Vec::new(),
         integrity_allow: Vec::new(),
+        integrity_lookups_fail: true,
     }
 }
 
@@ -176,7 +177,7 @@ pub fn verify(
     for case in cases {
         let origin = match &case.source {
             SourceSpec::Fixture { .. } => "fixture".to_string(),
-            SourceSpec::Git { url, .. } => url.clone(),
+            SourceSpec::Git { url, .. } => crate::corpus::source::without_userinfo(url),
         };
         let mut report = CaseReport {
             case: case.id.clone(),
@@ -243,6 +244,7 @@ pub fn verify(
             skill: None,
             sandbox,
             grading_sandbox: sandbox.for_grading(),
+            redactor: super::redactor(eval),
             probes: HashMap::new(),
             judging: None,
         })
