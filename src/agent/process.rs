@@ -162,6 +162,8 @@ pub async fn run(spec: &Spec) -> std::io::Result<Done> {
         .process_group(0)
         .kill_on_drop(true);
     let start = Instant::now();
+    // Started and noted at once, so that a sweep of orphans never takes it for one.
+    let spawning = super::reaper::SPAWNING.lock();
     let (mut child, readers) = match &spec.output {
         Output::Split { stdout, stderr } => {
             let (out_log, err_log) = (
@@ -192,6 +194,7 @@ pub async fn run(spec: &Spec) -> std::io::Result<Done> {
     if let Some(id) = child.id() {
         super::reaper::track(id, true);
     }
+    drop(spawning);
     let pgid = child
         .id()
         .and_then(|id| i32::try_from(id).ok())
@@ -210,6 +213,8 @@ pub async fn run(spec: &Spec) -> std::io::Result<Done> {
             // within a grace period, its group goes.
             if let Some(pid) = pgid {
                 let _ = nix::sys::signal::kill(pid, Signal::SIGTERM);
+                // A reaper the agent stopped cannot act on SIGTERM until it runs again.
+                let _ = nix::sys::signal::kill(pid, Signal::SIGCONT);
             }
             if tokio::time::timeout(Duration::from_secs(5), child.wait())
                 .await
@@ -224,11 +229,10 @@ pub async fn run(spec: &Spec) -> std::io::Result<Done> {
     if let Some(pid) = pgid {
         super::reaper::track(pid.as_raw().unsigned_abs(), false);
     }
-    // A reaper killed by a signal skillbench did not send (the agent killed its parent)
-    // leaves orphans to skillbench: they go now.
-    if matches!(status, Status::Signaled(_)) {
-        super::reaper::sweep_orphans();
-    }
+    // A reaper that did not clean up — killed by the agent (its child), or stopped and
+    // killed at the timeout — leaves orphans to skillbench: they go now, whatever the
+    // status (for a reaper that did its work there are none).
+    super::reaper::sweep_orphans();
     // Children the process left behind in its group go too: a run leaves nothing running.
     kill_group(pgid);
     for reader in readers.into_iter().flatten() {

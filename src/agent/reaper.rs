@@ -142,6 +142,9 @@ fn parent_of(pid: i32) -> Option<i32> {
 
 /// The reapers skillbench started and has not yet waited for.
 static REAPERS: Mutex<Option<HashSet<i32>>> = Mutex::new(None);
+/// Held while a process is started and noted, and while orphans are swept: a process just
+/// started is never taken for an orphan.
+pub(crate) static SPAWNING: Mutex<()> = Mutex::new(());
 
 /// Makes skillbench itself a subreaper, so that what escapes a killed reaper reaches it.
 pub fn adopt_orphans() {
@@ -164,6 +167,7 @@ pub(crate) fn track(pid: u32, running: bool) {
 /// Kills every child of skillbench that is not a running reaper: what an agent left
 /// behind after killing its reaper. Returns how many there were.
 pub fn sweep_orphans() -> usize {
+    let _spawning = SPAWNING.lock();
     let tracked = REAPERS
         .lock()
         .ok()

@@ -70,6 +70,8 @@ pub async fn check_all(criteria: &[Criterion], ev: &Evidence<'_>) -> Checked {
     let mut hidden_copied = false;
     let mut integrity = None;
     let mut setup: Option<Option<String>> = None;
+    let mut after_setup = None;
+    let mut during_checks = Vec::new();
     for i in order {
         let c = &criteria[i];
         if phase(c) > 0 && integrity.is_none() {
@@ -82,6 +84,8 @@ pub async fn check_all(criteria: &[Criterion], ev: &Evidence<'_>) -> Checked {
             && setup.is_none()
         {
             setup = Some(clean_setup(ev).await);
+            // The room as setup left it: what the checks change in it is seen below.
+            after_setup = crate::run::delivery::Baseline::record(ev.source, ev.checkout).ok();
         }
         let result = |verdict: Verdict, detail: String, log: Option<String>| CriterionResult {
             id: c.id.clone(),
@@ -136,6 +140,11 @@ pub async fn check_all(criteria: &[Criterion], ev: &Evidence<'_>) -> Checked {
             }
             CriterionKind::Hidden { run, timeout } => {
                 if !hidden_copied {
+                    // Code under test may have written into the room while the commands
+                    // ran (a runner shadow for the hidden checks, say): that is tampering.
+                    if let Some(baseline) = &after_setup {
+                        during_checks = changed_by_checks(ev, baseline);
+                    }
                     if ev.case.hidden_dir.is_none() {
                         results[i] = Some(result(
                             Verdict::Fail,
@@ -207,11 +216,52 @@ pub async fn check_all(criteria: &[Criterion], ev: &Evidence<'_>) -> Checked {
         results[i] = Some(result(verdict, detail, log));
     }
     let mut results: Vec<CriterionResult> = results.into_iter().flatten().collect();
-    results.push(integrity.unwrap_or_else(|| integrity_result(ev)));
+    let mut integrity = integrity.unwrap_or_else(|| integrity_result(ev));
+    if !during_checks.is_empty() {
+        integrity.verdict = Verdict::Fail;
+        let found = during_checks.join("; ");
+        integrity.detail = if integrity.detail.starts_with("nothing in the delivery") {
+            found
+        } else {
+            format!("{}; {found}", integrity.detail)
+        };
+        integrity.log = write_log(
+            ev,
+            super::integrity::ID,
+            &integrity.detail.replace("; ", "\n"),
+        );
+    }
+    results.push(integrity);
     Checked {
         results,
         command_time,
     }
+}
+
+/// What the checks' own run wrote into the clean room that no honest code does, each
+/// prefixed so: the same findings as for the delivery, on the room's changes since setup.
+fn changed_by_checks(
+    ev: &Evidence<'_>,
+    after_setup: &crate::run::delivery::Baseline,
+) -> Vec<String> {
+    let Ok(patch) = crate::run::delivery::deliver(ev.source, ev.checkout, after_setup) else {
+        return vec!["while the checks ran: the room could not be read".into()];
+    };
+    let Ok(change) = Change::from_patch(patch) else {
+        return Vec::new();
+    };
+    let hidden: Vec<std::path::PathBuf> = ev
+        .case
+        .hidden
+        .files
+        .iter()
+        .map(|(p, _, _)| p.clone())
+        .collect();
+    let nothing = |_: &str| -> Option<Vec<u8>> { None };
+    super::integrity::findings(&change, ev.checkout, &hidden, &nothing, ev.integrity)
+        .into_iter()
+        .map(|f| format!("while the checks ran, the code under test {f}"))
+        .collect()
 }
 
 /// The clean room's setup log, relative to the run folder.

@@ -6,7 +6,7 @@
 //! It reads only the delivery ([`Change`]) and the clean room the delivery was applied to,
 //! so an eval and a re-grade of the same run find the same things.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use super::Globs;
 use crate::run::delivery::{Change, DeliveredFile, FileChange, FileKind};
@@ -31,56 +31,20 @@ pub const TEST_GLOBS: [&str; 12] = [
     "**/src/test/**",
 ];
 
-/// Modules a checkout must not bring its own copy of: test runners and the standard
-/// library modules they and the checks rely on (Python imports from the working folder
-/// first, so a `unittest/` there replaces the real one).
-const SHADOWED_MODULES: [&str; 40] = [
-    "unittest",
-    "pytest",
-    "_pytest",
-    "py",
-    "pluggy",
-    "doctest",
-    "nose",
-    "nose2",
-    "site",
-    "os",
-    "sys",
-    "io",
-    "re",
-    "json",
-    "subprocess",
-    "importlib",
-    "builtins",
-    "runpy",
-    "types",
-    "typing",
-    "inspect",
-    "traceback",
-    "warnings",
-    "logging",
-    "functools",
-    "collections",
-    "contextlib",
-    "pathlib",
-    "shutil",
-    "tempfile",
-    "signal",
-    "atexit",
-    "argparse",
-    "abc",
-    "enum",
-    "codecs",
-    "encodings",
-    "textwrap",
-    "string",
-    "yaml",
+/// Modules a checkout must not bring its own copy of, besides the standard library:
+/// test runners and what they load (Python imports from the working folder first, so a
+/// `unittest/` there replaces the real one), and the package most cases are about.
+const SHADOWED_MODULES: [&str; 9] = [
+    "unittest", "pytest", "_pytest", "py", "pluggy", "nose", "nose2", "yaml", "_yaml",
 ];
 
 /// Added lines that reach into a test runner from code under test.
-const RUNNER_HOOKS: [&str; 6] = [
-    r"^\s*(import|from)\s+(unittest|_pytest|pytest|doctest)\b",
-    r"\bsys\.modules\s*\[",
+const RUNNER_HOOKS: [&str; 9] = [
+    r"\b(unittest|_pytest|pytest|doctest)\b",
+    r"\b(TestResult|TestCase|wasSuccessful|TestProgram|TextTestRunner)\b",
+    r"\bimport_module\s*\(",
+    r"\b__import__\s*\(",
+    r"\bsys\.modules\b",
     r"\bos\._exit\s*\(",
     r"\b__builtins__\b",
     r"\bbuiltins\.",
@@ -177,7 +141,7 @@ pub fn findings(
                 say("switches tests off in the runner's configuration");
             }
             if name == "package.json" && test_script_changed(&f.path, clean_room, pinned_file) {
-                say("changes the test scripts");
+                say("changes the test or install scripts");
             }
             if f.kind == FileKind::Link
                 && let Some(why) = link_escapes(&f.path, clean_room)
@@ -222,11 +186,21 @@ pub fn findings(
     out
 }
 
-/// Whether a new file at `path` takes the place of a runner or standard module.
+/// Whether a new Python file at `path` takes the place of a runner or standard module:
+/// a module or package at the top of the checkout (on `sys.path` when code runs from it),
+/// or at the top of `src/`, named like one.
 fn shadows(path: &str) -> bool {
-    path.split('/').any(|part| {
-        let module = part.strip_suffix(".py").unwrap_or(part);
-        SHADOWED_MODULES.contains(&module)
+    if !(path.ends_with(".py") || path.ends_with(".pyc") || path.ends_with(".so")) {
+        return false;
+    }
+    let parts: Vec<&str> = path.split('/').collect();
+    let mut tops = vec![parts[0]];
+    if parts[0] == "src" && parts.len() > 1 {
+        tops.push(parts[1]);
+    }
+    tops.iter().any(|part| {
+        let module = part.split('.').next().unwrap_or(part);
+        SHADOWED_MODULES.contains(&module) || super::stdlib_modules::PYTHON_STDLIB.contains(&module)
     })
 }
 
@@ -240,28 +214,65 @@ fn emptied(f: &DeliveredFile, clean_room: &Path) -> bool {
     }
 }
 
-/// Why the link at `rel` in the clean room leaves the checkout, if it does.
+/// Why the link at `rel` in the clean room leaves the checkout, if it does: its target
+/// is resolved step by step inside the clean room, following the links it passes through
+/// (as the kernel would), so a chain of links inside the checkout cannot hide an exit.
 fn link_escapes(rel: &str, clean_room: &Path) -> Option<String> {
     let target = std::fs::read_link(clean_room.join(rel)).ok()?;
-    let shown = target.display().to_string();
-    if target.is_absolute() {
-        return Some(format!("points outside the checkout ({rel} -> {shown})"));
+    let shown = format!("{rel} -> {}", target.display());
+    let outside = || Some(format!("points outside the checkout ({shown})"));
+    let parent: Vec<String> = Path::new(rel)
+        .parent()
+        .map(|p| {
+            p.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut todo: Vec<String> = Vec::new();
+    let push_target = |todo: &mut Vec<String>, target: &Path| -> bool {
+        if target.is_absolute() {
+            return false;
+        }
+        let parts: Vec<String> = target
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        for p in parts.into_iter().rev() {
+            todo.push(p);
+        }
+        true
+    };
+    if !push_target(&mut todo, &target) {
+        return outside();
     }
-    let mut depth: i64 = 0;
-    let parent = Path::new(rel).parent().unwrap_or(Path::new(""));
-    for c in parent.join(&target).components() {
-        match c {
-            Component::Normal(name) if name == ".git" => {
-                return Some(format!("points into .git ({rel} -> {shown})"));
-            }
-            Component::Normal(_) => depth += 1,
-            Component::ParentDir => {
-                depth -= 1;
-                if depth < 0 {
-                    return Some(format!("points outside the checkout ({rel} -> {shown})"));
+    let mut at = parent;
+    let mut hops = 0;
+    while let Some(part) = todo.pop() {
+        match part.as_str() {
+            "." | "" => {}
+            ".." => {
+                if at.pop().is_none() {
+                    return outside();
                 }
             }
-            _ => {}
+            _ => {
+                if part == ".git" {
+                    return Some(format!("points into .git ({shown})"));
+                }
+                at.push(part);
+                let here: PathBuf = at.iter().collect();
+                if let Ok(next) = std::fs::read_link(clean_room.join(&here)) {
+                    hops += 1;
+                    if hops > 40 {
+                        return Some(format!("is a loop of links ({shown})"));
+                    }
+                    at.pop();
+                    if !push_target(&mut todo, &next) {
+                        return outside();
+                    }
+                }
+            }
         }
     }
     None
@@ -275,10 +286,18 @@ fn test_script_changed(
 ) -> bool {
     let scripts = |bytes: &[u8]| -> Vec<Option<String>> {
         let json: serde_json::Value = serde_json::from_slice(bytes).unwrap_or_default();
-        ["pretest", "test", "posttest"]
-            .iter()
-            .map(|k| json["scripts"][k].as_str().map(str::to_string))
-            .collect()
+        [
+            "pretest",
+            "test",
+            "posttest",
+            "preinstall",
+            "install",
+            "postinstall",
+            "prepare",
+        ]
+        .iter()
+        .map(|k| json["scripts"][k].as_str().map(str::to_string))
+        .collect()
     };
     let Some(before) = pinned_file(rel) else {
         return false;
@@ -296,9 +315,14 @@ mod tests {
     #[test]
     fn shadowing_names_are_caught_and_ordinary_modules_are_not() {
         assert!(shadows("unittest/__init__.py"));
-        assert!(shadows("pkg/json.py"));
+        assert!(shadows("json.py"));
+        assert!(shadows("datetime.py"));
+        assert!(shadows("difflib.py"));
+        assert!(shadows("src/logging/__init__.py"));
         assert!(shadows("yaml/__init__.py"));
+        assert!(!shadows("pkg/json.py"), "not on sys.path");
         assert!(!shadows("notifier/settings.py"));
+        assert!(!shadows("unittest/README.md"));
         assert!(!shadows("src/unittests.rs"));
     }
 
@@ -315,5 +339,15 @@ mod tests {
         assert!(link_escapes("a/up", root).unwrap().contains("outside"));
         assert_eq!(link_escapes("a/side", root), None);
         assert!(link_escapes("a/git", root).unwrap().contains(".git"));
+        // A chain of links inside the checkout that climbs out at the end.
+        std::os::unix::fs::symlink(".", root.join("s")).unwrap();
+        std::os::unix::fs::symlink("s/s/s/s/../../../../etc/passwd", root.join("pw")).unwrap();
+        assert!(
+            link_escapes("pw", root).unwrap().contains("outside"),
+            "{:?}",
+            link_escapes("pw", root)
+        );
+        std::os::unix::fs::symlink("loop", root.join("loop")).unwrap();
+        assert!(link_escapes("loop", root).unwrap().contains("loop"));
     }
 }

@@ -12,6 +12,7 @@ pub mod integrity;
 pub mod judge;
 mod lookup;
 mod rubric;
+mod stdlib_modules;
 
 use serde::{Deserialize, Serialize};
 

@@ -29,6 +29,8 @@ pub(super) async fn grade_delivery(
     run_dir: &Path,
 ) -> Result<check::Checked, String> {
     let eval = ctx.eval;
+    // Nothing a run left behind may be alive while a clean room exists.
+    agent::reaper::sweep_orphans();
     let scratch = tempfile::Builder::new()
         .prefix("skillbench-clean-")
         .tempdir()
@@ -38,15 +40,35 @@ pub(super) async fn grade_delivery(
     tokio::task::spawn_blocking(move || build(&src, &dest, &patch))
         .await
         .map_err(|e| e.to_string())??;
-    let env = ColdEnv::new(&scratch.path().join("grader"), &eval.pass_env)
+    let mut env = ColdEnv::new(&scratch.path().join("grader"), &eval.pass_env)
         .map_err(|e| format!("cannot prepare the checks' environment: {e}"))?;
-    let jail = |network: Network| Jail {
-        writable: vec![scratch.path().to_path_buf(), agent::cold::shared_cache()],
+    if ctx.grading_sandbox != agent::Sandbox::None {
+        // npm must write its cache; the checks' goes to their own folder.
+        env.set(
+            "npm_config_cache",
+            &scratch
+                .path()
+                .join("grader/tmp/npm-cache")
+                .to_string_lossy(),
+        );
+    }
+    // The shared package cache: written by the case's setup, read-only to the checks.
+    let cache = agent::cold::shared_cache();
+    let jail = |network: Network, cache_writable: bool| Jail {
+        writable: [scratch.path().to_path_buf()]
+            .into_iter()
+            .chain(cache_writable.then(|| cache.clone()))
+            .collect(),
         hidden: agent::Sandbox::default_hidden(eval.workspace.root()),
-        exposed: eval.expose.clone(),
+        exposed: eval
+            .expose
+            .iter()
+            .cloned()
+            .chain((!cache_writable).then(|| cache.clone()))
+            .collect(),
         network,
     };
-    let (check_jail, setup_jail) = (jail(Network::None), jail(Network::Host));
+    let (check_jail, setup_jail) = (jail(Network::None, false), jail(Network::Host, true));
     let mut allow = eval.integrity_allow.clone();
     allow.extend(case.integrity_allow.iter().cloned());
     let protected = case.protected.clone().unwrap_or_else(|| {

@@ -23,6 +23,10 @@ use crate::corpus::PreparedSource;
 
 /// A file larger than this is not delivered: no remediation writes one.
 const MAX_FILE: u64 = 64 * 1024 * 1024;
+/// Nor more than this in all, nor more files, nor folders nested deeper.
+const MAX_TOTAL: u64 = 256 * 1024 * 1024;
+const MAX_FILES: usize = 100_000;
+const MAX_DEPTH: usize = 128;
 
 /// Why the delivery could not be computed.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +40,14 @@ pub enum DeliveryError {
     },
     #[error("the agent left {path}, larger than {MAX_FILE} bytes")]
     TooLarge { path: String },
+    #[error("the agent left more than {MAX_TOTAL} bytes or {MAX_FILES} files to deliver")]
+    TooMuch,
+    #[error("the agent left folders nested deeper than {MAX_DEPTH}: {path}")]
+    TooDeep { path: String },
+    #[error("the agent left a path git cannot hold: {path} ({message})")]
+    BadName { path: String, message: String },
+    #[error("the agent replaced its checkout {path} with something else (a link?)")]
+    Replaced { path: PathBuf },
     /// skillbench's own copy of the source failed: infrastructure.
     #[error("git: {0}")]
     Git(#[from] git2::Error),
@@ -66,7 +78,8 @@ impl Baseline {
         let repo = Repository::open(&source.repo)?;
         let pinned = repo.find_commit(source.rev)?.tree()?;
         let mut baseline = Baseline::default();
-        record_dir(&repo, room, "", Some(&pinned), &mut baseline)?;
+        intact(room)?;
+        record_dir(&repo, room, "", Some(&pinned), &mut baseline, 0)?;
         Ok(baseline)
     }
 
@@ -108,13 +121,32 @@ fn entries(dir: &Path) -> Result<Vec<(String, PathBuf, std::fs::Metadata)>, Deli
     Ok(out)
 }
 
+/// That `room` is still the folder skillbench made: no component of its path is a link
+/// (every process of the run is gone by now, so nothing can swap it after this check).
+fn intact(room: &Path) -> Result<(), DeliveryError> {
+    let real = room.canonicalize().map_err(room_err(room))?;
+    let meta = std::fs::symlink_metadata(room).map_err(room_err(room))?;
+    if real != room || !meta.is_dir() {
+        return Err(DeliveryError::Replaced {
+            path: room.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
 fn record_dir(
     repo: &Repository,
     dir: &Path,
     prefix: &str,
     pinned: Option<&Tree<'_>>,
     baseline: &mut Baseline,
+    depth: usize,
 ) -> Result<(), DeliveryError> {
+    if depth > MAX_DEPTH {
+        return Err(DeliveryError::TooDeep {
+            path: prefix.into(),
+        });
+    }
     let mut seen = BTreeSet::new();
     for (name, path, meta) in entries(dir)? {
         let rel = join(prefix, &name);
@@ -126,7 +158,7 @@ fn record_dir(
             }
             Some(entry) if entry.kind() == Some(ObjectType::Tree) && meta.is_dir() => {
                 let sub = repo.find_tree(entry.id())?;
-                record_dir(repo, &path, &rel, Some(&sub), baseline)?;
+                record_dir(repo, &path, &rel, Some(&sub), baseline, depth + 1)?;
             }
             Some(entry) => {
                 let (oid, mode) = hash_entry(&path, &meta, &rel)?;
@@ -277,12 +309,14 @@ pub fn deliver(
     odb.add_new_mempack_backend(1000)?;
     let pinned = repo.find_commit(source.rev)?.tree()?;
     let ignores = PinnedIgnores::of(&repo, &pinned)?;
+    intact(room)?;
     let walk = Walk {
         repo: &repo,
         baseline,
         ignores: &ignores,
+        budget: std::cell::Cell::new((MAX_TOTAL, MAX_FILES)),
     };
-    let delivered = walk.dir(room, "", Some(&pinned))?;
+    let delivered = walk.dir(room, "", Some(&pinned), 0)?;
     let delivered = match delivered {
         Some(oid) => repo.find_tree(oid)?,
         None => repo.find_tree(repo.treebuilder(None)?.write()?)?,
@@ -303,6 +337,8 @@ struct Walk<'a> {
     repo: &'a Repository,
     baseline: &'a Baseline,
     ignores: &'a PinnedIgnores,
+    /// Bytes and files the delivery may still take.
+    budget: std::cell::Cell<(u64, usize)>,
 }
 
 impl Walk<'_> {
@@ -312,8 +348,18 @@ impl Walk<'_> {
         dir: &Path,
         prefix: &str,
         pinned: Option<&Tree<'_>>,
+        depth: usize,
     ) -> Result<Option<Oid>, DeliveryError> {
+        if depth > MAX_DEPTH {
+            return Err(DeliveryError::TooDeep {
+                path: prefix.into(),
+            });
+        }
         let mut builder = self.repo.treebuilder(None)?;
+        let bad = |rel: &str, e: git2::Error| DeliveryError::BadName {
+            path: rel.to_string(),
+            message: e.message().to_string(),
+        };
         let mut seen = BTreeSet::new();
         for (name, path, meta) in entries(dir)? {
             let rel = join(prefix, &name);
@@ -332,14 +378,22 @@ impl Walk<'_> {
                     }
                     _ => None,
                 };
-                if let Some(oid) = self.dir(&path, &rel, sub.as_ref())? {
-                    builder.insert(&name, oid, FileMode::Tree.into())?;
+                if let Some(oid) = self.dir(&path, &rel, sub.as_ref(), depth + 1)? {
+                    builder
+                        .insert(&name, oid, FileMode::Tree.into())
+                        .map_err(|e| bad(&rel, e))?;
                 }
                 continue;
             }
             let Some((bytes, mode)) = content(&path, &meta, &rel)? else {
                 continue;
             };
+            let (bytes_left, files_left) = self.budget.get();
+            if bytes.len() as u64 > bytes_left || files_left == 0 {
+                return Err(DeliveryError::TooMuch);
+            }
+            self.budget
+                .set((bytes_left - bytes.len() as u64, files_left - 1));
             let oid = self.repo.blob(&bytes)?;
             // A tracked file setup changed and the agent left as setup did is not a change.
             let unchanged_since_setup = self
@@ -348,9 +402,10 @@ impl Walk<'_> {
                 .get(&rel)
                 .is_some_and(|after| *after == Some(oid));
             match (&tracked, unchanged_since_setup) {
-                (Some(e), true) => builder.insert(&name, e.id(), e.filemode())?,
-                _ => builder.insert(&name, oid, mode.into())?,
-            };
+                (Some(e), true) => builder.insert(&name, e.id(), e.filemode()),
+                _ => builder.insert(&name, oid, mode.into()),
+            }
+            .map_err(|e| bad(&rel, e))?;
         }
         // Tracked files setup removed, and still absent, are not the agent's deletions.
         if let Some(tree) = pinned {

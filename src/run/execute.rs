@@ -157,9 +157,13 @@ async fn carry_out(
         .runtime()
         .map(agent::RuntimeAgent::shared_dirs)
         .unwrap_or_default();
-    let jail = |network: Network| Jail {
-        writable: [scratch.to_path_buf(), agent::cold::shared_cache()]
+    // The shared package cache is written only by the case's setup; the agent sees it
+    // read-only, so nothing it plants there reaches a later run.
+    let cache = agent::cold::shared_cache();
+    let jail = |network: Network, cache_writable: bool| Jail {
+        writable: [scratch.to_path_buf()]
             .into_iter()
+            .chain(cache_writable.then(|| cache.clone()))
             .chain(shared.iter().filter(|d| d.is_dir()).cloned())
             .collect(),
         hidden: agent::Sandbox::default_hidden(eval.workspace.root()),
@@ -168,9 +172,18 @@ async fn carry_out(
             .iter()
             .cloned()
             .chain(command_files.iter().cloned())
+            .chain((!cache_writable).then(|| cache.clone()))
             .collect(),
         network,
     };
+    let mut agent_env = agent_env;
+    if *ctx.sandbox != agent::Sandbox::None {
+        // npm must write its cache; the agent's goes to its own folder.
+        agent_env.set(
+            "npm_config_cache",
+            &scratch.join("agent/tmp/npm-cache").to_string_lossy(),
+        );
+    }
 
     let t = Instant::now();
     if !run.case.setup.is_empty() {
@@ -179,7 +192,7 @@ async fn carry_out(
             argv: ctx.sandbox.wrap(
                 vec!["sh".into(), "-c".into(), script],
                 &checkout,
-                &jail(Network::Host),
+                &jail(Network::Host, true),
             ),
             cwd: checkout.clone(),
             env: agent_env.vars().to_vec(),
@@ -239,7 +252,7 @@ async fn carry_out(
     } else {
         Network::None
     });
-    let agent_jail = jail(network);
+    let agent_jail = jail(network, false);
     let inv = Invocation {
         case: &run.case,
         source_repo: &run.source.repo,
