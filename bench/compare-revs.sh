@@ -9,20 +9,20 @@
 #   bench/compare-revs.sh REV_A REV_B [N]      # default N = 5
 set -euo pipefail
 cd "$(dirname "$0")/.."
-a=${1:?REV_A}; b=${2:?REV_B}; n=${3:-5}
+# Resolved once: the revisions may move while this runs.
+a=$(git rev-parse --short "${1:?REV_A}"); b=$(git rev-parse --short "${2:?REV_B}"); n=${3:-5}
 root=target/compare-revs
 mkdir -p "$root"
-for rev in "$a" "$b"; do
-  sha=$(git rev-parse --short "$rev")
+for sha in "$a" "$b"; do
   dir="$root/$sha"
   if [ ! -x "$dir/target/release/skillbench" ]; then
     rm -rf "$dir"
-    git worktree add --detach --force "$dir" "$rev" >/dev/null 2>&1
+    git worktree add --detach --force "$dir" "$sha" >/dev/null 2>&1
     (cd "$dir" && cargo build --release --quiet)
   fi
 done
-bin_a="$root/$(git rev-parse --short "$a")/target/release/skillbench"
-bin_b="$root/$(git rev-parse --short "$b")/target/release/skillbench"
+bin_a="$root/$a/target/release/skillbench"
+bin_b="$root/$b/target/release/skillbench"
 time_ms() {
   local cache; cache=$(mktemp -d)
   local start end
