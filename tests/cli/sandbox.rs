@@ -268,3 +268,46 @@ fn agents_lists_every_runtime_and_what_it_misses() {
         assert!(out.stdout.contains(version), "{version}\n{}", out.stdout);
     }
 }
+
+#[test]
+fn nothing_an_agent_plants_in_the_shared_cache_reaches_the_next_run() {
+    let ws = Workspace::shipped();
+    // Each trial first looks for what an earlier one planted, then tries to plant it.
+    let script = ws.write(
+        "agents/planter.sh",
+        r#"if [ -e "$SKILLBENCH_SHARED_CACHE/planted.txt" ]; then echo "SAW A PLANT"; else echo "saw nothing"; fi
+if echo poisoned > "$SKILLBENCH_SHARED_CACHE/planted.txt" 2>/dev/null; then echo "PLANTED"; else echo "could not plant"; fi
+mkdir -p "$SKILLBENCH_SHARED_CACHE/cargo/registry" 2>/dev/null && echo "WROTE THE REGISTRY" || echo "registry read-only"
+"#,
+    );
+    ws.write(
+        "evals/plant.toml",
+        &small_eval(
+            "\"python-cves/settings-loader\"",
+            "\"planter\"",
+            &format!(
+                "variants = [\"none\"]\ntrials = 2\nsandbox = \"bwrap\"\n[agent.planter]\nkind = \"command\"\ncommand = [\"sh\", \"{}\"]\n",
+                script.display()
+            ),
+        ),
+    );
+    ws.run(&["eval", "evals/plant.toml", "--jobs", "1"])
+        .expect_code(exit_code::SNAPSHOT_PENDING);
+    let results = ws.latest_results();
+    let runs = results["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    for run in runs {
+        let out = std::fs::read_to_string(
+            ws.latest_dir()
+                .join(run["dir"].as_str().unwrap())
+                .join("stdout.log"),
+        )
+        .unwrap();
+        assert_eq!(
+            out, "saw nothing\ncould not plant\nregistry read-only\n",
+            "trial {}",
+            run["trial"]
+        );
+    }
+    assert!(!ws.exists("cache/shared/planted.txt"));
+}
