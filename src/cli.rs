@@ -113,9 +113,10 @@ pub struct EvalArgs {
     /// [default: the eval's `sandbox`, else none].
     #[arg(long, value_name = "KIND", value_parser = ["bwrap", "none"])]
     pub sandbox: Option<String>,
-    /// The agents' network inside the sandbox: `none` (loopback only) or `host`
-    /// [default: the eval's `network`, else host for runtimes and none for the rest].
-    #[arg(long, value_name = "NET", value_parser = ["none", "host"])]
+    /// The agents' network inside the sandbox: `none` (loopback only), `filtered` (only the
+    /// model endpoint and the named registries, through skillbench's proxy) or `host`
+    /// [default: the eval's `network`, else filtered for runtimes and none for the rest].
+    #[arg(long, value_name = "NET", value_parser = ["none", "filtered", "host"])]
     pub network: Option<String>,
     /// Mount this folder back read-only inside the sandbox although it is hidden (repeatable;
     /// e.g. a toolchain under HOME).

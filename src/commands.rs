@@ -181,11 +181,7 @@ fn eval(args: &EvalArgs) -> Result<Outcome> {
         eval.sandbox = sandbox.clone();
     }
     if let Some(network) = &args.network {
-        eval.network = Some(if network == "none" {
-            crate::agent::Network::None
-        } else {
-            crate::agent::Network::Host
-        });
+        eval.network = crate::agent::Network::named(network);
     }
     eval.expose.extend(args.expose.iter().cloned());
     if args.allow_unavailable {
@@ -196,6 +192,13 @@ fn eval(args: &EvalArgs) -> Result<Outcome> {
     // Checked before any work: asking for a sandbox that is not there is an error, never a
     // silent downgrade.
     let sandbox = crate::agent::Sandbox::named(&eval.sandbox)?;
+    if eval.network == Some(crate::agent::Network::Filtered)
+        && sandbox == crate::agent::Sandbox::None
+    {
+        return Err(Error::Usage(
+            "network = \"filtered\" needs the bwrap sandbox (its network namespace is what is filtered): add --sandbox bwrap, or choose --network host|none".into(),
+        ));
+    }
     let ci = args.ci || std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
     let json = args.message_format == MessageFormat::Json;
     let skill = Skill::load(&eval.skill_dir)?;

@@ -91,6 +91,9 @@ pub struct Eval {
     pub budget: Budget,
     pub rubric: Rubric,
     pub gates: Vec<Gate>,
+    /// Hosts (`host`, `host:port`, `*.domain` or URLs) the filtering network lets runs
+    /// reach besides each runtime's model endpoint: package registries.
+    pub registries: Vec<String>,
     /// Paths the integrity criterion lets through on every case (`[integrity] allow`).
     pub integrity_allow: Vec<String>,
     /// Whether a run that looked up the answer fails `integrity` (`lookups = "fail"`, the
@@ -125,6 +128,8 @@ struct EvalFile {
     network: Option<Spanned<String>>,
     #[serde(default)]
     expose: Vec<String>,
+    #[serde(default)]
+    registries: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     grader: BTreeMap<String, Spanned<GraderFile>>,
     #[serde(default)]
@@ -439,12 +444,8 @@ impl Eval {
         let network = match &file.network {
             None => None,
             Some(n) => {
-                at.one_of(n, "network", &["none", "host"])?;
-                Some(if n.get_ref() == "none" {
-                    Network::None
-                } else {
-                    Network::Host
-                })
+                at.one_of(n, "network", &["none", "filtered", "host"])?;
+                Network::named(n.get_ref())
             }
         };
         let expose = file
@@ -470,6 +471,17 @@ impl Eval {
             .map(|g| gate(&at, g, &agents))
             .collect::<Result<Vec<_>>>()?;
 
+        if let Some(registries) = &file.registries
+            && let Some(bad) = registries
+                .get_ref()
+                .iter()
+                .find(|r| crate::agent::proxy::Allowed::parse(r).is_none())
+        {
+            return Err(at.err(
+                registries.span(),
+                format!("'{bad}' is not a host: write a host, host:port, *.domain or a URL"),
+            ));
+        }
         let integrity_lookups_fail = match file.integrity.as_ref().and_then(|i| i.lookups.as_ref())
         {
             None => true,
@@ -507,6 +519,7 @@ impl Eval {
             budget,
             rubric,
             gates,
+            registries: file.registries.map(Spanned::into_inner).unwrap_or_default(),
             integrity_allow,
             integrity_lookups_fail,
         })

@@ -9,6 +9,7 @@ mod baseline;
 mod bump;
 pub mod cold;
 pub mod process;
+pub mod proxy;
 pub mod reaper;
 pub mod runtime;
 pub mod sandbox;
@@ -142,6 +143,30 @@ pub struct Invocation<'a> {
     pub probe: Option<&'a Probe>,
     /// Secrets to redact from everything the run stores.
     pub redactor: &'a std::sync::Arc<crate::redact::Redactor>,
+    /// Under the filtering network: the forwarder to start the agent through.
+    pub forward: Option<&'a Forward>,
+}
+
+/// How an agent under the filtering network is started: through skillbench's forwarder
+/// (`EXE __forward SOCKET PORT… -- ARGV`), inside its sandbox.
+#[derive(Debug, Clone)]
+pub struct Forward {
+    pub exe: PathBuf,
+    pub socket: PathBuf,
+    /// Loopback endpoints' ports, listened on directly.
+    pub ports: Vec<u16>,
+}
+
+impl Forward {
+    fn wrap(&self, argv: Vec<String>) -> Vec<String> {
+        let s = |p: &Path| p.to_string_lossy().into_owned();
+        [s(&self.exe), proxy::ARG.to_string(), s(&self.socket)]
+            .into_iter()
+            .chain(self.ports.iter().map(u16::to_string))
+            .chain(["--".to_string()])
+            .chain(argv)
+            .collect()
+    }
 }
 
 /// How an agent's run ended.
@@ -275,6 +300,10 @@ async fn runtime(rt: &RuntimeAgent, inv: &Invocation<'_>) -> (AgentStatus, Optio
 
 async fn spawn(argv: Vec<String>, env: Vec<(String, String)>, inv: &Invocation<'_>) -> AgentStatus {
     let program = argv.first().cloned().unwrap_or_default();
+    let argv = match inv.forward {
+        Some(f) => f.wrap(argv),
+        None => argv,
+    };
     let spec = process::Spec {
         argv: inv.sandbox.wrap(argv, inv.checkout, inv.jail),
         cwd: inv.checkout.to_path_buf(),

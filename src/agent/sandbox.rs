@@ -34,6 +34,10 @@ pub enum Sandbox {
 pub enum Network {
     /// A network namespace of its own, with only a loopback device.
     None,
+    /// A network namespace of its own whose only way out is skillbench's proxy, which
+    /// lets through the runtime's model endpoint and the registries the eval and case
+    /// name ([`super::proxy`]).
+    Filtered,
     /// The machine's network.
     Host,
 }
@@ -49,6 +53,18 @@ pub struct Jail {
     /// HOME, say).
     pub exposed: Vec<PathBuf>,
     pub network: Network,
+}
+
+impl Network {
+    /// The network called `name`: `none`, `filtered` or `host`.
+    pub fn named(name: &str) -> Option<Network> {
+        match name {
+            "none" => Some(Network::None),
+            "filtered" => Some(Network::Filtered),
+            "host" => Some(Network::Host),
+            _ => None,
+        }
+    }
 }
 
 impl Sandbox {

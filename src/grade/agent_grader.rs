@@ -166,6 +166,7 @@ async fn run(
         jail: &jail,
         probe,
         redactor: ev.redactor,
+        forward: None,
     };
     let exit = agent::run(spec, &inv).await;
     if diff(ev.checkout)? != before {

@@ -247,12 +247,36 @@ async fn carry_out(
     )
     .map_err(|e| e.to_string())?;
 
-    let network = eval.network.unwrap_or(if run.agent.needs_network() {
-        Network::Host
-    } else {
-        Network::None
-    });
-    let agent_jail = jail(network, false);
+    let sandboxed = *ctx.sandbox != agent::Sandbox::None;
+    let network = eval
+        .network
+        .unwrap_or(match (run.agent.needs_network(), sandboxed) {
+            (true, true) => Network::Filtered,
+            (true, false) => Network::Host,
+            (false, _) => Network::None,
+        });
+    let mut agent_jail = jail(network, false);
+    let (proxy, forward) = match network {
+        Network::Filtered => {
+            let (proxy, forward) = filtered_network(run, eval, scratch)?;
+            agent_jail.exposed.push(forward.exe.clone());
+            for var in [
+                "HTTPS_PROXY",
+                "HTTP_PROXY",
+                "https_proxy",
+                "http_proxy",
+                "ALL_PROXY",
+                "all_proxy",
+            ] {
+                agent_env.set(
+                    var,
+                    &format!("http://127.0.0.1:{}", agent::proxy::PROXY_PORT),
+                );
+            }
+            (Some(proxy), Some(forward))
+        }
+        _ => (None, None),
+    };
     let inv = Invocation {
         case: &run.case,
         source_repo: &run.source.repo,
@@ -269,8 +293,16 @@ async fn carry_out(
         jail: &agent_jail,
         probe,
         redactor: &ctx.redactor,
+        forward: forward.as_ref(),
     };
     let exit = agent::run(&run.agent, &inv).await;
+    if let Some(proxy) = proxy {
+        crate::fsx::write_atomic(
+            &run_dir.join("network.log"),
+            ctx.redactor.clean(proxy.log_text().as_bytes()),
+        )
+        .map_err(|e| e.to_string())?;
+    }
     timings.agent_ms = millis(exit.duration);
     let report = match (runtime, &exit.transcript) {
         (Some(rt), Some(t)) => Some(agent_report(t, rt, skill, run.variant)),
@@ -350,6 +382,36 @@ async fn carry_out(
         criteria,
         report,
     })
+}
+
+/// The proxy and forwarder of a run under the filtering network: the runtime's model
+/// endpoint (its `base_url`, else its default API hosts) and the eval's registries pass.
+fn filtered_network(
+    run: &PlannedRun,
+    eval: &crate::eval::Eval,
+    scratch: &Path,
+) -> Result<(agent::proxy::Proxy, agent::Forward), String> {
+    use agent::proxy::Allowed;
+    let mut allowed: Vec<Allowed> = Vec::new();
+    if let Some(rt) = run.agent.runtime() {
+        match &rt.base_url {
+            Some(url) => allowed.extend(Allowed::parse(url)),
+            None => allowed.extend(
+                rt.runtime
+                    .default_endpoints()
+                    .iter()
+                    .filter_map(|e| Allowed::parse(e)),
+            ),
+        }
+    }
+    allowed.extend(eval.registries.iter().filter_map(|r| Allowed::parse(r)));
+    let ports = allowed.iter().filter_map(Allowed::loopback_port).collect();
+    let socket = scratch.join("net.sock");
+    let proxy = agent::proxy::Proxy::start(&socket, allowed)
+        .map_err(|e| format!("cannot start the run's network proxy: {e}"))?;
+    let exe = std::env::current_exe()
+        .map_err(|e| format!("cannot find skillbench's own binary for the forwarder: {e}"))?;
+    Ok((proxy, agent::Forward { exe, socket, ports }))
 }
 
 /// Installs the skill where the agent finds it: in the checkout where the runtime looks for

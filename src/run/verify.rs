@@ -123,6 +123,7 @@ fn eval_for(workspace: &Workspace, case: &Case, sandbox: &str, expose: &[PathBuf
         budget: Budget::default(),
         rubric: rubric(case),
         gates: Vec::new(),
+        registries: Vec::new(),
         integrity_allow: Vec::new(),
         integrity_lookups_fail: true,
     }

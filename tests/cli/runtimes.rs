@@ -134,6 +134,17 @@ fn run_e2e(e: E2e) -> (Workspace, Value, Vec<Request>) {
     let read = |f: &str| std::fs::read_to_string(run_dir.join(f)).unwrap_or_default();
 
     assert_eq!(run["status"], "completed", "{}", run["status_detail"]);
+    // In the sandbox a runtime's network is filtered: its only way out is skillbench's
+    // proxy, which let the model endpoint through (and logged it).
+    if e.sandbox {
+        let log = read("network.log");
+        let port = server.url().rsplit(':').next().unwrap().to_string();
+        assert!(
+            log.lines()
+                .any(|l| l.ends_with(&format!("allowed 127.0.0.1:{port}"))),
+            "{log}"
+        );
+    }
     assert_eq!(
         run["grade"],
         "A",
@@ -260,7 +271,8 @@ fn claude_code_end_to_end() {
         // Five responses, and Claude Code counts the skill's expansion as a turn.
         turns: 6,
         key_in_shell: true,
-        // Sandboxed: the host network (for the endpoint), nothing of HOME or the workspace.
+        // Sandboxed: the filtered network (the endpoint only), nothing of HOME or the
+        // workspace.
         sandbox: true,
     });
     assert!(requests.iter().all(|r| r.path.starts_with("/v1/messages")));

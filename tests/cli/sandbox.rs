@@ -311,3 +311,87 @@ mkdir -p "$SKILLBENCH_SHARED_CACHE/cargo/registry" 2>/dev/null && echo "WROTE TH
     }
     assert!(!ws.exists("cache/shared/planted.txt"));
 }
+
+#[test]
+fn the_filtered_network_lets_declared_registries_through_and_refuses_and_logs_the_rest() {
+    let ws = Workspace::shipped();
+    // A stand-in registry on loopback, and another loopback port that is not declared.
+    let registry = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = registry.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for mut conn in registry.incoming().flatten() {
+            let mut buf = [0u8; 2048];
+            let _ = conn.read(&mut buf);
+            let _ = conn.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n\r\nregistry",
+            );
+        }
+    });
+    let other = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let other_port = other.local_addr().unwrap().port();
+    let script = ws.write(
+        "agents/net.sh",
+        &format!(
+            r#"python3 - <<'PY'
+import urllib.request
+for url in ["http://127.0.0.1:{port}/pkg", "http://127.0.0.1:{other_port}/", "https://github.com/yaml/pyyaml"]:
+    try:
+        print("OK", url, urllib.request.urlopen(url, timeout=5).read().decode())
+    except Exception as e:
+        print("NO", url, e)
+PY
+"#
+        ),
+    );
+    ws.write(
+        "evals/net.toml",
+        &small_eval(
+            "\"python-cves/settings-loader\"",
+            "\"net\"",
+            &format!(
+                "variants = [\"none\"]\nsandbox = \"bwrap\"\nnetwork = \"filtered\"\nregistries = [\"127.0.0.1:{port}\"]\n[agent.net]\nkind = \"command\"\ncommand = [\"sh\", \"{}\"]\n",
+                script.display()
+            ),
+        ),
+    );
+    ws.run(&["eval", "evals/net.toml"])
+        .expect_code(exit_code::SNAPSHOT_PENDING);
+    let results = ws.latest_results();
+    let dir = ws
+        .latest_dir()
+        .join(results["runs"][0]["dir"].as_str().unwrap());
+    let stdout = std::fs::read_to_string(dir.join("stdout.log")).unwrap();
+    assert!(
+        stdout.contains(&format!("OK http://127.0.0.1:{port}/pkg registry")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("NO http://127.0.0.1:{other_port}/ HTTP Error 403")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("NO https://github.com/yaml/pyyaml"),
+        "{stdout}"
+    );
+    let log = std::fs::read_to_string(dir.join("network.log")).unwrap();
+    let verdicts: Vec<&str> = log.lines().map(|l| l.split_once(' ').unwrap().1).collect();
+    assert_eq!(
+        verdicts,
+        [
+            format!("allowed 127.0.0.1:{port}"),
+            format!("refused 127.0.0.1:{other_port}"),
+            "refused github.com:443".to_string(),
+        ],
+        "{log}"
+    );
+
+    // Without the sandbox there is no network namespace to filter: refused before any run.
+    let out = ws.run(&["eval", "evals/net.toml", "--sandbox", "none"]);
+    out.expect_code(exit_code::BAD_INPUT);
+    assert!(
+        out.stderr.contains("needs the bwrap sandbox"),
+        "{}",
+        out.stderr
+    );
+}

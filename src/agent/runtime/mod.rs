@@ -101,6 +101,21 @@ impl Runtime {
         }
     }
 
+    /// Where the runtime talks to its model when no `base_url` is given: what the
+    /// filtering network lets through for it.
+    pub fn default_endpoints(self) -> &'static [&'static str] {
+        match self {
+            Runtime::ClaudeCode => &["api.anthropic.com:443"],
+            Runtime::Copilot => &[
+                "api.githubcopilot.com:443",
+                "*.githubcopilot.com:443",
+                "api.github.com:443",
+            ],
+            Runtime::Codex => &["api.openai.com:443"],
+            Runtime::Gemini => &["generativelanguage.googleapis.com:443"],
+        }
+    }
+
     /// The credentials passed when the eval names none.
     pub fn default_credentials(self) -> &'static [&'static str] {
         match self {
