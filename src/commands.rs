@@ -192,9 +192,16 @@ fn eval(args: &EvalArgs) -> Result<Outcome> {
     // Checked before any work: asking for a sandbox that is not there is an error, never a
     // silent downgrade.
     let sandbox = crate::agent::Sandbox::named(&eval.sandbox)?;
-    if eval.network == Some(crate::agent::Network::Filtered)
-        && sandbox == crate::agent::Sandbox::None
-    {
+    let runtime_sandbox = run::runtime_sandbox(&eval, &sandbox);
+    let unsandboxed = eval.agents.iter().any(|a| {
+        let theirs = if a.runtime().is_some() {
+            &runtime_sandbox
+        } else {
+            &sandbox
+        };
+        a.is_process() && *theirs == crate::agent::Sandbox::None
+    });
+    if eval.network == Some(crate::agent::Network::Filtered) && unsandboxed {
         return Err(Error::Usage(
             "network = \"filtered\" needs the bwrap sandbox (its network namespace is what is filtered): add --sandbox bwrap, or choose --network host|none".into(),
         ));

@@ -77,7 +77,9 @@ pub struct Eval {
     pub timeout: Duration,
     pub variants: Vec<Variant>,
     pub pass_env: Vec<String>,
-    /// `none` or `bwrap`; checked for availability when the eval runs.
+    /// `none` or `bwrap`, checked for availability when the eval runs; empty when the eval
+    /// does not say: then runtime agents run in bubblewrap where it is installed, and
+    /// everything else without.
     pub sandbox: String,
     /// The agents' network in the sandbox; `None` lets each agent have what it needs (the
     /// runtimes the host network, everything else none).
@@ -510,9 +512,8 @@ impl Eval {
             timeout,
             variants,
             pass_env: file.pass_env,
-            sandbox: file
-                .sandbox
-                .map_or_else(|| "none".to_string(), Spanned::into_inner),
+            // Unset: runtimes in bubblewrap where it is installed, everything else not.
+            sandbox: file.sandbox.map_or_else(String::new, Spanned::into_inner),
             network,
             expose,
             graders,

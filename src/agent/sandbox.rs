@@ -71,7 +71,7 @@ impl Sandbox {
     /// The sandbox called `name` (`none` or `bwrap`), checked to be usable here.
     pub fn named(name: &str) -> Result<Sandbox> {
         match name {
-            "none" => Ok(Sandbox::None),
+            "none" | "" => Ok(Sandbox::None),
             "bwrap" => {
                 let binary = crate::agent::which("bwrap", std::env::var_os("PATH").as_deref())
                     .ok_or_else(|| {

@@ -120,6 +120,8 @@ pub struct Case {
     pub protected: Option<Vec<String>>,
     /// `[integrity] allow`: paths exempt from the integrity criterion.
     pub integrity_allow: Vec<String>,
+    /// Hosts the filtering network lets this case's runs reach (its package registries).
+    pub registries: Vec<String>,
 }
 
 /// Whether `rel` is a relative path that stays inside the folder it is relative to.
@@ -223,6 +225,8 @@ struct CaseFile {
     reference: Option<ReferenceFile>,
     #[serde(default)]
     integrity: Option<CaseIntegrityFile>,
+    #[serde(default)]
+    registries: Option<Spanned<Vec<String>>>,
 }
 
 /// `[integrity]` of a case: which paths its integrity criterion protects and lets through.
@@ -452,6 +456,17 @@ impl Case {
             None => (None, Vec::new()),
             Some(i) => (globs(&i.protected)?, globs(&i.allow)?.unwrap_or_default()),
         };
+        if let Some(registries) = &file.registries
+            && let Some(bad) = registries
+                .get_ref()
+                .iter()
+                .find(|r| crate::agent::proxy::Allowed::parse(r).is_none())
+        {
+            return Err(err(
+                registries.span(),
+                format!("'{bad}' is not a host: write a host, host:port, *.domain or a URL"),
+            ));
+        }
         Ok(Case {
             id: id.to_string(),
             dir: dir.to_path_buf(),
@@ -471,6 +486,7 @@ impl Case {
             reference_url: file.reference.as_ref().and_then(|r| r.url.clone()),
             protected,
             integrity_allow,
+            registries: file.registries.map(Spanned::into_inner).unwrap_or_default(),
         })
     }
 }

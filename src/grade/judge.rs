@@ -88,9 +88,7 @@ pub fn prompt(
             ),
             JudgeEvidence::Transcript => (
                 "The end of the agent's transcript",
-                std::fs::read_to_string(ev.run_dir.join("transcript.jsonl"))
-                    .or_else(|_| std::fs::read_to_string(ev.run_dir.join("stdout.log")))
-                    .unwrap_or_else(|_| "(no transcript)".into()),
+                transcript_with_refusals(ev.run_dir),
             ),
         };
         evidence.push_str(&format!("## {title}\n\n{}\n\n", capped(&body)));
@@ -101,6 +99,26 @@ pub fn prompt(
         question.trim()
     );
     (prompt, evidence)
+}
+
+/// The transcript (or a command agent's stdout), then what the filtering network refused
+/// it — the hosts it tried to reach and could not.
+fn transcript_with_refusals(run_dir: &std::path::Path) -> String {
+    let mut body = std::fs::read_to_string(run_dir.join("transcript.jsonl"))
+        .or_else(|_| std::fs::read_to_string(run_dir.join("stdout.log")))
+        .unwrap_or_else(|_| "(no transcript)".into());
+    let refused: Vec<String> = std::fs::read_to_string(run_dir.join("network.log"))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains(" refused "))
+        .map(|l| l.split_once(' ').map_or(l, |(_, rest)| rest).to_string())
+        .collect();
+    if !refused.is_empty() {
+        body.push_str("\n\nThe network refused the agent: ");
+        body.push_str(&refused.join(", "));
+        body.push('\n');
+    }
+    body
 }
 
 /// The evidence without what changes from run to run of the same work — the checkout's

@@ -177,7 +177,8 @@ async fn carry_out(
         network,
     };
     let mut agent_env = agent_env;
-    if *ctx.sandbox != agent::Sandbox::None {
+    let agent_sandbox = ctx.agent_sandbox(&run.agent);
+    if *agent_sandbox != agent::Sandbox::None {
         // npm must write its cache; the agent's goes to its own folder.
         agent_env.set(
             "npm_config_cache",
@@ -247,7 +248,7 @@ async fn carry_out(
     )
     .map_err(|e| e.to_string())?;
 
-    let sandboxed = *ctx.sandbox != agent::Sandbox::None;
+    let sandboxed = *agent_sandbox != agent::Sandbox::None;
     let network = eval
         .network
         .unwrap_or(match (run.agent.needs_network(), sandboxed) {
@@ -289,7 +290,7 @@ async fn carry_out(
         stdout_log: run_dir.join("stdout.log"),
         stderr_log: run_dir.join("stderr.log"),
         transcript_file: run_dir.join("transcript.jsonl"),
-        sandbox: ctx.sandbox,
+        sandbox: agent_sandbox,
         jail: &agent_jail,
         probe,
         redactor: &ctx.redactor,
@@ -404,7 +405,12 @@ fn filtered_network(
             ),
         }
     }
-    allowed.extend(eval.registries.iter().filter_map(|r| Allowed::parse(r)));
+    allowed.extend(
+        eval.registries
+            .iter()
+            .chain(run.case.registries.iter())
+            .filter_map(|r| Allowed::parse(r)),
+    );
     let ports = allowed.iter().filter_map(Allowed::loopback_port).collect();
     let socket = scratch.join("net.sock");
     let proxy = agent::proxy::Proxy::start(&socket, allowed)

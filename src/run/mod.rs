@@ -41,12 +41,35 @@ pub struct Context<'a> {
     /// What the checks run in: bubblewrap whenever it is installed, whatever the agents'
     /// sandbox ([`Sandbox::for_grading`]).
     pub grading_sandbox: Sandbox,
+    /// What runtime agents run in: the eval's sandbox when it names one, else bubblewrap
+    /// where it is installed.
+    pub runtime_sandbox: Sandbox,
     /// Each runtime agent's probe, by agent name.
     pub probes: HashMap<String, Probe>,
     /// The eval's graders, with their cache and budget.
     pub judging: Option<crate::grade::Judging>,
     /// Every secret the eval passes to a run, redacted from all it stores and prints.
     pub redactor: Arc<crate::redact::Redactor>,
+}
+
+/// What runtime agents run in ([`Context::runtime_sandbox`]).
+pub(crate) fn runtime_sandbox(eval: &Eval, sandbox: &Sandbox) -> Sandbox {
+    if eval.sandbox.is_empty() {
+        Sandbox::named("bwrap").unwrap_or(Sandbox::None)
+    } else {
+        sandbox.clone()
+    }
+}
+
+impl Context<'_> {
+    /// The sandbox `agent`'s own process runs in.
+    pub(crate) fn agent_sandbox(&self, agent: &crate::agent::AgentSpec) -> &Sandbox {
+        if agent.runtime().is_some() {
+            &self.runtime_sandbox
+        } else {
+            self.sandbox
+        }
+    }
 }
 
 /// The eval's secrets: the values of its `pass_env`, of each runtime's credentials and of
@@ -204,6 +227,7 @@ pub fn run_eval(
         skill: Some(skill),
         sandbox,
         grading_sandbox: sandbox.for_grading(),
+        runtime_sandbox: runtime_sandbox(eval, sandbox),
         probes,
         judging,
         redactor: redactor(eval),
@@ -246,7 +270,8 @@ pub fn run_eval(
                     reason: record.grade_reason.clone(),
                     duration_ms: record.timings.total_ms,
                     tamper_proof: ctx.grading_sandbox != Sandbox::None,
-                    agent_sandboxed: *ctx.sandbox != Sandbox::None || !run.agent.is_process(),
+                    agent_sandboxed: *ctx.agent_sandbox(&run.agent) != Sandbox::None
+                        || !run.agent.is_process(),
                 });
                 record
             });
@@ -290,6 +315,7 @@ pub fn run_eval(
         agents,
         sandbox: sandbox.name().into(),
         grading_sandbox: ctx.grading_sandbox.name().into(),
+        runtime_sandbox: ctx.runtime_sandbox.name().into(),
         grading: ctx.judging.as_ref().map(crate::grade::Judging::info),
         regraded_from: None,
         runs,

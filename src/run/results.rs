@@ -34,6 +34,10 @@ pub struct Results {
     /// tamper-proof (see the README's "What a grade guarantees").
     #[serde(default = "unknown")]
     pub grading_sandbox: String,
+    /// `none` or `bwrap`: what the runtime agents ran in (bubblewrap by default where it is
+    /// installed, unless the eval says otherwise).
+    #[serde(default = "unknown")]
+    pub runtime_sandbox: String,
     /// What grading by graders spent, and whether its budget stopped it; absent when the
     /// eval has no grader.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -245,6 +245,7 @@ pub fn verify(
             skill: None,
             sandbox,
             grading_sandbox: sandbox.for_grading(),
+            runtime_sandbox: sandbox.clone(),
             redactor: super::redactor(eval),
             probes: HashMap::new(),
             judging: None,

@@ -134,17 +134,17 @@ fn run_e2e(e: E2e) -> (Workspace, Value, Vec<Request>) {
     let read = |f: &str| std::fs::read_to_string(run_dir.join(f)).unwrap_or_default();
 
     assert_eq!(run["status"], "completed", "{}", run["status_detail"]);
-    // In the sandbox a runtime's network is filtered: its only way out is skillbench's
-    // proxy, which let the model endpoint through (and logged it).
-    if e.sandbox {
-        let log = read("network.log");
-        let port = server.url().rsplit(':').next().unwrap().to_string();
-        assert!(
-            log.lines()
-                .any(|l| l.ends_with(&format!("allowed 127.0.0.1:{port}"))),
-            "{log}"
-        );
-    }
+    // A runtime runs in bubblewrap by default (installed here), and its network is
+    // filtered: its only way out is skillbench's proxy, which let the model endpoint
+    // through (and logged it).
+    let log = read("network.log");
+    let port = server.url().rsplit(':').next().unwrap().to_string();
+    assert!(
+        log.lines()
+            .any(|l| l.ends_with(&format!("allowed 127.0.0.1:{port}"))),
+        "{}: {log}",
+        e.kind
+    );
     assert_eq!(
         run["grade"],
         "A",
