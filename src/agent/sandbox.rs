@@ -55,6 +55,36 @@ pub struct Jail {
     pub network: Network,
 }
 
+impl Jail {
+    /// The jail of a run's process: its scratch folder (and `writable`) writable, the
+    /// shared package cache writable only when `cache_writable` (the case's setup), else
+    /// read-only; the eval's `expose` and `exposed` mounted back read-only; the workspace,
+    /// HOME, the cache and `/tmp` hidden.
+    pub fn for_run(
+        scratch: &Path,
+        workspace: &Path,
+        writable: &[PathBuf],
+        exposed: &[PathBuf],
+        network: Network,
+        cache_writable: bool,
+    ) -> Jail {
+        let cache = crate::agent::cold::shared_cache();
+        Jail {
+            writable: std::iter::once(scratch.to_path_buf())
+                .chain(cache_writable.then(|| cache.clone()))
+                .chain(writable.iter().cloned())
+                .collect(),
+            hidden: Sandbox::default_hidden(workspace),
+            exposed: exposed
+                .iter()
+                .cloned()
+                .chain((!cache_writable).then_some(cache))
+                .collect(),
+            network,
+        }
+    }
+}
+
 impl Network {
     /// The network called `name`: `none`, `filtered` or `host`.
     pub fn named(name: &str) -> Option<Network> {

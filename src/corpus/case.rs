@@ -173,6 +173,11 @@ impl HiddenFiles {
         Ok(HiddenFiles { files })
     }
 
+    /// The files' paths, relative to the checkout.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        self.files.iter().map(|(p, _, _)| p.clone()).collect()
+    }
+
     /// Writes the files into `checkout` as new regular files, replacing whatever the
     /// delivered change put at their paths and following no link.
     pub fn write_into(&self, checkout: &Path) -> std::io::Result<()> {

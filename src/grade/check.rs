@@ -250,13 +250,7 @@ fn changed_by_checks(
     let Ok(change) = Change::from_patch(patch) else {
         return Vec::new();
     };
-    let hidden: Vec<std::path::PathBuf> = ev
-        .case
-        .hidden
-        .files
-        .iter()
-        .map(|(p, _, _)| p.clone())
-        .collect();
+    let hidden = ev.case.hidden.paths();
     let nothing = |_: &str| -> Option<Vec<u8>> { None };
     super::integrity::findings(&change, ev.checkout, &hidden, &nothing, ev.integrity)
         .into_iter()
@@ -300,13 +294,7 @@ async fn clean_setup(ev: &Evidence<'_>) -> Option<String> {
 
 /// The built-in integrity criterion's result on this delivery.
 fn integrity_result(ev: &Evidence<'_>) -> CriterionResult {
-    let hidden: Vec<std::path::PathBuf> = ev
-        .case
-        .hidden
-        .files
-        .iter()
-        .map(|(p, _, _)| p.clone())
-        .collect();
+    let hidden = ev.case.hidden.paths();
     let repo = git2::Repository::open(&ev.source.repo).ok();
     let pinned_file = |rel: &str| -> Option<Vec<u8>> {
         let repo = repo.as_ref()?;

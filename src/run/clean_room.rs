@@ -53,20 +53,15 @@ pub(super) async fn grade_delivery(
         );
     }
     // The shared package cache: written by the case's setup, read-only to the checks.
-    let cache = agent::cold::shared_cache();
-    let jail = |network: Network, cache_writable: bool| Jail {
-        writable: [scratch.path().to_path_buf()]
-            .into_iter()
-            .chain(cache_writable.then(|| cache.clone()))
-            .collect(),
-        hidden: agent::Sandbox::default_hidden(eval.workspace.root()),
-        exposed: eval
-            .expose
-            .iter()
-            .cloned()
-            .chain((!cache_writable).then(|| cache.clone()))
-            .collect(),
-        network,
+    let jail = |network: Network, cache_writable: bool| {
+        Jail::for_run(
+            scratch.path(),
+            eval.workspace.root(),
+            &[],
+            &eval.expose,
+            network,
+            cache_writable,
+        )
     };
     let (check_jail, setup_jail) = (jail(Network::None, false), jail(Network::Host, true));
     let mut allow = eval.integrity_allow.clone();

@@ -159,22 +159,22 @@ async fn carry_out(
         .unwrap_or_default();
     // The shared package cache is written only by the case's setup; the agent sees it
     // read-only, so nothing it plants there reaches a later run.
-    let cache = agent::cold::shared_cache();
-    let jail = |network: Network, cache_writable: bool| Jail {
-        writable: [scratch.to_path_buf()]
-            .into_iter()
-            .chain(cache_writable.then(|| cache.clone()))
-            .chain(shared.iter().filter(|d| d.is_dir()).cloned())
-            .collect(),
-        hidden: agent::Sandbox::default_hidden(eval.workspace.root()),
-        exposed: eval
-            .expose
-            .iter()
-            .cloned()
-            .chain(command_files.iter().cloned())
-            .chain((!cache_writable).then(|| cache.clone()))
-            .collect(),
-        network,
+    let shared: Vec<std::path::PathBuf> = shared.into_iter().filter(|d| d.is_dir()).collect();
+    let exposed: Vec<std::path::PathBuf> = eval
+        .expose
+        .iter()
+        .chain(command_files.iter())
+        .cloned()
+        .collect();
+    let jail = |network: Network, cache_writable: bool| {
+        Jail::for_run(
+            scratch,
+            eval.workspace.root(),
+            &shared,
+            &exposed,
+            network,
+            cache_writable,
+        )
     };
     let mut agent_env = agent_env;
     let agent_sandbox = ctx.agent_sandbox(&run.agent);
