@@ -76,8 +76,16 @@ impl Redactor {
         }
     }
 
-    /// `bytes` with every secret replaced, or `None` when there is none.
+    /// `bytes` with every secret replaced, or `None` when there is none: found as they
+    /// stand, and once more with line breaks left out (base64 wrapped at 76 columns, a
+    /// value split over two lines).
     pub fn redact_bytes(&self, bytes: &[u8]) -> Option<Vec<u8>> {
+        let once = self.replace(bytes);
+        let joined = self.replace_across_lines(once.as_deref().unwrap_or(bytes));
+        joined.or(once)
+    }
+
+    fn replace(&self, bytes: &[u8]) -> Option<Vec<u8>> {
         let matcher = self.matcher.as_ref()?;
         let mut out = Vec::new();
         let (mut last, mut found) = (0, false);
@@ -85,6 +93,65 @@ impl Redactor {
             out.extend_from_slice(&bytes[last..m.start()]);
             out.extend_from_slice(self.replacements[m.pattern().as_usize()].as_bytes());
             last = m.end();
+            found = true;
+        }
+        if !found {
+            return None;
+        }
+        out.extend_from_slice(&bytes[last..]);
+        Some(out)
+    }
+
+    /// Where secrets stand in `bytes` (start, end), as they are and across line breaks.
+    fn ranges(&self, bytes: &[u8]) -> Vec<(usize, usize)> {
+        let Some(matcher) = self.matcher.as_ref() else {
+            return Vec::new();
+        };
+        let mut out: Vec<(usize, usize)> = matcher
+            .find_iter(bytes)
+            .map(|m| (m.start(), m.end()))
+            .collect();
+        let (mut view, mut at) = (Vec::new(), Vec::new());
+        for (i, b) in bytes.iter().enumerate() {
+            if !matches!(b, b'\n' | b'\r') {
+                view.push(*b);
+                at.push(i);
+            }
+        }
+        out.extend(
+            matcher
+                .find_iter(&view)
+                .map(|m| (at[m.start()], at[m.end() - 1] + 1)),
+        );
+        out
+    }
+
+    /// The matches of `bytes` seen without its CR and LF bytes, replaced in `bytes` itself.
+    fn replace_across_lines(&self, bytes: &[u8]) -> Option<Vec<u8>> {
+        let matcher = self.matcher.as_ref()?;
+        if !bytes.iter().any(|b| matches!(b, b'\n' | b'\r')) {
+            return None;
+        }
+        let (mut view, mut at) = (
+            Vec::with_capacity(bytes.len()),
+            Vec::with_capacity(bytes.len()),
+        );
+        for (i, b) in bytes.iter().enumerate() {
+            if !matches!(b, b'\n' | b'\r') {
+                view.push(*b);
+                at.push(i);
+            }
+        }
+        let mut out = Vec::new();
+        let (mut last, mut found) = (0, false);
+        for m in matcher.find_iter(&view) {
+            let (start, end) = (at[m.start()], at[m.end() - 1] + 1);
+            if start < last {
+                continue;
+            }
+            out.extend_from_slice(&bytes[last..start]);
+            out.extend_from_slice(self.replacements[m.pattern().as_usize()].as_bytes());
+            last = end;
             found = true;
         }
         if !found {
@@ -130,11 +197,28 @@ fn forms(value: &str) -> Vec<String> {
     if let Ok(json) = serde_json::to_string(value) {
         out.push(json[1..json.len() - 1].to_string());
     }
-    let url = percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
-        .to_string();
-    out.push(url.clone());
-    // Lower-case hex escapes, as some encoders write them.
-    out.push(lower_hex_escapes(&url));
+    // URL-encoded: everything but letters and digits, RFC 3986's unreserved characters
+    // kept (Python's quote), and JavaScript's encodeURIComponent; upper- and lower-case hex.
+    const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    const URI_COMPONENT: &percent_encoding::AsciiSet = &UNRESERVED
+        .remove(b'!')
+        .remove(b'*')
+        .remove(b'\'')
+        .remove(b'(')
+        .remove(b')');
+    for set in [
+        percent_encoding::NON_ALPHANUMERIC,
+        UNRESERVED,
+        URI_COMPONENT,
+    ] {
+        let url = percent_encoding::utf8_percent_encode(value, set).to_string();
+        out.push(lower_hex_escapes(&url));
+        out.push(url);
+    }
     let bytes = value.as_bytes();
     for engine in [
         &base64::engine::general_purpose::STANDARD_NO_PAD,
@@ -198,18 +282,17 @@ impl Stream {
             return bytes.to_vec();
         }
         self.pending.extend_from_slice(bytes);
-        let hold = self.redactor.longest.saturating_sub(1);
+        // Enough to hold a secret with line breaks in it (base64 wrapped at 64 or more).
+        let hold = self.redactor.longest + self.redactor.longest / 32 + 4;
         if self.pending.len() <= hold {
             return Vec::new();
         }
         // Cut where no match can straddle: after the last match that ends before the
         // held-back tail, or at the tail itself when no match reaches into it.
         let mut cut = self.pending.len() - hold;
-        if let Some(matcher) = &self.redactor.matcher {
-            for m in matcher.find_iter(&self.pending) {
-                if m.start() < cut && m.end() > cut {
-                    cut = m.end();
-                }
+        for (start, end) in self.redactor.ranges(&self.pending) {
+            if start < cut && end > cut {
+                cut = end;
             }
         }
         let ready: Vec<u8> = self.pending.drain(..cut).collect();
@@ -245,8 +328,20 @@ mod tests {
         )
         .to_string();
         assert!(!r.redact(&format!("?k={url}")).contains(&url));
+        let r = Redactor::new([("URL".to_string(), "sk-test/0123456789+abc.def".to_string())]);
+        for encoded in [
+            "sk-test%2F0123456789%2Babc.def",
+            "sk-test%2f0123456789%2babc.def",
+        ] {
+            assert_eq!(r.redact(encoded), "[REDACTED:URL]", "{encoded}");
+        }
         let secret = "s3cr3t-value-0123456789";
         let r = Redactor::new([("S".to_string(), secret.to_string())]);
+        // Wrapped at 76 columns, as `base64` and Python's encodebytes write it.
+        let long = format!("{}{secret}", "A".repeat(50));
+        let wrapped = base64::engine::general_purpose::STANDARD.encode(long.as_bytes());
+        let wrapped = format!("{}\n{}\n", &wrapped[..76], &wrapped[76..]);
+        assert!(r.redact(&wrapped).contains("[REDACTED:S]"), "{wrapped}");
         for prefix in ["", "a", "ab", "abc"] {
             let text = format!("{prefix}{secret} trailing");
             for engine in [

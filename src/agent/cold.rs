@@ -44,6 +44,26 @@ impl ColdEnv {
         Ok(ColdEnv { vars })
     }
 
+    /// The same environment with a new HOME, TMPDIR and XDG folders under `root`: each
+    /// check gets its own, so nothing one leaves there (a Python user-site hook, say)
+    /// reaches the next.
+    pub fn with_fresh_home(&self, root: &Path) -> std::io::Result<ColdEnv> {
+        let fresh = ColdEnv::new(root, &[])?;
+        let mut env = self.clone();
+        for name in [
+            "HOME",
+            "TMPDIR",
+            "XDG_CONFIG_HOME",
+            "XDG_CACHE_HOME",
+            "XDG_DATA_HOME",
+        ] {
+            if let Some((_, v)) = fresh.vars.iter().find(|(k, _)| k == name) {
+                env.set(name, &v.clone());
+            }
+        }
+        Ok(env)
+    }
+
     /// Sets `name` to `value`, replacing any value it had.
     pub fn set(&mut self, name: &str, value: &str) {
         self.vars.retain(|(k, _)| k != name);

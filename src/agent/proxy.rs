@@ -24,6 +24,10 @@ pub const PROXY_PORT: u16 = 3128;
 pub const ARG: &str = "__forward";
 /// The most a request head may hold.
 const MAX_HEAD: usize = 16 * 1024;
+/// The longest host name DNS allows.
+const MAX_HOST: usize = 253;
+/// Decisions kept for `network.log`; past this they are counted, not kept.
+const MAX_DECISIONS: usize = 1000;
 
 /// A host a run may reach: its name (or `*.domain`) and, if given, its only port.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,7 +88,7 @@ pub struct Decision {
 #[derive(Debug)]
 pub struct Proxy {
     pub socket: PathBuf,
-    decisions: Arc<Mutex<Vec<Decision>>>,
+    decisions: Arc<Mutex<(Vec<Decision>, usize)>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -93,7 +97,7 @@ impl Proxy {
     pub fn start(socket: &Path, allowed: Vec<Allowed>) -> std::io::Result<Proxy> {
         let _ = std::fs::remove_file(socket);
         let listener = UnixListener::bind(socket)?;
-        let decisions = Arc::new(Mutex::new(Vec::new()));
+        let decisions = Arc::new(Mutex::new((Vec::new(), 0)));
         let (log, allowed) = (decisions.clone(), Arc::new(allowed));
         let task = tokio::spawn(async move {
             while let Ok((conn, _)) = listener.accept().await {
@@ -110,14 +114,18 @@ impl Proxy {
         })
     }
 
-    /// Every decision so far, in order.
-    pub fn decisions(&self) -> Vec<Decision> {
-        self.decisions.lock().map(|d| d.clone()).unwrap_or_default()
+    /// The decisions kept so far, in order, and how many more were made.
+    pub fn decisions(&self) -> (Vec<Decision>, usize) {
+        self.decisions
+            .lock()
+            .map(|d| (d.0.clone(), d.1))
+            .unwrap_or_default()
     }
 
     /// The decisions as `network.log` holds them, one line each.
     pub fn log_text(&self) -> String {
-        self.decisions()
+        let (kept, more) = self.decisions();
+        let mut text: String = kept
             .iter()
             .map(|d| {
                 format!(
@@ -128,7 +136,11 @@ impl Proxy {
                     d.port
                 )
             })
-            .collect()
+            .collect();
+        if more > 0 {
+            text.push_str(&format!("… and {more} more decisions, not kept\n"));
+        }
+        text
     }
 }
 
@@ -178,7 +190,7 @@ fn origin_form(head: &[u8]) -> Vec<u8> {
 async fn serve(
     mut conn: UnixStream,
     allowed: &[Allowed],
-    log: &Mutex<Vec<Decision>>,
+    log: &Mutex<(Vec<Decision>, usize)>,
 ) -> std::io::Result<()> {
     let mut head = Vec::new();
     let mut buf = [0u8; 4096];
@@ -190,19 +202,23 @@ async fn serve(
         head.extend_from_slice(&buf[..n]);
     }
     let text = String::from_utf8_lossy(&head).into_owned();
-    let Some((host, port, tunnel)) = target(&text) else {
+    let Some((host, port, tunnel)) = target(&text).filter(|(h, _, _)| h.len() <= MAX_HOST) else {
         conn.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
             .await?;
         return Ok(());
     };
     let ok = allowed.iter().any(|a| a.admits(&host, port));
     if let Ok(mut log) = log.lock() {
-        log.push(Decision {
-            at: humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
-            host: host.clone(),
-            port,
-            allowed: ok,
-        });
+        if log.0.len() < MAX_DECISIONS {
+            log.0.push(Decision {
+                at: humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
+                host: host.clone(),
+                port,
+                allowed: ok,
+            });
+        } else {
+            log.1 += 1;
+        }
     }
     if !ok {
         let body = format!("skillbench: {host}:{port} is not reachable from this run\n");

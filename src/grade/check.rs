@@ -244,7 +244,9 @@ fn changed_by_checks(
     ev: &Evidence<'_>,
     after_setup: &crate::run::delivery::Baseline,
 ) -> Vec<String> {
-    let Ok(patch) = crate::run::delivery::deliver(ev.source, ev.checkout, after_setup) else {
+    let Ok(patch) =
+        crate::run::delivery::deliver(ev.source, ev.checkout, after_setup, &Default::default())
+    else {
         return vec!["while the checks ran: the room could not be read".into()];
     };
     let Ok(change) = Change::from_patch(patch) else {
@@ -258,6 +260,26 @@ fn changed_by_checks(
         .collect()
 }
 
+/// The environment of one process of the clean room: the checks' environment with a HOME
+/// and TMPDIR of its own, beside the checks' (`<grader>/../<id>`), and no Python user site.
+fn fresh_env(ev: &Evidence<'_>, id: &str) -> std::io::Result<ColdEnv> {
+    let home = ev
+        .env
+        .vars()
+        .iter()
+        .find(|(k, _)| k == "HOME")
+        .map(|(_, v)| Path::new(v).to_path_buf())
+        .unwrap_or_default();
+    let root = home
+        .parent()
+        .and_then(Path::parent)
+        .unwrap_or(Path::new("/"))
+        .join(format!("home-{id}"));
+    let mut env = ev.env.with_fresh_home(&root)?;
+    env.set("PYTHONNOUSERSITE", "1");
+    Ok(env)
+}
+
 /// The clean room's setup log, relative to the run folder.
 const SETUP_LOG: &str = "checks/setup.log";
 
@@ -267,6 +289,10 @@ async fn clean_setup(ev: &Evidence<'_>) -> Option<String> {
         return None;
     }
     let script = format!("set -e\n{}", ev.case.setup.join("\n"));
+    let env = match fresh_env(ev, "setup") {
+        Ok(env) => env,
+        Err(e) => return Some(format!("cannot prepare the clean room's setup: {e}")),
+    };
     let spec = Spec {
         argv: ev.sandbox.wrap(
             vec!["sh".into(), "-c".into(), script],
@@ -274,7 +300,7 @@ async fn clean_setup(ev: &Evidence<'_>) -> Option<String> {
             ev.setup_jail,
         ),
         cwd: ev.checkout.to_path_buf(),
-        env: ev.env.vars().to_vec(),
+        env: env.vars().to_vec(),
         timeout: ev.setup_timeout,
         output: Output::Combined(ev.run_dir.join(SETUP_LOG)),
         redactor: ev.redactor.clone(),
@@ -304,10 +330,18 @@ fn integrity_result(ev: &Evidence<'_>) -> CriterionResult {
     };
     let mut found =
         super::integrity::findings(ev.change, ev.checkout, &hidden, &pinned_file, ev.integrity);
-    // A secret in the delivery is one; so is the mark it left in a stored, redacted patch,
-    // so that a re-grade finds what the eval found.
+    // A secret in the delivery is one: it was delivered redacted, so the mark is in the
+    // delivered files (text or binary), for the eval and a re-grade alike.
+    let marked = ev.change.files.iter().any(|f| {
+        f.change != crate::run::delivery::FileChange::Deleted
+            && crate::fsx::read_untrusted(&ev.checkout.join(&f.path), 64 * 1024 * 1024)
+                .is_ok_and(|b| b.windows(10).any(|w| w == b"[REDACTED:"))
+    });
     let patch = &ev.change.patch;
-    if ev.redactor.redact_bytes(patch).is_some() || patch.windows(10).any(|w| w == b"[REDACTED:") {
+    if marked
+        || ev.redactor.redact_bytes(patch).is_some()
+        || patch.windows(10).any(|w| w == b"[REDACTED:")
+    {
         found.push(
             "the delivery holds the value of a secret the run was given (redacted in diff.patch)"
                 .into(),
@@ -352,6 +386,16 @@ async fn command(
     ev: &Evidence<'_>,
 ) -> (Verdict, String, Option<String>) {
     let rel = format!("checks/{}.log", c.id);
+    let env = match fresh_env(ev, &c.id) {
+        Ok(env) => env,
+        Err(e) => {
+            return (
+                Verdict::Fail,
+                format!("cannot prepare the check's environment: {e}"),
+                None,
+            );
+        }
+    };
     let spec = Spec {
         argv: ev.sandbox.wrap(
             vec!["sh".into(), "-c".into(), run.into()],
@@ -359,7 +403,7 @@ async fn command(
             ev.jail,
         ),
         cwd: ev.checkout.to_path_buf(),
-        env: ev.env.vars().to_vec(),
+        env: env.vars().to_vec(),
         timeout,
         output: Output::Combined(ev.run_dir.join(&rel)),
         redactor: ev.redactor.clone(),

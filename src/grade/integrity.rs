@@ -38,18 +38,29 @@ const SHADOWED_MODULES: [&str; 9] = [
     "unittest", "pytest", "_pytest", "py", "pluggy", "nose", "nose2", "yaml", "_yaml",
 ];
 
-/// Added lines that reach into a test runner from code under test.
-const RUNNER_HOOKS: [&str; 9] = [
-    r"\b(unittest|_pytest|pytest|doctest)\b",
-    r"\b(TestResult|TestCase|wasSuccessful|TestProgram|TextTestRunner)\b",
+/// Added lines that reach into a test runner from code under test: importing it, or
+/// naming its parts.
+const RUNNER_IMPORTS: [&str; 2] = [r"\b(unittest|_pytest|pytest|doctest)\b", r"\bTestCase\b"];
+
+/// Added lines no remediation needs, in any Python file, tests included: ending the
+/// process early or replacing it, running code from text, reaching into the runner's
+/// result or the interpreter's module table.
+const PROCESS_HOOKS: [&str; 10] = [
+    r"\b_exit\s*\(",
+    r"\bexec[lv]p?e?\s*\(",
+    r"\bexec\s*\(",
+    r"\beval\s*\(",
+    r"\b(TestResult|wasSuccessful|TestProgram|TextTestRunner)\b",
     r"\bimport_module\s*\(",
     r"\b__import__\s*\(",
     r"\bsys\.modules\b",
-    r"\bos\._exit\s*\(",
-    r"\b__builtins__\b",
-    r"\bbuiltins\.",
+    r"\b(__builtins__|builtins\.)",
     r"\batexit\.register\s*\(",
 ];
+
+/// Compiled modules: an interpreter loads them in place of a source file of the same name,
+/// and nothing of them can be read in a patch.
+const COMPILED: [&str; 6] = [".so", ".pyd", ".dylib", ".pyc", ".pyo", ".node"];
 
 /// Added lines that switch tests off in a runner's configuration.
 const DISABLING: &str = r"(?i)(collect_ignore|pytest_collection_modifyitems|pytest_runtest|pytest_ignore_collect|addopts|testpaths|python_files|norecursedirs|-p\s*no:|--ignore|--deselect|skiptests|maven\.test\.skip|testfailureignore|\bskip\b)";
@@ -95,10 +106,13 @@ pub fn findings(
     let tests: Vec<String> = TEST_GLOBS.iter().map(|s| s.to_string()).collect();
     #[expect(clippy::expect_used, reason = "the built-in globs are valid")]
     let tests = Globs::new(&tests).expect("built-in globs");
-    let hooks: Vec<regex::Regex> = RUNNER_HOOKS
-        .iter()
-        .filter_map(|p| regex::Regex::new(p).ok())
-        .collect();
+    let compile = |patterns: &[&str]| -> Vec<regex::Regex> {
+        patterns
+            .iter()
+            .filter_map(|p| regex::Regex::new(p).ok())
+            .collect()
+    };
+    let (imports, process) = (compile(&RUNNER_IMPORTS), compile(&PROCESS_HOOKS));
     let disabling = regex::Regex::new(DISABLING).ok();
     let skipping = regex::Regex::new(SKIPPING).ok();
     let hidden_roots: Vec<String> = hidden_paths
@@ -148,13 +162,21 @@ pub fn findings(
             {
                 say(&format!("a link that {why}"));
             }
-            if f.path.ends_with(".py")
-                && !tests.is_match(&f.path)
-                && f.added_lines
+            let adds = |res: &[regex::Regex]| {
+                f.added_lines
                     .iter()
-                    .any(|l| hooks.iter().any(|h| h.is_match(l)))
+                    .any(|l| res.iter().any(|h| h.is_match(l)))
+            };
+            if f.path.ends_with(".py")
+                && (adds(&process) || (!tests.is_match(&f.path) && adds(&imports)))
             {
                 say("reaches into the test runner from the code under test");
+            }
+            if COMPILED
+                .iter()
+                .any(|ext| name.ends_with(ext) || name.contains(".so."))
+            {
+                say("adds a compiled module");
             }
         }
         if hidden_roots

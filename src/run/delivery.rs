@@ -298,10 +298,13 @@ impl PinnedIgnores {
 }
 
 /// The agent's change: its room's work tree against the pinned commit, as a git patch.
+/// Every delivered file passes through `redactor` first: a secret the agent wrote into a
+/// file — text or binary — is delivered (and so stored and graded) as `[REDACTED:NAME]`.
 pub fn deliver(
     source: &PreparedSource,
     room: &Path,
     baseline: &Baseline,
+    redactor: &crate::redact::Redactor,
 ) -> Result<Vec<u8>, DeliveryError> {
     let repo = Repository::open(&source.repo)?;
     // New blobs and trees go to memory, never into skillbench's copy of the source.
@@ -315,6 +318,7 @@ pub fn deliver(
         baseline,
         ignores: &ignores,
         budget: std::cell::Cell::new((MAX_TOTAL, MAX_FILES)),
+        redactor,
     };
     let delivered = walk.dir(room, "", Some(&pinned), 0)?;
     let delivered = match delivered {
@@ -327,10 +331,57 @@ pub fn deliver(
     let mut out = Vec::new();
     for i in 0..diff.deltas().len() {
         if let Some(mut patch) = Patch::from_diff(&diff, i)? {
-            out.extend_from_slice(&patch.to_buf()?);
+            let text = patch.to_buf()?;
+            match diff.get_delta(i) {
+                Some(d) => out.extend(quoted_names(
+                    &text,
+                    d.old_file().path().unwrap_or(Path::new("")),
+                    d.new_file().path().unwrap_or(Path::new("")),
+                )),
+                None => out.extend_from_slice(&text),
+            }
         }
     }
     Ok(out)
+}
+
+/// A file's patch with its header's paths in quotes when they hold white space: git writes
+/// `diff --git a/notes .txt b/notes .txt` unquoted, which libgit2 cannot read back; the
+/// quoted form (`"a/notes .txt"`) is valid git and replays.
+fn quoted_names(text: &[u8], old: &Path, new: &Path) -> Vec<u8> {
+    let spaced = |p: &Path| {
+        p.as_os_str()
+            .as_encoded_bytes()
+            .iter()
+            .any(u8::is_ascii_whitespace)
+    };
+    if !spaced(old) && !spaced(new) {
+        return text.to_vec();
+    }
+    let quote = |prefix: &str, p: &Path| {
+        let raw = p
+            .to_string_lossy()
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"");
+        format!("\"{prefix}{raw}\"")
+    };
+    let mut out = Vec::with_capacity(text.len() + 16);
+    let mut header = true;
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        if header && (line.starts_with(b"@@") || line.starts_with(b"GIT binary patch")) {
+            header = false;
+        }
+        if header && line.starts_with(b"diff --git ") {
+            out.extend(format!("diff --git {} {}\n", quote("a/", old), quote("b/", new)).bytes());
+        } else if header && line.starts_with(b"--- a/") {
+            out.extend(format!("--- {}\n", quote("a/", old)).bytes());
+        } else if header && line.starts_with(b"+++ b/") {
+            out.extend(format!("+++ {}\n", quote("b/", new)).bytes());
+        } else {
+            out.extend_from_slice(line);
+        }
+    }
+    out
 }
 
 struct Walk<'a> {
@@ -339,6 +390,7 @@ struct Walk<'a> {
     ignores: &'a PinnedIgnores,
     /// Bytes and files the delivery may still take.
     budget: std::cell::Cell<(u64, usize)>,
+    redactor: &'a crate::redact::Redactor,
 }
 
 impl Walk<'_> {
@@ -394,6 +446,7 @@ impl Walk<'_> {
             }
             self.budget
                 .set((bytes_left - bytes.len() as u64, files_left - 1));
+            let bytes = self.redactor.clean(&bytes);
             let oid = self.repo.blob(&bytes)?;
             // A tracked file setup changed and the agent left as setup did is not a change.
             let unchanged_since_setup = self
@@ -589,7 +642,15 @@ mod tests {
             .unwrap();
         std::fs::remove_dir_all(room.join(".git")).unwrap();
 
-        let delivered = paths(deliver(&source, &room, &baseline).unwrap());
+        let delivered = paths(
+            deliver(
+                &source,
+                &room,
+                &baseline,
+                &crate::redact::Redactor::default(),
+            )
+            .unwrap(),
+        );
         assert_eq!(delivered, [".gitignore", "app.py", "unittest/__init__.py"]);
     }
 
@@ -606,7 +667,13 @@ mod tests {
         std::os::unix::fs::symlink("/dev/null", room.join("hidden_tests")).unwrap();
         std::fs::write(room.join("blob.bin"), [0u8, 159, 146, 150, 0, 1]).unwrap();
 
-        let patch = deliver(&source, &room, &baseline).unwrap();
+        let patch = deliver(
+            &source,
+            &room,
+            &baseline,
+            &crate::redact::Redactor::default(),
+        )
+        .unwrap();
         let change = Change::from_patch(patch.clone()).unwrap();
         assert_eq!(change.stats.paths, ["blob.bin", "hidden_tests"]);
         let link = change
@@ -629,5 +696,20 @@ mod tests {
             Path::new("/dev/null")
         );
         assert!(!clean.join("node_modules").exists());
+    }
+
+    #[test]
+    fn names_with_spaces_replay() {
+        let (_dir, source, room) = room(&[("a b/c d.txt", "x\n")]);
+        let baseline = Baseline::record(&source, &room).unwrap();
+        std::fs::write(room.join("notes .txt"), "n\n").unwrap();
+        std::fs::write(room.join("a b/c d.txt"), "y\n").unwrap();
+        let patch = deliver(&source, &room, &baseline, &Default::default()).unwrap();
+        let again = tempfile::tempdir().unwrap();
+        let clean = again.path().join("clean");
+        crate::run::clean_room::build(&source, &clean, &patch)
+            .unwrap_or_else(|e| panic!("{e}\n{}", String::from_utf8_lossy(&patch)));
+        assert_eq!(std::fs::read(clean.join("notes .txt")).unwrap(), b"n\n");
+        assert_eq!(std::fs::read(clean.join("a b/c d.txt")).unwrap(), b"y\n");
     }
 }

@@ -314,9 +314,11 @@ async fn carry_out(
     // The delivery, computed by skillbench from the room against the pinned commit; the
     // room itself is never graded.
     let (src, room) = (run.source.clone(), checkout.clone());
-    let delivered = tokio::task::spawn_blocking(move || delivery::deliver(&src, &room, &baseline))
-        .await
-        .map_err(|e| e.to_string())?;
+    let redactor = ctx.redactor.clone();
+    let delivered =
+        tokio::task::spawn_blocking(move || delivery::deliver(&src, &room, &baseline, &redactor))
+            .await
+            .map_err(|e| e.to_string())?;
     let patch = match delivered {
         Ok(patch) => patch,
         Err(e) if e.is_agents() => {
@@ -332,7 +334,13 @@ async fn carry_out(
     let change = Change::from_patch(patch).map_err(|e| format!("cannot read the delivery: {e}"))?;
     let (signals, raw) = signals::read(&signals_file);
     if let Some(raw) = raw {
-        crate::fsx::write_atomic(&run_dir.join("signals.json"), ctx.redactor.clean(&raw))
+        // Valid signals are stored as skillbench writes them (so no escape form of a
+        // secret, `\u0073…`, slips past the redactor); anything else as it came.
+        let stored = match &signals {
+            SignalsReport::Valid(s) => serde_json::to_vec_pretty(s).unwrap_or(raw),
+            _ => raw,
+        };
+        crate::fsx::write_atomic(&run_dir.join("signals.json"), ctx.redactor.clean(&stored))
             .map_err(|e| e.to_string())?;
     }
     // Nothing else of the room is read: it goes before grading starts.
@@ -411,7 +419,9 @@ fn filtered_network(
             .chain(run.case.registries.iter())
             .filter_map(|r| Allowed::parse(r)),
     );
-    let ports = allowed.iter().filter_map(Allowed::loopback_port).collect();
+    let mut ports: Vec<u16> = allowed.iter().filter_map(Allowed::loopback_port).collect();
+    ports.sort_unstable();
+    ports.dedup();
     let socket = scratch.join("net.sock");
     let proxy = agent::proxy::Proxy::start(&socket, allowed)
         .map_err(|e| format!("cannot start the run's network proxy: {e}"))?;

@@ -179,7 +179,17 @@ fn an_interrupted_eval_leaves_no_raw_secret_in_its_partial_folder() {
         "{}",
         stdout_log.display()
     );
-    let text = std::fs::read_to_string(&stdout_log).unwrap();
+    // The log, wherever it is now: in the interrupted `.partial` folder (the eval was
+    // interrupted mid-run, as intended) or, should the run have ended first on a loaded
+    // machine, in the finished results.
+    let logs: Vec<std::path::PathBuf> = walkdir::WalkDir::new(ws.path(".skillbench"))
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_name() == "stdout.log")
+        .map(|e| e.path().to_path_buf())
+        .collect();
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    let text = std::fs::read_to_string(&logs[0]).unwrap();
     assert!(text.contains("[REDACTED:PLANTED_TOKEN]"), "{text}");
     let found = leaks(&ws.path(".skillbench"));
     assert!(found.is_empty(), "stored while interrupted: {found:#?}");
@@ -252,4 +262,78 @@ kind = "signals"
         "{c}"
     );
     assert_eq!(ws.latest_results()["runs"][0]["grade"], "A");
+}
+
+/// Encodings a second red-team pass found: base64 wrapped at 76 columns, URL-encoding that
+/// keeps RFC 3986's unreserved characters, `\u` escapes in the signals, a secret inside a
+/// binary file of the delivery.
+#[test]
+fn wrapped_base64_standard_url_encoding_unicode_escapes_and_binary_files_are_redacted() {
+    const URL_SECRET: &str = "sk-url/planted+0123456789";
+    let ws = Workspace::shipped();
+    let script = ws.write(
+        "agents/leak2.sh",
+        r#"python3 - <<'PY'
+import base64, json, os, urllib.parse
+t, u = os.environ["PLANTED_TOKEN"], os.environ["URL_TOKEN"]
+print(base64.encodebytes(b"A" * 50 + t.encode()).decode(), end="")
+print(urllib.parse.quote(u, safe=""))
+with open("blob.bin", "wb") as f:
+    f.write(b"bin\0" + t.encode() + b"\0")
+escaped = "".join("\\u%04x" % ord(c) for c in t)
+with open(os.environ["SKILLBENCH_SIGNALS"], "w") as f:
+    f.write('{"schema":"agent-signals/v1","outcome":"fixed","confidence":0.5,"summary":"%s"}' % escaped)
+PY
+"#,
+    );
+    ws.write(
+        "evals/leak2.toml",
+        &format!(
+            r#"skill = "pyyaml-safe-load"
+cases = ["python-cves/settings-loader"]
+agents = ["leak"]
+variants = ["none"]
+timeout = "60s"
+pass_env = ["PLANTED_TOKEN", "URL_TOKEN"]
+[agent.leak]
+kind = "command"
+command = ["sh", "{}"]
+[rubric]
+[[rubric.criteria]]
+id = "signals"
+kind = "signals"
+"#,
+            script.display()
+        ),
+    );
+    ws.run_with(
+        &["eval", "evals/leak2.toml"],
+        &[("PLANTED_TOKEN", SECRET), ("URL_TOKEN", URL_SECRET)],
+    )
+    .expect_code(exit_code::SNAPSHOT_PENDING);
+    let found = leaks(&ws.path(".skillbench"));
+    assert!(found.is_empty(), "stored: {found:#?}");
+    let dir = ws
+        .latest_dir()
+        .join(ws.latest_results()["runs"][0]["dir"].as_str().unwrap());
+    let stdout = std::fs::read_to_string(dir.join("stdout.log")).unwrap();
+    assert_eq!(stdout.matches("[REDACTED:").count(), 2, "{stdout}");
+    assert!(!stdout.contains("%2F"), "{stdout}");
+    let signals = std::fs::read_to_string(dir.join("signals.json")).unwrap();
+    assert!(signals.contains("[REDACTED:PLANTED_TOKEN]"), "{signals}");
+    let run = &ws.latest_results()["runs"][0];
+    assert_eq!(run["grade"], "C");
+    let integrity = run["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "integrity")
+        .unwrap();
+    assert!(
+        integrity["detail"]
+            .as_str()
+            .unwrap()
+            .contains("holds the value of a secret"),
+        "the binary file held it: {integrity}"
+    );
 }
