@@ -830,4 +830,31 @@ pattern = "yaml\\.safe_load"
     let out = ws.run(&["corpus", "verify", "remote", "--format", "json"]);
     let reports: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(reports[0]["reference"], "A", "{reports}");
+
+    // An agent that looks the fix commit up (here it only names it, as a `git show` of
+    // it would) fails integrity, with the quote; the fix itself would otherwise pass.
+    let prefix = &fix.to_string()[..8];
+    let eval = ws.read("evals/remote.toml").replace(
+        "command = [\"sh\", \"-c\", \"git cat-file -e $FIX 2>/dev/null && echo LEAKED || echo clean\"]",
+        &format!(
+            "command = [\"sh\", \"-c\", \"echo '+ git show {prefix}'; sed -i s/yaml.load/yaml.safe_load/ app.py\"]"
+        ),
+    );
+    ws.write("evals/remote.toml", &eval);
+    ws.run(&["eval", "evals/remote.toml"])
+        .expect_code(exit_code::SNAPSHOT_PENDING);
+    let run = &ws.latest_results()["runs"][0];
+    assert_eq!(run["grade"], "C", "{run}");
+    let integrity = run["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "integrity")
+        .unwrap();
+    let detail = integrity["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("looks up the answer (the upstream fix commit) in stdout.log")
+            && detail.contains(&format!("git show {prefix}")),
+        "{detail}"
+    );
 }
