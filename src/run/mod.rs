@@ -55,7 +55,7 @@ pub struct Context<'a> {
 /// What runtime agents run in ([`Context::runtime_sandbox`]).
 pub(crate) fn runtime_sandbox(eval: &Eval, sandbox: &Sandbox) -> Sandbox {
     if eval.sandbox.is_empty() {
-        Sandbox::named("bwrap").unwrap_or(Sandbox::None)
+        Sandbox::working_bwrap().unwrap_or(Sandbox::None)
     } else {
         sandbox.clone()
     }
