@@ -796,11 +796,34 @@ fn agent(at: &Located<'_>, name: &str, def: &Spanned<AgentFile>) -> Result<Agent
                 "'command' is empty: give the program and its arguments",
             ));
         }
+        // Relative paths in the command are the eval file's neighbours, wherever skillbench
+        // runs from: the program when it names a path (`./my-agent.sh`), and any argument
+        // starting `./` or `../` that names a file there.
+        let dir = at.path.parent().unwrap_or(Path::new("."));
+        let argv = command
+            .get_ref()
+            .iter()
+            .enumerate()
+            .map(|(i, arg)| {
+                let path = Path::new(arg);
+                let relative = path.is_relative()
+                    && ((i == 0 && arg.contains('/'))
+                        || arg.starts_with("./")
+                        || arg.starts_with("../"));
+                match relative
+                    .then(|| dir.join(path))
+                    .and_then(|p| p.canonicalize().ok())
+                {
+                    Some(resolved) if i == 0 || resolved.is_file() => {
+                        resolved.to_string_lossy().into_owned()
+                    }
+                    _ => arg.clone(),
+                }
+            })
+            .collect();
         return Ok(AgentSpec {
             name: name.to_string(),
-            kind: AgentKind::Command {
-                argv: command.get_ref().clone(),
-            },
+            kind: AgentKind::Command { argv },
         });
     };
     if let Some(command) = &file.command {

@@ -68,8 +68,22 @@ pub fn main(cli: cli::Cli) -> i32 {
     // its /proc files (environ, memory) are closed to other processes of the same user,
     // an agent run without the sandbox included (root still reads them).
     let _ = nix::sys::prctl::set_dumpable(false);
-    let result = commands::run(cli);
+    // A closed stdout (`skillbench corpus list | head -0`) ends the command quietly with
+    // 0, as ripgrep does: `println!` panics on it, and that panic is the reader's choice,
+    // not a failure.
+    let quiet = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !closed_stdout(info.payload()) {
+            quiet(info);
+        }
+    }));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| commands::run(cli)));
     agent::reaper::sweep_orphans();
+    let result = match result {
+        Ok(result) => result,
+        Err(payload) if closed_stdout(&*payload) => return exit_code::SUCCESS,
+        Err(payload) => std::panic::resume_unwind(payload),
+    };
     match result {
         Ok(outcome) => outcome.exit_code(),
         Err(err) => {
@@ -77,6 +91,16 @@ pub fn main(cli: cli::Cli) -> i32 {
             err.exit_code()
         }
     }
+}
+
+/// Whether a panic is `println!`'s on a stdout whose reader went away.
+fn closed_stdout(payload: &(dyn std::any::Any + Send)) -> bool {
+    let message = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("");
+    message.contains("failed printing to stdout") && message.contains("Broken pipe")
 }
 
 fn render_error(err: &Error) -> String {

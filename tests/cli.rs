@@ -858,3 +858,71 @@ pattern = "yaml\\.safe_load"
         "{detail}"
     );
 }
+
+#[test]
+fn a_relative_command_resolves_beside_the_eval_and_finds_its_sibling_in_the_sandbox() {
+    let ws = Workspace::shipped();
+    let wrapper = ws.write(
+        "evals/agents/wrap.sh",
+        "#!/bin/sh\nexec sh \"$(dirname \"$0\")/helper.sh\"\n",
+    );
+    ws.write(
+        "evals/agents/helper.sh",
+        "echo helper ran\necho '{\"schema\":\"agent-signals/v1\",\"outcome\":\"fixed\",\"confidence\":0.5}' > \"$SKILLBENCH_SIGNALS\"\n",
+    );
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    ws.write(
+        "evals/wrap.toml",
+        &small_eval(
+            "\"python-cves/settings-loader\"",
+            "\"wrap\", \"missing\"",
+            "variants = [\"none\"]\n[agent.wrap]\nkind = \"command\"\ncommand = [\"./agents/wrap.sh\"]\n[agent.missing]\nkind = \"command\"\ncommand = [\"./agents/nowhere.sh\"]\n",
+        ),
+    );
+    let out = ws.run(&["eval", "evals/wrap.toml", "--sandbox", "bwrap"]);
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+    let results = ws.latest_results();
+    let runs = results["runs"].as_array().unwrap();
+    let wrap = runs.iter().find(|r| r["agent"] == "wrap").unwrap();
+    assert_eq!(wrap["status"], "completed", "{wrap}");
+    let stdout = std::fs::read_to_string(
+        ws.latest_dir()
+            .join(wrap["dir"].as_str().unwrap())
+            .join("stdout.log"),
+    )
+    .unwrap();
+    assert_eq!(stdout, "helper ran\n");
+    // A run that ends before grading says why on its line, and in the snapshot row.
+    let missing = runs.iter().find(|r| r["agent"] == "missing").unwrap();
+    assert_eq!(missing["status"], "agent_error", "{missing}");
+    let line = out
+        .stderr
+        .lines()
+        .find(|l| l.contains(" missing ") && l.contains("trial 1"))
+        .unwrap_or_else(|| panic!("{}", out.stderr));
+    assert!(line.contains("— agent error: "), "{line}");
+    let pending = ws.read("evals/snapshots/wrap.snap.new");
+    assert!(pending.contains("[agent error]"), "{pending}");
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly_with_success() {
+    let ws = Workspace::shipped();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_skillbench"))
+        .args(["corpus", "list"])
+        .current_dir(ws.root())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", ws.path("home"))
+        .env("SKILLBENCH_CACHE_DIR", ws.path("cache"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before skillbench writes.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(exit_code::SUCCESS));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}

@@ -353,14 +353,40 @@ pub fn toolchains() -> Vec<PathBuf> {
 
 /// What must be mounted back read-only for `agent` to run in a jail: the installation of
 /// its runtime (the `node_modules` its executable resolves into, else the executable's
-/// folder), or the files a command agent's argv names (its script may live in the hidden
-/// workspace).
-pub fn exposed_for(agent: &super::AgentSpec, probe: Option<&super::Probe>) -> Vec<PathBuf> {
+/// folder), or, for a command agent, the folders of the files its argv names, so that a
+/// wrapper finds its sibling scripts — but only the file itself where its folder holds
+/// the workspace (its hidden tests and references stay hidden).
+pub fn exposed_for(
+    agent: &super::AgentSpec,
+    probe: Option<&super::Probe>,
+    workspace: &Path,
+) -> Vec<PathBuf> {
+    let workspace = if workspace.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        workspace
+    };
+    let workspace = workspace
+        .canonicalize()
+        .unwrap_or_else(|_| workspace.to_path_buf());
+    let corpora = workspace.join("corpora");
     match &agent.kind {
         super::AgentKind::Command { argv } => argv
             .iter()
             .map(PathBuf::from)
             .filter(|p| p.is_absolute() && p.is_file())
+            .map(
+                |file| match file.parent().and_then(|d| d.canonicalize().ok()) {
+                    Some(dir)
+                        if !workspace.starts_with(&dir)
+                            && !dir.starts_with(&corpora)
+                            && dir != Path::new("/") =>
+                    {
+                        dir
+                    }
+                    _ => file,
+                },
+            )
             .collect(),
         _ => probe
             .and_then(|p| p.binary.as_deref())

@@ -137,16 +137,24 @@ impl Reporter for Human {
                 duration_ms,
                 tamper_proof,
                 agent_sandboxed,
+                status,
+                reason,
                 ..
             } => {
                 let grade = grade.map_or_else(|| "-".to_string(), |g| g.to_string());
                 let line = format!(
-                    "  {grade}  {case}  {agent}  {variant}  trial {trial}  ({:.1}s){}{}{}",
+                    "  {grade}  {case}  {agent}  {variant}  trial {trial}  ({:.1}s){}{}{}{}",
                     *duration_ms as f64 / 1000.0,
                     if failed.is_empty() {
                         String::new()
                     } else {
                         format!("  failed: {}", failed.join(", "))
+                    },
+                    // A run that ended before grading says why, on its own line.
+                    if matches!(status, RunStatus::Completed) {
+                        String::new()
+                    } else {
+                        format!("  — {reason}")
                     },
                     if *tamper_proof {
                         ""

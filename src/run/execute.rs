@@ -151,7 +151,7 @@ async fn carry_out(
     let probe = ctx.probes.get(&run.agent.name);
     // Mounted back read-only: what the eval exposes, the runtime's installation, and the
     // files a command agent's argv names (its script may live in the hidden workspace).
-    let command_files = agent::sandbox::exposed_for(&run.agent, probe);
+    let command_files = agent::sandbox::exposed_for(&run.agent, probe, eval.workspace.root());
     let shared: Vec<std::path::PathBuf> = run
         .agent
         .runtime()

@@ -146,7 +146,9 @@ fn agent_graders(
         .collect();
     let exposed = agents
         .iter()
-        .flat_map(|a| crate::agent::sandbox::exposed_for(a, probes.get(&a.name)))
+        .flat_map(|a| {
+            crate::agent::sandbox::exposed_for(a, probes.get(&a.name), eval.workspace.root())
+        })
         .chain(eval.expose.iter().cloned())
         .collect();
     Some(crate::grade::agent_grader::AgentGraders {

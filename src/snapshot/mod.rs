@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 pub use compare::{Change, ChangeKind, compare};
 
-use crate::run::results::Results;
+use crate::run::results::{Results, RunStatus};
 
 /// One row: a case × variant × agent and its grades across trials.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -61,6 +61,10 @@ impl Snapshot {
                 .map_or('U', |g| g.to_string().chars().next().unwrap_or('C'));
             entry.0.push((run.trial, letter));
             entry.1.extend(run.failed().iter().map(|s| s.to_string()));
+            // A run that ended before it was graded says how, in place of criteria.
+            if !matches!(run.status, RunStatus::Completed | RunStatus::Unavailable) {
+                entry.1.push(format!("[{}]", run.status.as_str()));
+            }
         }
         let rows = rows
             .into_iter()
