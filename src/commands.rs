@@ -21,7 +21,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         None => Workspace::discover(Path::new(".")),
     };
     match &cli.command {
-        Command::Eval(args) => eval(args),
+        Command::Eval(args) => eval(args, cli.workspace.as_deref()),
         Command::Skill(SkillCommand::Lint { paths }) => lint(&workspace()?, paths),
         Command::Skill(SkillCommand::New { name, dir }) => {
             let dir = dir.clone().unwrap_or_else(|| {
@@ -148,8 +148,13 @@ fn settle(workspace: &Workspace, filter: Option<&str>, accept: bool) -> Result<O
     Ok(Outcome::Success)
 }
 
-fn eval(args: &EvalArgs) -> Result<Outcome> {
-    let mut eval = Eval::load(&args.eval)?;
+fn eval(args: &EvalArgs, dir: Option<&Path>) -> Result<Outcome> {
+    // With `-C DIR`, a relative eval path is under DIR, as every other path is.
+    let path = match dir {
+        Some(dir) if args.eval.is_relative() => dir.join(&args.eval),
+        _ => args.eval.clone(),
+    };
+    let mut eval = Eval::load(&path)?;
     if !args.agents.is_empty() {
         eval.agents = args
             .agents

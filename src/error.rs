@@ -108,12 +108,12 @@ impl Error {
     /// The documented exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Input(_) | Error::Usage(_) => exit_code::BAD_INPUT,
+            // A file that cannot be read is one the user named, or one of the workspace's
+            // inputs: bad input, not an unexpected failure.
+            Error::Input(_) | Error::Usage(_) | Error::Read { .. } => exit_code::BAD_INPUT,
             Error::Setup { .. } | Error::Sandbox(_) => exit_code::SETUP_FAILED,
             Error::NothingSelected(_) => exit_code::NOTHING_SELECTED,
-            Error::Read { .. } | Error::Write { .. } | Error::Git { .. } | Error::Unexpected(_) => {
-                exit_code::UNEXPECTED
-            }
+            Error::Write { .. } | Error::Git { .. } | Error::Unexpected(_) => exit_code::UNEXPECTED,
         }
     }
 }

@@ -926,3 +926,33 @@ fn a_closed_stdout_ends_quietly_with_success() {
     assert_eq!(out.status.code(), Some(exit_code::SUCCESS));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+#[test]
+fn a_workspace_named_with_c_holds_the_eval_path_and_a_missing_eval_is_bad_input() {
+    let ws = Workspace::shipped();
+    let elsewhere = ws.path("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let root = ws.root().to_string_lossy().into_owned();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_skillbench"))
+        .args(["-C", &root, "eval", "evals/pyyaml-safe-load.toml", "--ci"])
+        .current_dir(&elsewhere)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", ws.path("home"))
+        .env("SKILLBENCH_CACHE_DIR", ws.path("cache"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(exit_code::SUCCESS),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = ws.run(&["eval", "evals/no-such-eval.toml"]);
+    out.expect_code(exit_code::BAD_INPUT);
+    assert!(
+        out.stderr.contains("cannot read evals/no-such-eval.toml"),
+        "{}",
+        out.stderr
+    );
+}
