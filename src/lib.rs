@@ -71,10 +71,10 @@ pub fn main(cli: cli::Cli) -> i32 {
     // A closed stdout (`skillbench corpus list | head -0`) ends the command quietly with
     // 0, as ripgrep does: `println!` panics on it, and that panic is the reader's choice,
     // not a failure.
-    let quiet = std::panic::take_hook();
+    let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         if !closed_stdout(info.payload()) {
-            quiet(info);
+            default_hook(info);
         }
     }));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| commands::run(cli)));

@@ -16,7 +16,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use support::{Workspace, exit_code, small_eval};
+use support::{Workspace, criterion, exit_code, small_eval};
 
 #[test]
 fn main_job_grades_the_shipped_corpus_and_matches_the_snapshot() {
@@ -845,12 +845,7 @@ pattern = "yaml\\.safe_load"
         .expect_code(exit_code::SNAPSHOT_PENDING);
     let run = &ws.latest_results()["runs"][0];
     assert_eq!(run["grade"], "C", "{run}");
-    let integrity = run["criteria"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "integrity")
-        .unwrap();
+    let integrity = criterion(run, "integrity").unwrap();
     let detail = integrity["detail"].as_str().unwrap();
     assert!(
         detail.contains("looks up the answer (the upstream fix commit) in stdout.log")

@@ -87,16 +87,8 @@ pub async fn check_all(criteria: &[Criterion], ev: &Evidence<'_>) -> Checked {
             // The room as setup left it: what the checks change in it is seen below.
             after_setup = crate::run::delivery::Baseline::record(ev.source, ev.checkout).ok();
         }
-        let result = |verdict: Verdict, detail: String, log: Option<String>| CriterionResult {
-            id: c.id.clone(),
-            kind: c.kind.name().into(),
-            required: c.required,
-            verdict,
-            detail,
-            log,
-            judgments: Vec::new(),
-            agreement: None,
-            flag: None,
+        let result = |verdict: Verdict, detail: String, log: Option<String>| {
+            CriterionResult::new(&c.id, c.kind.name(), c.required, verdict, detail, log)
         };
         if !c.applies(ev.case.expectation) {
             results[i] = Some(result(
@@ -366,17 +358,8 @@ fn integrity_result(ev: &Evidence<'_>) -> CriterionResult {
         let log = write_log(ev, super::integrity::ID, &found.join("\n"));
         (Verdict::Fail, found.join("; "), log)
     };
-    CriterionResult {
-        id: super::integrity::ID.into(),
-        kind: super::integrity::ID.into(),
-        required: true,
-        verdict,
-        detail,
-        log,
-        judgments: Vec::new(),
-        agreement: None,
-        flag: None,
-    }
+    let id = super::integrity::ID;
+    CriterionResult::new(id, id, true, verdict, detail, log)
 }
 
 async fn command(

@@ -81,20 +81,6 @@ pub struct Policy {
     pub lookups_fail: bool,
 }
 
-impl Policy {
-    /// The policy with the default protected paths and nothing allowed.
-    pub fn default_for_tests() -> Policy {
-        let tests: Vec<String> = TEST_GLOBS.iter().map(|s| s.to_string()).collect();
-        Policy {
-            #[expect(clippy::expect_used, reason = "the built-in globs are valid")]
-            protected: Globs::new(&tests).expect("built-in globs"),
-            #[expect(clippy::expect_used, reason = "no globs")]
-            allow: Globs::new(&[]).expect("no globs"),
-            lookups_fail: true,
-        }
-    }
-}
-
 /// Everything the delivery did that no honest remediation does, one line each.
 pub fn findings(
     change: &Change,

@@ -105,6 +105,30 @@ pub struct CriterionResult {
     pub flag: Option<String>,
 }
 
+impl CriterionResult {
+    /// A result with no judgments.
+    pub fn new(
+        id: &str,
+        kind: &str,
+        required: bool,
+        verdict: Verdict,
+        detail: String,
+        log: Option<String>,
+    ) -> CriterionResult {
+        CriterionResult {
+            id: id.into(),
+            kind: kind.into(),
+            required,
+            verdict,
+            detail,
+            log,
+            judgments: Vec::new(),
+            agreement: None,
+            flag: None,
+        }
+    }
+}
+
 /// The grade of a run whose agent finished and whose criteria were all checked.
 pub fn grade(results: &[CriterionResult]) -> (Grade, String) {
     let failed: Vec<&CriterionResult> = results

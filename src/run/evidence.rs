@@ -1,5 +1,6 @@
-//! What a run left behind in its checkout: the agent's diff against the pinned commit,
-//! untracked files included and ignored files excluded.
+//! A checkout's state as git sees it — its work tree against HEAD, untracked files
+//! included — to tell whether an agent grader changed the checkout it was to read. What
+//! an agent delivered is computed apart, against the pinned commit ([`super::delivery`]).
 
 use std::path::Path;
 

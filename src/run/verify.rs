@@ -238,13 +238,15 @@ pub fn verify(
         .iter()
         .map(|(_, case, _)| eval_for(workspace, case, sandbox.name(), expose))
         .collect();
+    // Probed once: whether bubblewrap works here does not change from case to case.
+    let grading_sandbox = sandbox.for_grading();
     let contexts: Vec<Context<'_>> = evals
         .iter()
         .map(|eval| Context {
             eval,
             skill: None,
             sandbox,
-            grading_sandbox: sandbox.for_grading(),
+            grading_sandbox: grading_sandbox.clone(),
             runtime_sandbox: sandbox.clone(),
             redactor: super::redactor(eval),
             probes: HashMap::new(),

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{Output, Workspace, exit_code};
+use crate::support::{Output, Workspace, criterion, exit_code};
 
 /// The fix case: a plain bump passes its visible tests and fails its hidden ones.
 const FIX_CASE: &str = "python-cves/settings-loader";
@@ -209,14 +209,6 @@ fn runs_by_agent(ws: &Workspace) -> std::collections::BTreeMap<String, Value> {
         .iter()
         .map(|r| (r["agent"].as_str().unwrap().to_string(), r.clone()))
         .collect()
-}
-
-fn criterion<'a>(run: &'a Value, id: &str) -> Option<&'a Value> {
-    run["criteria"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
 }
 
 /// A file of a run's folder in the latest results.

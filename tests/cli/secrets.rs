@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 
-use super::support::{Workspace, exit_code};
+use super::support::{Workspace, criterion, exit_code};
 
 const SECRET: &str = "sk-planted-7f3a9c1e5b2d";
 
@@ -103,12 +103,7 @@ fn a_passed_through_secret_is_in_no_stored_file_and_no_printed_line() {
         let results = ws.latest_results();
         let run = &results["runs"][0];
         assert_eq!(run["grade"], "C", "{sandbox}: {run:#}");
-        let integrity = run["criteria"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["id"] == "integrity")
-            .unwrap();
+        let integrity = criterion(run, "integrity").unwrap();
         assert_eq!(integrity["verdict"], "fail", "{sandbox}");
         assert!(
             integrity["detail"]
@@ -225,11 +220,7 @@ kind = "signals"
         )
     };
     let integrity = |ws: &Workspace| {
-        ws.latest_results()["runs"][0]["criteria"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["id"] == "integrity")
+        criterion(&ws.latest_results()["runs"][0], "integrity")
             .unwrap()
             .clone()
     };
@@ -323,12 +314,7 @@ kind = "signals"
     assert!(signals.contains("[REDACTED:PLANTED_TOKEN]"), "{signals}");
     let run = &ws.latest_results()["runs"][0];
     assert_eq!(run["grade"], "C");
-    let integrity = run["criteria"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "integrity")
-        .unwrap();
+    let integrity = criterion(run, "integrity").unwrap();
     assert!(
         integrity["detail"]
             .as_str()

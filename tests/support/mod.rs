@@ -121,6 +121,11 @@ impl Workspace {
     }
 }
 
+/// The criterion `id` of a run of `results.json`, if the run has it.
+pub fn criterion<'a>(run: &'a serde_json::Value, id: &str) -> Option<&'a serde_json::Value> {
+    run["criteria"].as_array()?.iter().find(|c| c["id"] == id)
+}
+
 /// A one-case eval over the shipped corpus, with the hidden and escalation criteria.
 pub fn small_eval(cases: &str, agents: &str, extra: &str) -> String {
     format!(
