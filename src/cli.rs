@@ -100,6 +100,9 @@ pub struct EvalArgs {
     /// Run only these agents (repeatable), instead of the eval's list.
     #[arg(long = "agent", value_name = "NAME")]
     pub agents: Vec<String>,
+    /// Run only the eval's cases matching this glob (repeatable), e.g. `python-cves/*`.
+    #[arg(long = "case", value_name = "PATTERN")]
+    pub cases: Vec<String>,
     /// Run this many trials of each run, instead of the eval's number.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub trials: Option<u32>,

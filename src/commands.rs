@@ -180,8 +180,10 @@ fn eval(args: &EvalArgs, dir: Option<&Path>) -> Result<Outcome> {
             .collect::<Result<_>>()?;
     }
     if let Some(trials) = args.trials {
+        eval.subset |= trials < eval.trials;
         eval.trials = trials;
     }
+    eval.subset |= !args.agents.is_empty() || !args.cases.is_empty();
     if let Some(sandbox) = &args.sandbox {
         eval.sandbox = sandbox.clone();
     }
@@ -230,6 +232,7 @@ fn eval(args: &EvalArgs, dir: Option<&Path>) -> Result<Outcome> {
             eval.workspace.corpora_dir().display()
         )));
     }
+    let cases = only_cases(cases, &args.cases, &args.eval)?;
 
     let (_scratch, prepared) = prepare_sources(cases)?;
 
@@ -249,6 +252,35 @@ fn eval(args: &EvalArgs, dir: Option<&Path>) -> Result<Outcome> {
         json,
         &reporter,
     )
+}
+
+/// The eval's cases that match one of the `--case` patterns (all of them when none is
+/// given); a pattern that matches none of the eval's cases is an empty selection.
+fn only_cases(cases: Vec<Case>, patterns: &[String], eval_path: &Path) -> Result<Vec<Case>> {
+    if patterns.is_empty() {
+        return Ok(cases);
+    }
+    let mut matchers = Vec::new();
+    for pattern in patterns {
+        let glob = globset::GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| Error::Usage(format!("--case '{pattern}': not a glob: {e}")))?
+            .compile_matcher();
+        if !cases.iter().any(|c| glob.is_match(&c.id)) {
+            let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+            return Err(Error::NothingSelected(format!(
+                "--case '{pattern}' matches none of the cases of {}: {}",
+                eval_path.display(),
+                ids.join(", ")
+            )));
+        }
+        matchers.push(glob);
+    }
+    Ok(cases
+        .into_iter()
+        .filter(|c| matchers.iter().any(|m| m.is_match(&c.id)))
+        .collect())
 }
 
 /// Each case's repository prepared (fixture committed, or git mirror updated), in a scratch
@@ -343,72 +375,73 @@ fn conclude(
 
     let snapshots = eval.workspace.snapshots_dir();
     let new = Snapshot::from_results(results);
-    let verdict = pending::check(&snapshots, &eval.name, &new)?;
     let accepted = pending::accepted_path(&snapshots, &eval.name);
-    let mut outcome = Outcome::Success;
-    match &verdict {
-        pending::Verdict::Matches => {
-            if !ci {
-                pending::clear_pending(&snapshots, &eval.name)?;
+    let shown = |p: &Path| eval.workspace.display(p).display().to_string();
+    // CI never writes; elsewhere the pending snapshot is settled under a lock, so
+    // concurrent evals never delete or overwrite each other's.
+    let (verdict, settled) = if ci {
+        let verdict = pending::check(&snapshots, &eval.name, &new, results.subset)?;
+        (verdict, pending::Settled::Nothing)
+    } else {
+        let mark = pending::RunMark {
+            run_id: &results.run_id,
+            started_at: &results.started_at,
+            finished_at: &results.finished_at,
+        };
+        pending::settle(&snapshots, &eval.name, &new, results.subset, &mark)?
+    };
+    let described = pending::describe(&verdict, &new);
+    if verdict.differs() {
+        write!(
+            human_out,
+            "snapshot: {}{}\n{described}",
+            shown(&accepted),
+            if results.subset {
+                " (a subset was run: only its rows are compared)"
+            } else {
+                ""
             }
+        )
+        .map_err(w)?;
+        match &settled {
+            pending::Settled::Wrote(path) => writeln!(
+                human_out,
+                "wrote {}; review with `skillbench review`, or `skillbench accept {}` / `skillbench reject {}`",
+                shown(path),
+                eval.name,
+                eval.name
+            ),
+            _ => writeln!(
+                human_out,
+                "CI mode: nothing written; the results must match the accepted snapshot."
+            ),
+        }
+        .map_err(w)?;
+    } else {
+        write!(
+            human_out,
+            "snapshot: matches {}\n{described}",
+            shown(&accepted)
+        )
+        .map_err(w)?;
+        if let pending::Settled::KeptOther(run) = &settled {
             writeln!(
                 human_out,
-                "snapshot: matches {}",
-                eval.workspace.display(&accepted).display()
+                "left {} alone: it holds the findings of another run ({run})",
+                shown(&pending::pending_path(&snapshots, &eval.name))
             )
             .map_err(w)?;
-        }
-        pending::Verdict::New | pending::Verdict::Differs(_) => {
-            outcome = Outcome::SnapshotPending;
-            write!(
-                human_out,
-                "snapshot: {}\n{}",
-                eval.workspace.display(&accepted).display(),
-                pending::describe(&verdict, &new)
-            )
-            .map_err(w)?;
-            if ci {
-                writeln!(
-                    human_out,
-                    "CI mode: nothing written; the results must match the accepted snapshot."
-                )
-                .map_err(w)?;
-            } else {
-                let path = pending::write_pending(&snapshots, &eval.name, &new)?;
-                writeln!(
-                    human_out,
-                    "wrote {}; review with `skillbench review`, or `skillbench accept {}` / `skillbench reject {}`",
-                    eval.workspace.display(&path).display(),
-                    eval.name,
-                    eval.name
-                )
-                .map_err(w)?;
-            }
         }
     }
-    let gates_held = results.gates.iter().all(|g| g.holds);
     for g in &results.gates {
         writeln!(
             human_out,
-            "gate {}: {} ({} of {} runs pass{})",
-            if g.skipped {
-                "skipped"
-            } else if g.holds {
-                "holds"
-            } else {
-                "FAILS"
-            },
+            "gate {}: {} ({} of {} graded runs pass{})",
+            g.mark(),
             g.gate,
             g.passed,
             g.runs,
-            match (g.unavailable, g.holds) {
-                (0, _) => String::new(),
-                (n, true) => format!("; {n} unavailable, allowed"),
-                (n, false) => format!(
-                    "; {n} unavailable: install the runtime and set its credentials, or allow \
-                     with --allow-unavailable"
-                ),
-            }
+            report::gate_infrastructure(g)
         )
         .map_err(w)?;
     }
@@ -420,8 +453,45 @@ fn conclude(
         )
         .map_err(w)?;
     }
-    if !gates_held {
-        outcome = Outcome::GateFailed;
+    let gates_held = !results.gates.iter().any(|g| g.fails() || g.undecided);
+    let unavailable = results
+        .runs
+        .iter()
+        .filter(|r| r.status == run::results::RunStatus::Unavailable)
+        .count();
+    let infrastructure = results
+        .runs
+        .iter()
+        .filter(|r| {
+            r.status.is_infrastructure() && r.status != run::results::RunStatus::Unavailable
+        })
+        .count();
+    // What decided the outcome, in order: a gate the graded runs failed, a gate that
+    // unavailable runs left undecided, a snapshot the graded rows moved, then other
+    // infrastructure that kept runs from being graded.
+    let undecided = results.gates.iter().any(|g| g.undecided);
+    let outcome = if results.gates.iter().any(|g| g.fails()) {
+        Outcome::GateFailed
+    } else if undecided {
+        Outcome::InfrastructureFailed
+    } else if verdict.differs() {
+        Outcome::SnapshotPending
+    } else if infrastructure > 0 {
+        Outcome::InfrastructureFailed
+    } else {
+        Outcome::Success
+    };
+    if infrastructure > 0 || unavailable > 0 {
+        writeln!(
+            human_out,
+            "infrastructure: {infrastructure} run(s) not graded (setup failed, model endpoint failed or harness error) and {unavailable} unavailable; they are left out of the rates, the snapshot diff and the gates{}",
+            if outcome == Outcome::InfrastructureFailed {
+                " — exit 3: fix the infrastructure and run again"
+            } else {
+                ""
+            }
+        )
+        .map_err(w)?;
     }
     let count = |g| results.runs.iter().filter(|r| r.grade == Some(g)).count();
     reporter.report(&Event::EvalFinished {
@@ -431,7 +501,8 @@ fn conclude(
         a: count(crate::grade::Grade::A),
         b: count(crate::grade::Grade::B),
         c: count(crate::grade::Grade::C),
-        unavailable: results.runs.iter().filter(|r| r.grade.is_none()).count(),
+        unavailable,
+        infrastructure,
         gates_held,
         snapshot: verdict.word().into(),
         exit_code: outcome.exit_code(),

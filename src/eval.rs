@@ -101,6 +101,9 @@ pub struct Eval {
     /// Whether a run that looked up the answer fails `integrity` (`lookups = "fail"`, the
     /// default) or has it recorded only (`"record"`).
     pub integrity_lookups_fail: bool,
+    /// Whether the command line ran a subset of the eval (`--agent`, `--case`, fewer
+    /// `--trials`): its snapshot diff then compares only the rows it ran.
+    pub subset: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -523,6 +526,7 @@ impl Eval {
             registries: file.registries.map(Spanned::into_inner).unwrap_or_default(),
             integrity_allow,
             integrity_lookups_fail,
+            subset: false,
         })
     }
 }

@@ -9,7 +9,11 @@ pub const SUCCESS: i32 = 0;
 pub const UNEXPECTED: i32 = 1;
 /// Bad input: a file that does not parse or validate, a lint error, a bad command line.
 pub const BAD_INPUT: i32 = 2;
-/// A case could not be prepared: a mirror could not be fetched, a pinned rev is missing.
+/// Infrastructure, not the agents: a case could not be prepared (a mirror could not be
+/// fetched, a pinned rev is missing), the sandbox asked for is not there, or an eval's
+/// outcome was decided by runs that were not graded (setup failed, model endpoint failed,
+/// harness error, a runtime unavailable and not allowed); a `corpus verify` in which every
+/// case was unavailable.
 pub const SETUP_FAILED: i32 = 3;
 /// The eval ran, but one of its grade gates did not hold.
 pub const GATE_FAILED: i32 = 4;

@@ -45,6 +45,9 @@ pub enum Outcome {
     SnapshotPending,
     /// `corpus verify` found a case that does not show what it claims.
     CorpusInvalid,
+    /// Infrastructure decided the outcome: runs not graded because setup failed, the model
+    /// endpoint failed, skillbench failed or a runtime was unavailable (and not allowed).
+    InfrastructureFailed,
 }
 
 impl Outcome {
@@ -55,6 +58,7 @@ impl Outcome {
             Outcome::GateFailed => exit_code::GATE_FAILED,
             Outcome::SnapshotPending => exit_code::SNAPSHOT_PENDING,
             Outcome::CorpusInvalid => exit_code::CORPUS_INVALID,
+            Outcome::InfrastructureFailed => exit_code::SETUP_FAILED,
         }
     }
 }

@@ -548,7 +548,8 @@ fn snapshots_are_written_pending_then_accepted_or_rejected() {
     );
     let out = ws.run_with(&eval, &[("CI", "true")]);
     out.expect_code(exit_code::SNAPSHOT_PENDING);
-    assert!(out.stdout.contains("REGRESSION:\n  - python-cves/settings-loader  -  reference  A\n  + python-cves/settings-loader  -  reference  C  failed: hidden-tests"), "{}", out.stdout);
+    assert!(out.stdout.contains("REGRESSION: A 100% [21–100%] → 0% [0–79%], C 0% [0–79%] → 100% [21–100%]; one trial on each side: any change counts"), "{}", out.stdout);
+    assert!(out.stdout.contains("\n  - python-cves/settings-loader  -  reference  A\n  + python-cves/settings-loader  -  reference  C  failed: hidden-tests"), "{}", out.stdout);
     assert!(
         out.stdout.contains("CI mode: nothing written"),
         "{}",
@@ -559,6 +560,133 @@ fn snapshots_are_written_pending_then_accepted_or_rejected() {
         "--ci never writes a snapshot"
     );
     assert_eq!(ws.read("evals/snapshots/one.snap"), snap);
+}
+
+#[test]
+fn snapshot_diffs_compare_rates_keep_unrun_rows_and_never_drop_another_runs_pending() {
+    let ws = Workspace::shipped();
+    ws.write(
+        "evals/rates.toml",
+        &small_eval(
+            r#""python-cves/settings-loader", "python-cves/job-queue""#,
+            r#""reference", "noop""#,
+            "trials = 3\n",
+        ),
+    );
+    let eval = ["eval", "evals/rates.toml", "--jobs", "1"];
+    ws.run(&eval).expect_code(exit_code::SNAPSHOT_PENDING);
+    ws.run(&["accept", "rates"]).expect_code(exit_code::SUCCESS);
+    let accepted = ws.read("evals/snapshots/rates.snap");
+    assert!(
+        accepted.contains("python-cves/settings-loader  -        reference  AAA"),
+        "{accepted}"
+    );
+    assert!(!accepted.contains("pending_from"), "{accepted}");
+
+    // One trial against three at the same rate is no change; a subset removes nothing.
+    let out = ws.run(&[
+        "eval",
+        "evals/rates.toml",
+        "--trials",
+        "1",
+        "--agent",
+        "noop",
+        "--case",
+        "python-cves/job-*",
+    ]);
+    out.expect_code(exit_code::SUCCESS);
+    assert!(out.stdout.contains("snapshot: matches"), "{}", out.stdout);
+    assert!(!out.stdout.contains("removed"), "{}", out.stdout);
+    assert!(!ws.exists("evals/snapshots/rates.snap.new"));
+    assert_eq!(ws.read("evals/snapshots/rates.snap"), accepted);
+
+    // A subset that regresses writes a pending snapshot that keeps every row it did not run.
+    ws.write(
+        "corpora/python-cves/settings-loader/hidden/hidden_tests/test_zz_new_rule.py",
+        "import unittest\n\nclass NewRule(unittest.TestCase):\n    def test_fails(self):\n        self.fail('a new rule')\n",
+    );
+    let out = ws.run(&[
+        "eval",
+        "evals/rates.toml",
+        "--agent",
+        "reference",
+        "--case",
+        "python-cves/settings-loader",
+    ]);
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+    assert!(
+        out.stdout
+            .contains("(a subset was run: only its rows are compared)"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("REGRESSION: A 100%"), "{}", out.stdout);
+    let pending = ws.read("evals/snapshots/rates.snap.new");
+    for row in [
+        "python-cves/job-queue        -        noop       CCC",
+        "python-cves/job-queue        -        reference  AAA",
+        "python-cves/settings-loader  -        noop       CCC",
+        "python-cves/settings-loader  -        reference  CCC",
+    ] {
+        assert!(pending.contains(row), "{row} in:\n{pending}");
+    }
+
+    // Another run that matches (here, another subset) leaves that pending snapshot alone.
+    let out = ws.run(&["eval", "evals/rates.toml", "--agent", "noop"]);
+    out.expect_code(exit_code::SUCCESS);
+    assert!(
+        out.stdout
+            .contains("left evals/snapshots/rates.snap.new alone"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(ws.read("evals/snapshots/rates.snap.new"), pending);
+
+    // Accepted, the pending snapshot loses its run mark.
+    ws.run(&["accept", "rates"]).expect_code(exit_code::SUCCESS);
+    let merged = ws.read("evals/snapshots/rates.snap");
+    assert!(!merged.contains("pending_from"), "{merged}");
+    assert!(
+        merged.contains("settings-loader  -        reference  CCC"),
+        "{merged}"
+    );
+
+    // A flaky accepted row inside its band is named apart and does not fail; a skill edit
+    // with no effect is said.
+    std::fs::remove_file(
+        ws.path("corpora/python-cves/settings-loader/hidden/hidden_tests/test_zz_new_rule.py"),
+    )
+    .unwrap();
+    ws.write(
+        "evals/snapshots/rates.snap",
+        &merged.replace("reference  CCC", "reference  AACAA"),
+    );
+    let skill = ws.read("skills/pyyaml-safe-load/SKILL.md");
+    ws.write(
+        "skills/pyyaml-safe-load/SKILL.md",
+        &format!("{skill}\nOne more line.\n"),
+    );
+    let out = ws.run(&[
+        "eval",
+        "evals/rates.toml",
+        "--agent",
+        "reference",
+        "--case",
+        "python-cves/settings-loader",
+    ]);
+    out.expect_code(exit_code::SUCCESS);
+    assert!(
+        out.stdout.contains("within noise: python-cves/settings-loader  -  reference  AAA (accepted AACAA): flaky row, inside its accepted band"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("the skill changed since the snapshot was accepted")
+            && out.stdout.contains("no measurable effect"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -585,7 +713,7 @@ fn overrides_gates_scorecards_and_an_empty_selection() {
     out.expect_code(exit_code::GATE_FAILED);
     assert!(
         out.stdout.contains(
-            "gate FAILS: agent noop: pass rate (grade B or better) >= 50% (0 of 2 runs pass)"
+            "gate FAILS: agent noop: pass rate (grade B or better) >= 50% (0 of 2 graded runs pass)"
         ),
         "{}",
         out.stdout
@@ -670,8 +798,16 @@ fn shipped_schemas_are_generated_from_the_types() {
 }
 
 #[test]
-fn a_failing_setup_grades_the_run_c_with_the_reason() {
+fn a_failing_setup_is_infrastructure_left_out_of_the_snapshot_diff_with_exit_3() {
     let ws = Workspace::shipped();
+    ws.write(
+        "evals/one.toml",
+        &small_eval(r#""python-cves/settings-loader""#, r#""reference""#, ""),
+    );
+    ws.run(&["eval", "evals/one.toml"])
+        .expect_code(exit_code::SNAPSHOT_PENDING);
+    ws.run(&["accept", "one"]).expect_code(exit_code::SUCCESS);
+    let accepted = ws.read("evals/snapshots/one.snap");
     let path = "corpora/python-cves/settings-loader/case.toml";
     let text = ws.read(path);
     let setup = text.lines().find(|l| l.starts_with("setup = ")).unwrap();
@@ -682,19 +818,31 @@ fn a_failing_setup_grades_the_run_c_with_the_reason() {
             r#"setup = ["echo first", "echo broken >&2; exit 7", "echo never"]"#,
         ),
     );
-    ws.write(
-        "evals/one.toml",
-        &small_eval(r#""python-cves/settings-loader""#, r#""reference""#, ""),
-    );
-    ws.run(&["eval", "evals/one.toml"])
-        .expect_code(exit_code::SNAPSHOT_PENDING);
+    // Setup is infrastructure: not graded, not compared, no pending snapshot, exit 3.
+    let out = ws.run(&["eval", "evals/one.toml"]);
+    out.expect_code(exit_code::SETUP_FAILED);
     let run = &ws.latest_results()["runs"][0];
     assert_eq!(run["status"], "setup_failed");
-    assert_eq!(run["grade"], "C");
+    assert!(run["grade"].is_null(), "never C: {}", run["grade"]);
     assert_eq!(
         run["grade_reason"],
-        "setup failed: exit 7; setup.log ends: broken"
+        "not graded (setup failed): exit 7; setup.log ends: broken"
     );
+    assert!(out.stdout.contains("snapshot: matches"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("not compared: python-cves/settings-loader  -  reference  I (accepted A): no trial was graded (setup-failed)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("setup failed: exit 7; setup.log ends: broken"),
+        "the table says why: {}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("exit 3"), "{}", out.stdout);
+    assert!(!ws.exists("evals/snapshots/one.snap.new"));
+    assert_eq!(ws.read("evals/snapshots/one.snap"), accepted);
     let log = std::fs::read_to_string(
         ws.latest_dir()
             .join(run["dir"].as_str().unwrap())
@@ -898,7 +1046,7 @@ fn a_relative_command_resolves_beside_the_eval_and_finds_its_sibling_in_the_sand
         .unwrap_or_else(|| panic!("{}", out.stderr));
     assert!(line.contains("— agent error: "), "{line}");
     let pending = ws.read("evals/snapshots/wrap.snap.new");
-    assert!(pending.contains("[agent error]"), "{pending}");
+    assert!(pending.contains("[agent-error]"), "{pending}");
 }
 
 #[test]

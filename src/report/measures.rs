@@ -102,6 +102,7 @@ pub struct Infrastructure {
     pub unavailable: usize,
     pub setup_failed: usize,
     pub harness_error: usize,
+    pub endpoint_failed: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -277,6 +278,7 @@ pub fn measure(results: &Results) -> Measures {
             crate::run::results::RunStatus::Unavailable => infrastructure.unavailable += 1,
             crate::run::results::RunStatus::SetupFailed => infrastructure.setup_failed += 1,
             crate::run::results::RunStatus::HarnessError => infrastructure.harness_error += 1,
+            crate::run::results::RunStatus::EndpointFailed => infrastructure.endpoint_failed += 1,
             _ => {}
         }
     }

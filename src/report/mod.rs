@@ -38,14 +38,44 @@ pub fn grades_table(results: &Results, markdown: bool) -> String {
     let mut table = new_table(markdown);
     table.set_header(["case", "variant", "agent", "grades", "failed criteria"]);
     for row in Snapshot::from_results(results).rows {
-        let failed = if row.failed.is_empty() {
+        let mut failed = if row.failed.is_empty() {
             "-".to_string()
         } else {
             row.failed.join(", ")
         };
+        // A run that ended before grading says why here, not only in results.json.
+        for reason in row_reasons(results, &row) {
+            failed.push_str(if markdown { "; " } else { "\n" });
+            failed.push_str(&reason);
+        }
         table.add_row([row.case, row.variant, row.agent, row.grades, failed]);
     }
     table.to_string()
+}
+
+/// Why the runs of `row` that ended before grading ended, each once, shortened to a line:
+/// `timed out: the agent ran past 30s; its process group was killed`.
+pub fn row_reasons(results: &Results, row: &crate::snapshot::Row) -> Vec<String> {
+    let mut reasons: Vec<String> = Vec::new();
+    for run in &results.runs {
+        if run.status == crate::run::results::RunStatus::Completed
+            || (
+                run.case.as_str(),
+                run.variant.to_string().as_str(),
+                run.agent.as_str(),
+            ) != row.key()
+        {
+            continue;
+        }
+        let mut reason = format!("{}: {}", run.status.as_str(), run.status_detail);
+        if reason.chars().count() > 160 {
+            reason = reason.chars().take(159).collect::<String>() + "…";
+        }
+        if !reasons.contains(&reason) {
+            reasons.push(reason);
+        }
+    }
+    reasons
 }
 
 /// Per variant × agent: A/B/C counts, pass rate, escalation accuracy, mean time.
@@ -110,6 +140,9 @@ struct RowJson {
     agent: String,
     grades: String,
     failed: Vec<String>,
+    /// Why runs of the row ended before grading (agent error, timeout, setup, harness).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    reasons: Vec<String>,
 }
 
 /// The scorecard of `results` in `format`.
@@ -130,6 +163,7 @@ pub fn scorecard(results: &Results, format: Format) -> String {
                     .rows
                     .into_iter()
                     .map(|r| RowJson {
+                        reasons: row_reasons(results, &r),
                         case: r.case,
                         variant: r.variant,
                         agent: r.agent,
@@ -178,16 +212,13 @@ pub fn scorecard(results: &Results, format: Format) -> String {
             if !results.gates.is_empty() {
                 out.push_str(if md { "\n## Gates\n\n" } else { "gates:\n" });
                 for g in &results.gates {
-                    let mark = if g.skipped {
-                        "skipped"
-                    } else if g.holds {
-                        "holds"
-                    } else {
-                        "FAILS"
-                    };
                     out.push_str(&format!(
-                        "- {mark}: {} ({} of {} runs pass)\n",
-                        g.gate, g.passed, g.runs
+                        "- {}: {} ({} of {} graded runs pass{})\n",
+                        g.mark(),
+                        g.gate,
+                        g.passed,
+                        g.runs,
+                        gate_infrastructure(g)
                     ));
                 }
             }
@@ -299,12 +330,34 @@ fn measures_text(m: &Measures, md: bool) -> String {
     out.push('\n');
     let i = &m.infrastructure;
     out.push_str(&format!(
-        "{}infrastructure failures (not the agents'): {} unavailable, {} setup failed, {} harness errors\n",
+        "{}infrastructure failures (not the agents'): {} unavailable, {} setup failed, {} model endpoint failed, {} harness errors\n",
         if md { "\n" } else { "" },
         i.unavailable,
         i.setup_failed,
+        i.endpoint_failed,
         i.harness_error
     ));
+    out
+}
+
+/// What a gate left out of its rate, for its line: `; 2 unavailable: …; 1 not graded
+/// (infrastructure)`.
+pub fn gate_infrastructure(g: &crate::grade::GateResult) -> String {
+    let mut out = String::new();
+    match (g.unavailable, g.undecided) {
+        (0, _) => {}
+        (n, false) => out.push_str(&format!("; {n} unavailable, allowed")),
+        (n, true) => out.push_str(&format!(
+            "; {n} unavailable: install the runtime and set its credentials, or allow with \
+             --allow-unavailable"
+        )),
+    }
+    if g.infrastructure > 0 {
+        out.push_str(&format!(
+            "; {} not graded (infrastructure), left out",
+            g.infrastructure
+        ));
+    }
     out
 }
 

@@ -35,7 +35,7 @@ pub enum Event {
         variant: Variant,
         trial: u32,
         status: RunStatus,
-        /// `None` when the run was unavailable.
+        /// `None` when the run failed for infrastructure reasons (`status` says which).
         grade: Option<Grade>,
         failed: Vec<String>,
         reason: String,
@@ -55,6 +55,9 @@ pub enum Event {
         b: usize,
         c: usize,
         unavailable: usize,
+        /// Runs not graded for other infrastructure reasons: setup failed, the model
+        /// endpoint failed, a harness error.
+        infrastructure: usize,
         gates_held: bool,
         snapshot: String,
         exit_code: i32,
@@ -141,7 +144,11 @@ impl Reporter for Human {
                 reason,
                 ..
             } => {
-                let grade = grade.map_or_else(|| "-".to_string(), |g| g.to_string());
+                let grade = match (grade, status) {
+                    (Some(g), _) => g.to_string(),
+                    (None, RunStatus::Unavailable) => "U".into(),
+                    (None, _) => "I".into(),
+                };
                 let line = format!(
                     "  {grade}  {case}  {agent}  {variant}  trial {trial}  ({:.1}s){}{}{}{}",
                     *duration_ms as f64 / 1000.0,

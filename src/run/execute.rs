@@ -43,8 +43,8 @@ impl Outcome {
 }
 
 /// Runs `run` and grades it; its artifacts go to `run_dir`. Never fails: a run that cannot
-/// be carried out is recorded as a harness error, graded C with the reason; a run whose
-/// runtime is unavailable is recorded as such, and not graded.
+/// be carried out is recorded as a harness error, a run whose setup failed as such, a run
+/// whose runtime is unavailable as such: infrastructure, not graded, with the reason.
 pub async fn execute(run: &PlannedRun, ctx: &Context<'_>, run_dir: &Path) -> RunRecord {
     let start = Instant::now();
     let mut timings = Timings::default();
@@ -67,7 +67,9 @@ pub async fn execute(run: &PlannedRun, ctx: &Context<'_>, run_dir: &Path) -> Run
             let (g, why) = grade::grade(&o.criteria);
             (Some(g), why)
         }
-        RunStatus::Unavailable => (None, format!("not graded: {}", o.detail)),
+        // Infrastructure is not the agent's failure: not graded, and left out of every
+        // rate, the snapshot diff and the gates.
+        s if s.is_infrastructure() => (None, format!("not graded ({}): {}", s.as_str(), o.detail)),
         _ => (
             Some(Grade::C),
             format!("{}: {}", o.status.as_str(), o.detail),
@@ -103,8 +105,9 @@ pub async fn execute(run: &PlannedRun, ctx: &Context<'_>, run_dir: &Path) -> Run
     if let Err(e) = redactor.redact_dir(run_dir) {
         let mut record = record;
         record.status = RunStatus::HarnessError;
-        record.grade = Some(Grade::C);
-        record.grade_reason = format!("harness error: cannot redact the run's files: {e}");
+        record.grade = None;
+        record.grade_reason =
+            format!("not graded (harness error): cannot redact the run's files: {e}");
         return record;
     }
     record
@@ -466,15 +469,19 @@ fn agent_report(
     skill: Option<&Skill>,
     variant: Variant,
 ) -> AgentReport {
+    // Only the skill variant has a skill to open: `none` never reports an activation.
+    let skill = skill.filter(|_| variant == Variant::Skill);
     let activation = skill.and_then(|skill| {
         t.activation(
             skill.name(),
             rt.runtime.skill_tools(),
             rt.runtime.skills_dir(),
+            &skill.content_marker(),
         )
     });
     AgentReport {
-        skill_activated: (variant == Variant::Skill).then_some(activation.is_some()),
+        skill_activated: skill.map(|_| activation.is_some()),
+        skill_use: skill.map(|s| t.skill_use(s.name(), activation.as_ref())),
         activation,
         turns: t.turns,
         tool_calls: t.tool_calls(),

@@ -320,6 +320,7 @@ pub fn run_eval(
         runtime_sandbox: ctx.runtime_sandbox.name().into(),
         grading: ctx.judging.as_ref().map(crate::grade::Judging::info),
         regraded_from: None,
+        subset: eval.subset,
         runs,
         gates,
     };

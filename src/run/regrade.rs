@@ -20,7 +20,7 @@ use crate::agent::Sandbox;
 use crate::corpus::{Case, PreparedSource};
 use crate::error::{Error, Result};
 use crate::eval::Eval;
-use crate::grade::{self, Grade};
+use crate::grade;
 use crate::skill::Skill;
 
 /// Grades the runs of `old` (stored in `old_dir`) again with `eval`'s rubric and gates.
@@ -92,8 +92,9 @@ pub fn regrade(
                     regrade_run(&mut record, ctx, source, &old_run, &new_dir).await
                 {
                     record.status = RunStatus::HarnessError;
-                    record.grade = Some(Grade::C);
-                    record.grade_reason = format!("harness error: cannot re-grade: {message}");
+                    record.grade = None;
+                    record.grade_reason =
+                        format!("not graded (harness error): cannot re-grade: {message}");
                     record.criteria.clear();
                 }
                 if let Ok(json) = serde_json::to_string_pretty(&record) {
@@ -129,6 +130,7 @@ pub fn regrade(
         runtime_sandbox: old.runtime_sandbox.clone(),
         grading,
         regraded_from: Some(old.run_id.clone()),
+        subset: old.subset,
         runs: records,
         gates,
     };

@@ -46,6 +46,10 @@ pub struct Results {
     /// again with the current rubric.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regraded_from: Option<String>,
+    /// Whether the run was a subset of its eval (`--agent`, `--case`, fewer `--trials`):
+    /// its snapshot diff compares only the rows it ran and removes none.
+    #[serde(default)]
+    pub subset: bool,
     pub runs: Vec<RunRecord>,
     pub gates: Vec<GateResult>,
 }
@@ -112,6 +116,9 @@ pub enum RunStatus {
     SetupFailed,
     /// skillbench itself could not run or grade this run.
     HarnessError,
+    /// The runtime's model endpoint could not be reached, or refused it (401/403) or
+    /// failed (5xx), before the agent's first turn.
+    EndpointFailed,
     /// The agent's runtime is not installed here or has no credentials: an infrastructure
     /// outcome, not graded.
     Unavailable,
@@ -123,7 +130,10 @@ impl RunStatus {
     pub fn is_infrastructure(self) -> bool {
         matches!(
             self,
-            RunStatus::Unavailable | RunStatus::SetupFailed | RunStatus::HarnessError
+            RunStatus::Unavailable
+                | RunStatus::SetupFailed
+                | RunStatus::HarnessError
+                | RunStatus::EndpointFailed
         )
     }
 
@@ -134,6 +144,7 @@ impl RunStatus {
             RunStatus::TimedOut => "timed out",
             RunStatus::SetupFailed => "setup failed",
             RunStatus::HarnessError => "harness error",
+            RunStatus::EndpointFailed => "endpoint failed",
             RunStatus::Unavailable => "unavailable",
         }
     }
@@ -166,7 +177,8 @@ pub struct RunRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_report: Option<AgentReport>,
     pub criteria: Vec<CriterionResult>,
-    /// `None` only for an `unavailable` run, which is not graded (and never counted as C).
+    /// `None` exactly for an infrastructure outcome (unavailable, setup failed, model
+    /// endpoint failed, harness error): not graded, never counted as C.
     pub grade: Option<Grade>,
     pub grade_reason: String,
 }
@@ -178,6 +190,10 @@ pub struct AgentReport {
     pub skill_activated: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activation: Option<crate::agent::transcript::Activation>,
+    /// Activated, activated late, offered but never opened, or not offered; `None` for
+    /// the `none` variant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skill_use: Option<crate::agent::transcript::SkillUse>,
     pub turns: u32,
     pub tool_calls: usize,
     pub tokens_in: Option<u64>,

@@ -126,6 +126,7 @@ fn eval_for(workspace: &Workspace, case: &Case, sandbox: &str, expose: &[PathBuf
         registries: Vec::new(),
         integrity_allow: Vec::new(),
         integrity_lookups_fail: true,
+        subset: false,
     }
 }
 

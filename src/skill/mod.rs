@@ -54,6 +54,22 @@ impl Skill {
     pub fn name(&self) -> &str {
         &self.front.name
     }
+
+    /// A line of the skill's body (the first that is not blank, at most 60 characters):
+    /// seeing it in a tool's output means `SKILL.md` itself reached the model, not only its
+    /// name or description as offered. Empty when the body is.
+    pub fn content_marker(&self) -> String {
+        let text = std::fs::read_to_string(self.dir.join(SKILL_FILE)).unwrap_or_default();
+        let body = text
+            .strip_prefix("---")
+            .and_then(|rest| rest.split_once("\n---").map(|(_, body)| body))
+            .unwrap_or(&text);
+        body.lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && *l != "---")
+            .map(|l| l.chars().take(60).collect())
+            .unwrap_or_default()
+    }
 }
 
 /// The folder of a skill given either the folder or its `SKILL.md`.

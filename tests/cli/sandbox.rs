@@ -140,7 +140,7 @@ fn asking_for_bwrap_where_it_is_missing_is_an_error_not_a_downgrade() {
 }
 
 #[test]
-fn a_runtime_that_is_not_installed_is_unavailable_not_graded_and_fails_its_gate() {
+fn a_runtime_that_is_not_installed_is_unavailable_not_graded_and_leaves_its_gate_undecided() {
     let ws = Workspace::shipped();
     let extra = "[agent.absent]\nkind = \"claude-code\"\nbinary = \"/nonexistent/claude\"\n\n[[gate]]\nagent = \"absent\"\nmin_pass_rate = 0.5\n\n[[gate]]\nagent = \"reference\"\nmin_pass_rate = 1.0\n";
     ws.write(
@@ -151,8 +151,14 @@ fn a_runtime_that_is_not_installed_is_unavailable_not_graded_and_fails_its_gate(
             extra,
         ),
     );
+    // Infrastructure decided the gate, not the agent: exit 3, not 4.
     let out = ws.run(&["eval", "evals/u.toml"]);
-    out.expect_code(exit_code::GATE_FAILED);
+    out.expect_code(exit_code::SETUP_FAILED);
+    assert!(
+        out.stdout.contains("gate UNDECIDED: agent absent"),
+        "{}",
+        out.stdout
+    );
     assert!(
         out.stdout.contains("2 unavailable: install the runtime"),
         "{}",

@@ -53,21 +53,38 @@ pub(super) fn parse(stdout: &str) -> Transcript {
     let (events, mut t) = super::events(stdout);
     // Each model response is streamed as one line per content block, under one message id.
     let mut message_ids: Vec<String> = Vec::new();
-    let mut reported_turns = None;
+    // Each response's usage, as streamed with it: what a run that never reached its final
+    // `result` (a timeout) still reports.
+    let mut streamed: Vec<(u64, u64)> = Vec::new();
     for e in &events {
         let turn = message_ids.len() as u32;
         match e["type"].as_str().unwrap_or("") {
             "system" if e["subtype"] == "init" => {
                 t.model = e["model"].as_str().map(str::to_string);
+                t.offered_skills = e["skills"].as_array().map(|skills| {
+                    skills
+                        .iter()
+                        .filter_map(|s| s.as_str().map(str::to_string))
+                        .collect()
+                });
             }
             "assistant" => {
                 let message = &e["message"];
                 let id = message["id"].as_str().unwrap_or("").to_string();
-                if message_ids.last() != Some(&id) {
+                let api_error = e["isApiErrorMessage"] == true || e["is_api_error_message"] == true;
+                // An API error Claude Code shows as a message is no response of the model.
+                if !api_error && message_ids.last() != Some(&id) {
                     message_ids.push(id);
+                    streamed.push((0, 0));
+                }
+                if let Some(last) = streamed.last_mut() {
+                    let usage = &message["usage"];
+                    *last = (
+                        input_tokens(usage).unwrap_or(last.0),
+                        usage["output_tokens"].as_u64().unwrap_or(last.1),
+                    );
                 }
                 let turn = message_ids.len() as u32;
-                let api_error = e["isApiErrorMessage"] == true || e["is_api_error_message"] == true;
                 for block in message["content"].as_array().into_iter().flatten() {
                     match block["type"].as_str().unwrap_or("") {
                         "text" if api_error => t.entries.push(Entry::Error {
@@ -102,17 +119,8 @@ pub(super) fn parse(stdout: &str) -> Transcript {
                 }
             }
             "result" => {
-                reported_turns = e["num_turns"].as_u64().and_then(|n| u32::try_from(n).ok());
                 let usage = &e["usage"];
-                let input = [
-                    "input_tokens",
-                    "cache_creation_input_tokens",
-                    "cache_read_input_tokens",
-                ]
-                .iter()
-                .filter_map(|k| usage[*k].as_u64())
-                .reduce(|a, b| a + b);
-                t.tokens_in = input;
+                t.tokens_in = input_tokens(usage);
                 t.tokens_out = usage["output_tokens"].as_u64();
                 t.cost_usd = e["total_cost_usd"].as_f64();
                 if e["is_error"] == true {
@@ -133,8 +141,26 @@ pub(super) fn parse(stdout: &str) -> Transcript {
             _ => {}
         }
     }
-    t.turns = reported_turns.unwrap_or(message_ids.len() as u32);
+    // Turns are the model's responses, counted the same way in every variant: Claude
+    // Code's own `num_turns` also counts the messages a skill's activation injects.
+    t.turns = message_ids.len() as u32;
+    if t.tokens_in.is_none() && t.tokens_out.is_none() && streamed.iter().any(|u| *u != (0, 0)) {
+        t.tokens_in = Some(streamed.iter().map(|u| u.0).sum());
+        t.tokens_out = Some(streamed.iter().map(|u| u.1).sum());
+    }
     t
+}
+
+/// The input tokens of a usage object: fresh, cache-written and cache-read together.
+fn input_tokens(usage: &serde_json::Value) -> Option<u64> {
+    [
+        "input_tokens",
+        "cache_creation_input_tokens",
+        "cache_read_input_tokens",
+    ]
+    .iter()
+    .filter_map(|k| usage[*k].as_u64())
+    .reduce(|a, b| a + b)
 }
 
 #[cfg(test)]
@@ -154,7 +180,7 @@ mod tests {
 {"type":"result","subtype":"success","is_error":false,"num_turns":4,"total_cost_usd":0.0045,"usage":{"input_tokens":300,"cache_read_input_tokens":20,"output_tokens":75}}
 "#;
         let t = parse(stdout);
-        assert_eq!(t.turns, 4);
+        assert_eq!(t.turns, 3, "three responses, whatever num_turns counts");
         assert_eq!(t.model.as_deref(), Some("m-1"));
         assert_eq!((t.tokens_in, t.tokens_out), (Some(320), Some(75)));
         assert_eq!(t.cost_usd, Some(0.0045));
@@ -166,7 +192,9 @@ mod tests {
             output: "Exit code 1".into(),
             is_error: true
         }));
-        let a = t.activation("demo", &["Skill"], ".claude/skills").unwrap();
+        let a = t
+            .activation("demo", &["Skill"], ".claude/skills", "")
+            .unwrap();
         assert_eq!((a.turn, a.how.as_str()), (1, "skill_tool"));
     }
 
@@ -178,5 +206,17 @@ mod tests {
         let t = parse(stdout);
         assert_eq!(t.errors(), ["API Error: 500 boom"]);
         assert_eq!(t.tokens_in, None);
+        assert_eq!(t.turns, 0, "an API error is no turn of the model");
+    }
+
+    #[test]
+    fn a_run_cut_off_before_its_result_keeps_its_streamed_usage() {
+        let stdout = r#"{"type":"assistant","message":{"id":"m1","usage":{"input_tokens":100,"cache_read_input_tokens":10,"output_tokens":5},"content":[{"type":"text","text":"a"}]}}
+{"type":"assistant","message":{"id":"m1","usage":{"input_tokens":100,"cache_read_input_tokens":10,"output_tokens":7},"content":[{"type":"tool_use","id":"t","name":"Bash","input":{}}]}}
+{"type":"assistant","message":{"id":"m2","usage":{"input_tokens":200,"output_tokens":3},"content":[{"type":"text","text":"b"}]}}
+"#;
+        let t = parse(stdout);
+        assert_eq!(t.turns, 2);
+        assert_eq!((t.tokens_in, t.tokens_out), (Some(310), Some(10)));
     }
 }

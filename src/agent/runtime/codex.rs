@@ -200,7 +200,9 @@ mod tests {
             output: String::new(),
             is_error: true
         }));
-        let a = t.activation("demo", &[], ".agents/skills").unwrap();
+        let a = t
+            .activation("demo", &[], ".agents/skills", "name: demo")
+            .unwrap();
         assert_eq!((a.turn, a.how.as_str()), (1, "read_skill_md"));
     }
 

@@ -190,7 +190,9 @@ not json
             role: Role::Assistant,
             text: "Done.".into()
         }));
-        let a = t.activation("demo", &["skill"], ".github/skills").unwrap();
+        let a = t
+            .activation("demo", &["skill"], ".github/skills", "")
+            .unwrap();
         assert_eq!(a.turn, 1);
     }
 }

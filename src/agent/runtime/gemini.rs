@@ -170,7 +170,7 @@ mod tests {
             is_error: true
         }));
         let a = t
-            .activation("demo", &["activate_skill"], ".gemini/skills")
+            .activation("demo", &["activate_skill"], ".gemini/skills", "")
             .unwrap();
         assert_eq!(a.turn, 1);
     }
