@@ -22,7 +22,7 @@ use crate::workspace::Workspace;
 #[serde(deny_unknown_fields)]
 struct LabelsFile {
     #[serde(default)]
-    results: Option<String>,
+    results: Option<Spanned<String>>,
     #[serde(default)]
     label: Vec<Spanned<Label>>,
 }
@@ -88,17 +88,41 @@ fn word(v: Verdict) -> &'static str {
 
 /// Reads the labels at `path` and compares them with the stored verdicts.
 pub fn calibrate(workspace: &Workspace, path: &Path) -> Result<Calibration> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
+    let text = crate::diagnostic::read_text(path)?;
     let file: LabelsFile = parse_toml(path, &text)?;
     let at = |span: std::ops::Range<usize>, message: String| {
         Error::from(Diagnostic::at_span(path, &text, span, message))
     };
-    let (_, results) = crate::run::store::open(workspace, file.results.as_deref())?;
     if file.label.is_empty() {
-        return Err(Error::Usage(format!(
-            "{}: no [[label]] tables; add one per (run, criterion) a human has judged",
-            path.display()
-        )));
+        return Err(at(
+            0..0,
+            "no [[label]] tables; add one per (run, criterion) a human has judged".into(),
+        ));
+    }
+    // A results id the file names that is not stored is an error in the file, at its line.
+    let (_, results) = match &file.results {
+        None => crate::run::store::open(workspace, None)?,
+        Some(id) => {
+            crate::run::store::open(workspace, Some(id.get_ref())).map_err(|e| match e {
+                Error::NothingSelected(why) | Error::Usage(why) => at(id.span(), why),
+                other => other,
+            })?
+        }
+    };
+    let mut labelled: Vec<(&str, &str, &str)> = Vec::new();
+    for label in &file.label {
+        let l = label.get_ref();
+        let key = (l.run.get_ref().as_str(), l.criterion.get_ref().as_str());
+        if let Some((_, _, verdict)) = labelled.iter().find(|(r, c, _)| (*r, *c) == key) {
+            return Err(at(
+                label.span(),
+                format!(
+                    "run {} criterion {} is labelled twice (first {verdict}); keep one label per pair",
+                    key.0, key.1
+                ),
+            ));
+        }
+        labelled.push((key.0, key.1, l.verdict.get_ref()));
     }
     let mut pairs: BTreeMap<(String, String), Compared> = BTreeMap::new();
     let mut disagreements = Vec::new();

@@ -104,7 +104,7 @@ pub struct EvalArgs {
     #[arg(long = "case", value_name = "PATTERN")]
     pub cases: Vec<String>,
     /// Run this many trials of each run, instead of the eval's number.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
     pub trials: Option<u32>,
     /// How many runs at a time [default: the number of cores].
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
@@ -169,6 +169,10 @@ pub enum CorpusCommand {
         /// How many cases' runs at a time [default: the number of cores].
         #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
         jobs: Option<u32>,
+        /// Run each baseline this many times; every trial must come out as the case
+        /// claims, so a flaky reference is caught before it ships.
+        #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+        trials: u32,
         /// Run setup and checks in a sandbox: `bwrap` or `none`.
         #[arg(long, value_name = "KIND", default_value = "none", value_parser = ["bwrap", "none"])]
         sandbox: String,

@@ -16,6 +16,14 @@ use crate::workspace::{self, Workspace};
 use crate::{Outcome, report, suggest};
 
 pub fn run(cli: Cli) -> Result<Outcome> {
+    if let Some(dir) = &cli.workspace
+        && !dir.is_dir()
+    {
+        return Err(Error::Usage(format!(
+            "-C {}: no such folder; name the workspace (the folder holding evals/, skills/ and corpora/)",
+            dir.display()
+        )));
+    }
     let workspace = || match &cli.workspace {
         Some(dir) => Ok(Workspace::new(dir)),
         None => Workspace::discover(Path::new(".")),
@@ -208,6 +216,21 @@ fn eval(args: &EvalArgs, dir: Option<&Path>) -> Result<Outcome> {
         };
         a.is_process() && *theirs == crate::agent::Sandbox::None
     });
+    // A runtime in the sandbox with no network cannot reach its model endpoint: refused
+    // now, with the reason, rather than a run that times out with an empty transcript.
+    if eval.network == Some(crate::agent::Network::None)
+        && runtime_sandbox != crate::agent::Sandbox::None
+        && let Some(rt) = eval.agents.iter().find(|a| a.runtime().is_some())
+    {
+        let endpoint = rt
+            .runtime()
+            .and_then(|r| r.base_url.clone())
+            .unwrap_or_else(|| "its model endpoint".into());
+        return Err(Error::Usage(format!(
+            "network = \"none\" cuts agent {} off from {endpoint} (the sandbox's network namespace has no way out, not even to the host's loopback): use network = \"filtered\" (the model endpoint and the eval's registries only, the default for runtimes), or --network filtered",
+            rt.name
+        )));
+    }
     if eval.network == Some(crate::agent::Network::Filtered) && unsandboxed {
         return Err(Error::Usage(
             "network = \"filtered\" needs the bwrap sandbox (its network namespace is what is filtered): add --sandbox bwrap, or choose --network host|none".into(),

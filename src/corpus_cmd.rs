@@ -49,6 +49,7 @@ pub fn run(workspace: &Workspace, cmd: &CorpusCommand) -> Result<Outcome> {
         CorpusCommand::Verify {
             select,
             jobs,
+            trials,
             sandbox,
             expose,
             format,
@@ -60,16 +61,24 @@ pub fn run(workspace: &Workspace, cmd: &CorpusCommand) -> Result<Outcome> {
                 .to_string()
                 .replace([':', '-'], "");
             let out = workspace.store_dir().join("verify").join(stamp);
-            let reports =
-                crate::run::verify::verify(workspace, cases, jobs, &sandbox, expose, &out)?;
+            let reports = crate::run::verify::verify(
+                workspace, cases, jobs, *trials, &sandbox, expose, &out,
+            )?;
             print!("{}", render_verify(&reports, *format));
             if *format != Format::Json {
                 println!("runs: {}", workspace.display(&out).display());
             }
-            Ok(if reports.iter().all(CaseReport::passed) {
-                Outcome::Success
-            } else {
+            let unavailable = reports.iter().filter(|r| r.unavailable.is_some()).count();
+            Ok(if !reports.iter().all(CaseReport::passed) {
                 Outcome::CorpusInvalid
+            } else if unavailable == reports.len() {
+                // Nothing was verified: that is never a success.
+                eprintln!(
+                    "error: every selected case ({unavailable}) was unavailable here: nothing was verified; run `skillbench corpus fetch` where the network allows"
+                );
+                Outcome::InfrastructureFailed
+            } else {
+                Outcome::Success
             })
         }
         CorpusCommand::ImportSarif { sarif, case } => {

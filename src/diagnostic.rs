@@ -86,6 +86,45 @@ pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// Reads an input file as UTF-8 text, a leading byte-order mark dropped. A file that is not
+/// UTF-8 is bad input located at its first bad byte.
+pub fn read_text(path: &Path) -> crate::Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| crate::Error::read(path, e))?;
+    decode_text(path, bytes).map_err(crate::Error::from)
+}
+
+/// `bytes` of the file at `path` as UTF-8 text, without a leading byte-order mark; a
+/// [`Diagnostic`] at the line and column of the first byte that is not UTF-8.
+pub fn decode_text(path: &Path, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(Diagnostic::error(
+            path,
+            (1, 1),
+            "the file is UTF-16; save it as UTF-8",
+        ));
+    }
+    let bytes = match bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        Some(rest) => rest.to_vec(),
+        None => bytes,
+    };
+    String::from_utf8(bytes).map_err(|e| {
+        let bad = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        // The prefix before the bad byte is valid UTF-8 by definition.
+        let before = std::str::from_utf8(&bytes[..bad]).unwrap_or("");
+        let line = before.matches('\n').count() + 1;
+        let col = before[before.rfind('\n').map_or(0, |i| i + 1)..].chars().count() + 1;
+        Diagnostic::error(
+            path,
+            (line, col),
+            format!(
+                "not UTF-8: byte 0x{:02x} cannot start or continue a character; save the file as UTF-8",
+                bytes[bad]
+            ),
+        )
+    })
+}
+
 /// The candidate closest to `word`, if it is close enough to be a plausible typo.
 pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates

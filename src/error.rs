@@ -44,6 +44,11 @@ pub enum Error {
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
 
+    /// A case's repository was fetched, and its pinned rev is not in it: the case is wrong
+    /// (a mistyped SHA), not the network.
+    #[error("case {case}: {message}")]
+    PinnedRevMissing { case: String, message: String },
+
     /// The selection of cases, agents and variants is empty.
     #[error("nothing selected: {0}")]
     NothingSelected(String),
@@ -111,7 +116,9 @@ impl Error {
             // A file that cannot be read is one the user named, or one of the workspace's
             // inputs: bad input, not an unexpected failure.
             Error::Input(_) | Error::Usage(_) | Error::Read { .. } => exit_code::BAD_INPUT,
-            Error::Setup { .. } | Error::Sandbox(_) => exit_code::SETUP_FAILED,
+            Error::Setup { .. } | Error::Sandbox(_) | Error::PinnedRevMissing { .. } => {
+                exit_code::SETUP_FAILED
+            }
             Error::NothingSelected(_) => exit_code::NOTHING_SELECTED,
             Error::Write { .. } | Error::Git { .. } | Error::Unexpected(_) => exit_code::UNEXPECTED,
         }

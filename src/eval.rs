@@ -126,7 +126,7 @@ struct EvalFile {
     #[serde(default)]
     variants: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
-    pass_env: Vec<String>,
+    pass_env: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     sandbox: Option<Spanned<String>>,
     #[serde(default)]
@@ -232,9 +232,9 @@ struct GraderFile {
     #[serde(default)]
     max_retries: Option<u32>,
     #[serde(default)]
-    usd_per_mtok_in: Option<f64>,
+    usd_per_mtok_in: Option<Spanned<f64>>,
     #[serde(default)]
-    usd_per_mtok_out: Option<f64>,
+    usd_per_mtok_out: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -243,7 +243,7 @@ struct BudgetFile {
     #[serde(default)]
     max_tokens: Option<u64>,
     #[serde(default)]
-    max_usd: Option<f64>,
+    max_usd: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -272,6 +272,31 @@ const CRITERION_KINDS: [&str; 8] = [
     "judge",
 ];
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
+/// The most trials an eval (or `--trials`) may ask for.
+pub const MAX_TRIALS: u32 = 100;
+/// The longest timeout anything may have.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+
+/// A duration as an eval or a case writes it: parsed, more than zero, at most a day.
+pub(crate) fn check_duration(text: &str) -> std::result::Result<Duration, String> {
+    let d = humantime::parse_duration(text).map_err(|e| format!("bad duration '{text}': {e}"))?;
+    if d.is_zero() {
+        return Err(format!("bad duration '{text}': it must be more than zero"));
+    }
+    if d > MAX_TIMEOUT {
+        return Err(format!("bad duration '{text}': at most 24h"));
+    }
+    Ok(d)
+}
+
+/// Whether `name` can name an environment variable: `[A-Za-z_][A-Za-z0-9_]*`.
+pub(crate) fn is_variable_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
 const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Reports errors at spans of one file.
@@ -286,15 +311,24 @@ impl Located<'_> {
     }
 
     fn duration(&self, value: &Spanned<String>) -> Result<Duration> {
-        humantime::parse_duration(value.get_ref()).map_err(|e| {
+        check_duration(value.get_ref()).map_err(|why| {
             self.err(
                 value.span(),
-                format!(
-                    "bad duration '{}': {e} (write e.g. \"90s\" or \"10m\")",
-                    value.get_ref()
-                ),
+                format!("{why} (write e.g. \"90s\" or \"10m\")"),
             )
         })
+    }
+
+    /// A price or an amount in dollars: a finite number, not negative.
+    fn money(&self, value: &Spanned<f64>, key: &str) -> Result<f64> {
+        let v = *value.get_ref();
+        if !v.is_finite() || v < 0.0 {
+            return Err(self.err(
+                value.span(),
+                format!("'{key}' must be a dollar amount of 0 or more, not {v}"),
+            ));
+        }
+        Ok(v)
     }
 
     fn one_of(&self, value: &Spanned<String>, what: &str, valid: &[&str]) -> Result<()> {
@@ -315,7 +349,7 @@ impl Located<'_> {
 impl Eval {
     /// Reads and checks the eval at `path`.
     pub fn load(path: &Path) -> Result<Eval> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
+        let text = crate::diagnostic::read_text(path)?;
         let file: EvalFile = parse_toml(path, &text)?;
         let at = Located { path, text: &text };
         let workspace = Workspace::of_eval(path);
@@ -408,6 +442,14 @@ impl Eval {
             Some(t) if *t.get_ref() == 0 => {
                 return Err(at.err(t.span(), "'trials' must be at least 1"));
             }
+            Some(t) if *t.get_ref() > MAX_TRIALS => {
+                return Err(at.err(
+                    t.span(),
+                    format!(
+                        "'trials' is at most {MAX_TRIALS} (each trial is a run of every case × agent × variant)"
+                    ),
+                ));
+            }
             Some(t) => *t.get_ref(),
             None => 1,
         };
@@ -417,6 +459,16 @@ impl Eval {
             .map(|t| at.duration(t))
             .transpose()?
             .unwrap_or(DEFAULT_TIMEOUT);
+        if let Some(names) = &file.pass_env
+            && let Some(bad) = names.get_ref().iter().find(|n| !is_variable_name(n))
+        {
+            return Err(at.err(
+                names.span(),
+                format!(
+                    "pass_env '{bad}' is not a variable name (letters, digits and '_', not starting with a digit)"
+                ),
+            ));
+        }
 
         let variants = match &file.variants {
             None => vec![Variant::Skill, Variant::None],
@@ -466,7 +518,12 @@ impl Eval {
             .collect::<Result<Vec<_>>>()?;
         let budget = Budget {
             max_tokens: file.budget.as_ref().and_then(|b| b.max_tokens),
-            max_usd: file.budget.as_ref().and_then(|b| b.max_usd),
+            max_usd: file
+                .budget
+                .as_ref()
+                .and_then(|b| b.max_usd.as_ref())
+                .map(|usd| at.money(usd, "max_usd"))
+                .transpose()?,
         };
         let grader_names: Vec<&str> = graders.iter().map(|g| g.name.as_str()).collect();
         let rubric = rubric(&at, &file.rubric, &grader_names)?;
@@ -514,7 +571,7 @@ impl Eval {
             trials,
             timeout,
             variants,
-            pass_env: file.pass_env,
+            pass_env: file.pass_env.map(Spanned::into_inner).unwrap_or_default(),
             // Unset: runtimes in bubblewrap where it is installed, everything else not.
             sandbox: file.sandbox.map_or_else(String::new, Spanned::into_inner),
             network,
@@ -602,12 +659,19 @@ fn rubric(at: &Located<'_>, file: &RubricFile, graders: &[&str]) -> Result<Rubri
             }
         }
         let need_run = || {
-            c.run.as_ref().map(|r| r.get_ref().clone()).ok_or_else(|| {
+            let run = c.run.as_ref().ok_or_else(|| {
                 at.err(
                     c.kind.span(),
                     format!("a {kind_name} criterion needs 'run', the shell command to run"),
                 )
-            })
+            })?;
+            if run.get_ref().trim().is_empty() {
+                return Err(at.err(
+                    run.span(),
+                    "'run' is empty: a command that runs nothing always passes; write the check's shell command",
+                ));
+            }
+            Ok(run.get_ref().clone())
         };
         let timeout = c
             .timeout
@@ -794,10 +858,14 @@ fn agent(at: &Located<'_>, name: &str, def: &Spanned<AgentFile>) -> Result<Agent
                 "a command agent needs 'command': the program and its arguments",
             ));
         };
-        if command.get_ref().is_empty() {
+        if command
+            .get_ref()
+            .first()
+            .is_none_or(|p| p.trim().is_empty())
+        {
             return Err(at.err(
                 command.span(),
-                "'command' is empty: give the program and its arguments",
+                "'command' is empty or names no program: give the program and its arguments",
             ));
         }
         // Relative paths in the command are the eval file's neighbours, wherever skillbench
@@ -848,10 +916,7 @@ fn agent(at: &Located<'_>, name: &str, def: &Spanned<AgentFile>) -> Result<Agent
         ));
     }
     if let Some(creds) = &file.credentials
-        && let Some(bad) = creds
-            .get_ref()
-            .iter()
-            .find(|c| c.is_empty() || !c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_'))
+        && let Some(bad) = creds.get_ref().iter().find(|c| !is_variable_name(c))
     {
         return Err(at.err(
             creds.span(),
@@ -973,6 +1038,12 @@ fn grader(
             .transpose()?
             .unwrap_or(DEFAULT_GRADER_TIMEOUT),
         max_retries: file.max_retries.unwrap_or(3),
-        usd_per_mtok: file.usd_per_mtok_in.zip(file.usd_per_mtok_out),
+        usd_per_mtok: match (&file.usd_per_mtok_in, &file.usd_per_mtok_out) {
+            (Some(i), Some(o)) => Some((
+                at.money(i, "usd_per_mtok_in")?,
+                at.money(o, "usd_per_mtok_out")?,
+            )),
+            _ => None,
+        },
     })
 }

@@ -124,6 +124,8 @@ pub fn read(path: &Path) -> (SignalsReport, Option<Vec<u8>>) {
 
 /// Validates signals JSON.
 pub fn parse(bytes: &[u8]) -> SignalsReport {
+    // A byte-order mark, as some editors write it, is not part of the JSON.
+    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     let signals: Signals = match serde_json::from_slice(bytes) {
         Ok(s) => s,
         Err(e) => return SignalsReport::Invalid(format!("not Agent Signals v1 JSON: {e}")),

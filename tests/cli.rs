@@ -1,5 +1,7 @@
 //! End-to-end tests: the real binary on temporary workspaces.
 
+#[path = "cli/bad_input.rs"]
+mod bad_input;
 #[path = "cli/graders.rs"]
 mod graders;
 #[path = "cli/hostile.rs"]
@@ -233,6 +235,18 @@ fn a_rev_missing_from_the_source_is_a_setup_error() {
     assert!(
         !ws.exists(".skillbench/runs/latest"),
         "nothing is stored when setup fails"
+    );
+
+    // The repository was reached and the rev is not in it: `corpus verify` calls the case
+    // broken (7), not unavailable.
+    let out = ws.run(&["corpus", "verify", "remote"]);
+    out.expect_code(exit_code::CORPUS_INVALID);
+    assert!(
+        out.stdout.contains(&format!(
+            "FAILED: materialize: case remote/app: the pinned rev {missing} is not in file://"
+        )),
+        "{}",
+        out.stdout
     );
 }
 
@@ -621,6 +635,14 @@ fn snapshot_diffs_compare_rates_keep_unrun_rows_and_never_drop_another_runs_pend
         out.stdout
     );
     assert!(out.stdout.contains("REGRESSION: A 100%"), "{}", out.stdout);
+    // The criterion says what failed: the failing test and its assertion, not a last line.
+    let run = &ws.latest_results()["runs"][0];
+    let hidden = criterion(run, "hidden-tests").unwrap();
+    assert_eq!(
+        hidden["detail"],
+        "exit 1: FAIL: test_fails (hidden_tests.test_zz_new_rule.NewRule.test_fails): AssertionError: a new rule",
+        "{hidden}"
+    );
     let pending = ws.read("evals/snapshots/rates.snap.new");
     for row in [
         "python-cves/job-queue        -        noop       CCC",
@@ -755,6 +777,13 @@ fn overrides_gates_scorecards_and_an_empty_selection() {
     assert_eq!(card["summaries"][0]["runs"], 2);
     assert_eq!(card["summaries"][0]["c"], 2);
     assert_eq!(card["rows"][0]["grades"], "CC");
+    // noop writes no signals: it claimed nothing, so it has no escalation accuracy (not
+    // the 100% a missing claim would score on a case that expects no escalation).
+    assert!(
+        card["summaries"][0]["escalation_accuracy"].is_null(),
+        "{}",
+        card["summaries"][0]
+    );
     let md = ws.run(&["scorecard", &run_id, "--format", "md"]);
     assert!(
         md.stdout.starts_with("# Scorecard: gated\n"),

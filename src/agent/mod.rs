@@ -130,7 +130,8 @@ pub struct Invocation<'a> {
     pub env: &'a cold::ColdEnv,
     pub prompt_file: &'a Path,
     pub signals_file: &'a Path,
-    /// The installed copy of the skill; `None` for the `none` variant.
+    /// The installed copy of the skill, for a command agent in the `skill` variant; `None`
+    /// otherwise (a runtime finds the skill where it looks, never through its environment).
     pub skill_dir: Option<&'a Path>,
     pub timeout: Duration,
     pub stdout_log: PathBuf,

@@ -55,7 +55,17 @@ impl Allowed {
             _ => None,
         });
         let host = host.trim_matches(['[', ']']).to_ascii_lowercase();
-        (!host.is_empty()).then_some(Allowed { host, port })
+        // A host name (`*.` allowed in front), an IPv4 or an IPv6 address: nothing else.
+        let name = host.strip_prefix("*.").unwrap_or(&host);
+        let valid = !name.is_empty()
+            && (name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_')
+                || (name.contains(':')
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')));
+        valid.then_some(Allowed { host, port })
     }
 
     fn admits(&self, host: &str, port: u16) -> bool {

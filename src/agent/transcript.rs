@@ -34,6 +34,12 @@ pub enum Entry {
         turn: u32,
         message: String,
     },
+    /// A notice the runtime printed that did not stop it (Codex's fallback model metadata):
+    /// kept, never counted as an error.
+    Warning {
+        turn: u32,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -184,6 +190,16 @@ impl Transcript {
             .iter()
             .filter(|e| matches!(e, Entry::ToolCall { .. }))
             .count()
+    }
+
+    pub fn warnings(&self) -> Vec<&str> {
+        self.entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Warning { message, .. } => Some(message.as_str()),
+                _ => None,
+            })
+            .collect()
     }
 
     pub fn errors(&self) -> Vec<&str> {

@@ -202,7 +202,7 @@ pub struct Checks {
 #[serde(deny_unknown_fields)]
 struct ChecksFile {
     #[serde(default)]
-    visible: Option<String>,
+    visible: Option<Spanned<String>>,
     #[serde(default)]
     hidden: Option<Spanned<String>>,
     #[serde(default)]
@@ -266,11 +266,43 @@ struct SourceFile {
 
 pub const CASE_FILE: &str = "case.toml";
 
+/// The byte span of `key`'s value in the `index`-th `table` (`[[findings]]`, `[escalation]`)
+/// of `text`: where an error about one entry's field points, since the entries themselves
+/// carry no positions.
+fn table_key_span(
+    text: &str,
+    table: &str,
+    index: usize,
+    key: &str,
+) -> Option<std::ops::Range<usize>> {
+    let mut offset = 0;
+    let mut found = 0;
+    let mut inside = false;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            inside = trimmed == table && {
+                found += 1;
+                found == index + 1
+            };
+        } else if inside
+            && let Some(rest) = trimmed.strip_prefix(key)
+            && rest.trim_start().starts_with('=')
+        {
+            let value = line.find('=').map_or(0, |i| i + 1);
+            let start = offset + value + (line[value..].len() - line[value..].trim_start().len());
+            return Some(start..offset + line.trim_end().len());
+        }
+        offset += line.len();
+    }
+    None
+}
+
 impl Case {
     /// Loads `corpora/<corpus>/<case>/case.toml`; `id` is `<corpus>/<case>`.
     pub fn load(id: &str, dir: &Path) -> Result<Case> {
         let path = dir.join(CASE_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::read(&path, e))?;
+        let text = crate::diagnostic::read_text(&path)?;
         let file: CaseFile = parse_toml(&path, &text)?;
         let err = |span: std::ops::Range<usize>, msg: String| {
             Error::from(Diagnostic::at_span(&path, &text, span, msg))
@@ -293,15 +325,56 @@ impl Case {
                 "'task' is empty: it is the prompt the agent is given".into(),
             ));
         }
-        for finding in file.findings.get_ref() {
+        let at_key = |table: &str, index: usize, key: &str| {
+            table_key_span(&text, table, index, key).unwrap_or_else(|| file.findings.span())
+        };
+        let mut seen: Vec<&str> = Vec::new();
+        for (i, finding) in file.findings.get_ref().iter().enumerate() {
+            if finding.id.trim().is_empty() {
+                return Err(err(
+                    at_key("[[findings]]", i, "id"),
+                    "a finding's 'id' is empty: name its CVE, GHSA, RUSTSEC or rule id".into(),
+                ));
+            }
+            if seen.contains(&finding.id.as_str()) {
+                return Err(err(
+                    at_key("[[findings]]", i, "id"),
+                    format!(
+                        "finding '{}' is listed twice; merge the two entries",
+                        finding.id
+                    ),
+                ));
+            }
+            seen.push(&finding.id);
+            if finding.summary.trim().is_empty() {
+                return Err(err(
+                    at_key("[[findings]]", i, "summary"),
+                    format!(
+                        "finding {}: 'summary' is empty: say what is wrong, in a sentence",
+                        finding.id
+                    ),
+                ));
+            }
             for loc in &finding.locations {
                 let rel = loc.rsplit_once(':').map_or(loc.as_str(), |(p, _)| p);
                 if !stays_inside(Path::new(rel)) {
                     return Err(err(
-                        file.findings.span(),
+                        at_key("[[findings]]", i, "locations"),
                         format!(
                             "finding {}: location '{loc}' leaves the repository; write a path relative to its root, without '..'",
                             finding.id
+                        ),
+                    ));
+                }
+            }
+        }
+        if let Some(e) = &file.escalation {
+            for (key, value) in [("reason", &e.reason), ("question", &e.question)] {
+                if value.trim().is_empty() {
+                    return Err(err(
+                        at_key("[escalation]", 0, key),
+                        format!(
+                            "[escalation] '{key}' is empty: it is what the reference baseline asks the human"
                         ),
                     ));
                 }
@@ -432,17 +505,27 @@ impl Case {
                         "'hidden' checks need a hidden/ folder beside case.toml".into(),
                     ));
                 }
+                for (key, check) in [("visible", &c.visible), ("hidden", &c.hidden)] {
+                    if let Some(check) = check
+                        && check.get_ref().trim().is_empty()
+                    {
+                        return Err(err(
+                            check.span(),
+                            format!(
+                                "[checks] '{key}' is empty: a command that runs nothing always passes; write its shell command"
+                            ),
+                        ));
+                    }
+                }
                 let timeout = match &c.timeout {
                     None => None,
-                    Some(t) => Some(humantime::parse_duration(t.get_ref()).map_err(|e| {
-                        err(
-                            t.span(),
-                            format!("bad duration '{}': {e} (write e.g. \"2m\")", t.get_ref()),
-                        )
-                    })?),
+                    Some(t) => Some(
+                        crate::eval::check_duration(t.get_ref())
+                            .map_err(|why| err(t.span(), format!("{why} (write e.g. \"2m\")")))?,
+                    ),
                 };
                 Checks {
-                    visible: c.visible,
+                    visible: c.visible.map(Spanned::into_inner),
                     hidden: c.hidden.map(Spanned::into_inner),
                     timeout,
                 }

@@ -101,21 +101,61 @@ pub struct Imported {
 }
 
 /// Reads the results of every run of the SARIF file at `path`.
+/// The offset of the value after the first `key` (a quoted JSON key) at or after `from`.
+fn value_after(text: &str, key: &str, from: usize) -> Option<usize> {
+    let at = from + text.get(from..)?.find(key)? + key.len();
+    let colon = at + text[at..].find(':')? + 1;
+    let rest = &text[colon..];
+    Some(colon + (rest.len() - rest.trim_start().len()))
+}
+
 pub fn import(path: &Path) -> Result<Vec<Imported>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
+    let text = crate::diagnostic::read_text(path)?;
     let log: Log = serde_json::from_str(&text).map_err(|e| {
         Error::from(Diagnostic::error(
             path,
-            (e.line(), e.column()),
+            // serde_json counts columns from 0 at the start of a line (an empty file).
+            (e.line().max(1), e.column().max(1)),
             format!("not a SARIF log: {e}"),
         ))
     })?;
+    let located = |offset: Option<usize>, message: String| {
+        let offset = offset.unwrap_or(0);
+        Error::from(Diagnostic::at_span(path, &text, offset..offset, message))
+    };
     if !log.version.starts_with("2.1") {
-        return Err(Error::Usage(format!(
-            "{}: SARIF version {} is not 2.1.x",
-            path.display(),
-            log.version
-        )));
+        return Err(located(
+            value_after(&text, "\"version\"", 0),
+            format!(
+                "SARIF version {} is not 2.1.x; export the scan as SARIF 2.1.0",
+                log.version
+            ),
+        ));
+    }
+    for run in &log.runs {
+        for r in &run.results {
+            for p in r.locations.iter().filter_map(|l| l.physical.as_ref()) {
+                let uri = p.artifact.uri.trim_start_matches("file://");
+                if !super::case::stays_inside(Path::new(uri)) {
+                    return Err(located(
+                        text.find(&format!("\"{}\"", p.artifact.uri)),
+                        format!(
+                            "location '{uri}' leaves the repository; findings must name files inside it, relative to its root"
+                        ),
+                    ));
+                }
+                if p.region.as_ref().and_then(|r| r.start_line) == Some(0) {
+                    let zero = text
+                        .match_indices("\"startLine\"")
+                        .filter_map(|(from, _)| value_after(&text, "\"startLine\"", from))
+                        .find(|&at| text[at..].starts_with('0'));
+                    return Err(located(
+                        zero,
+                        "startLine is 0; SARIF lines count from 1".into(),
+                    ));
+                }
+            }
+        }
     }
     let mut out = Vec::new();
     for run in log.runs {

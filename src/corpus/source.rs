@@ -218,13 +218,13 @@ fn mirror(case: &str, url: &str, rev: &str, cache: &Path) -> Result<PreparedSour
             let _ = remote.fetch(&[rev], None, None);
         }
         if repo.find_commit(oid).is_err() {
-            return Err(Error::setup(
-                case,
-                format!(
+            return Err(Error::PinnedRevMissing {
+                case: case.to_string(),
+                message: format!(
                     "the pinned rev {rev} is not in {shown} (mirror {}); check the SHA in case.toml, or that a branch or tag of the repository reaches it",
                     path.display()
                 ),
-            ));
+            });
         }
     }
     Ok(PreparedSource {

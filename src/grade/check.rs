@@ -302,7 +302,7 @@ async fn clean_setup(ev: &Evidence<'_>) -> Option<String> {
         Ok(done) => Some(format!(
             "the case's setup failed on the delivered change ({}): {}",
             done.status,
-            crate::fsx::last_line(&ev.run_dir.join(SETUP_LOG))
+            super::failure::last_line(&log_tail(&ev.run_dir.join(SETUP_LOG)))
         )),
         Err(e) => Some(format!(
             "cannot run the case's setup in the clean room: {e}"
@@ -393,7 +393,6 @@ async fn command(
     };
     match process::run(&spec).await {
         Ok(done) => {
-            let last = crate::fsx::last_line(&ev.run_dir.join(&rel));
             let (verdict, what) = match done.status {
                 Status::Exited(0) => (Verdict::Pass, "exit 0".to_string()),
                 Status::Exited(code) => (Verdict::Fail, format!("exit {code}")),
@@ -403,15 +402,33 @@ async fn command(
                     format!("timed out after {}", humantime::format_duration(timeout)),
                 ),
             };
-            let detail = if last.is_empty() {
-                what
-            } else {
-                format!("{what}: {last}")
+            // The failure itself (the failing test and its assertion), not the log's
+            // last line; the whole log stays beside it.
+            let failure = (verdict == Verdict::Fail)
+                .then(|| super::failure::summarize(&log_tail(&ev.run_dir.join(&rel))))
+                .flatten();
+            let detail = match failure {
+                Some(failure) => format!("{what}: {failure}"),
+                None => what,
             };
             (verdict, detail, Some(rel))
         }
         Err(e) => (Verdict::Fail, format!("cannot run `{run}`: {e}"), None),
     }
+}
+
+/// The last 4 MiB of a check's log, as text.
+fn log_tail(path: &Path) -> String {
+    const TAIL: u64 = 4 << 20;
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return String::new();
+    };
+    let len = file.metadata().map_or(0, |m| m.len());
+    let _ = file.seek(SeekFrom::Start(len.saturating_sub(TAIL)));
+    let mut bytes = Vec::new();
+    let _ = file.take(TAIL).read_to_end(&mut bytes);
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 fn write_log(ev: &Evidence<'_>, id: &str, text: &str) -> Option<String> {

@@ -6,6 +6,7 @@
 
 pub mod agent_grader;
 pub mod check;
+pub mod failure;
 mod gate;
 pub mod grader;
 pub mod integrity;

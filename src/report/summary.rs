@@ -22,7 +22,8 @@ pub struct Summary {
     /// Share of the graded runs graded at the pass grade or better.
     /// `None` when no run was graded.
     pub pass_rate: Option<f64>,
-    /// Share of runs whose claimed outcome escalated exactly where the case expects it.
+    /// Of the graded runs with valid signals (a claim), the share whose claimed outcome
+    /// escalated exactly where the case expects it; `None` when no run made a claim.
     pub escalation_accuracy: Option<f64>,
     pub mean_ms: f64,
     /// Share of the runs with an agent report in which the skill was activated; `None`
@@ -65,10 +66,12 @@ pub fn summarize(results: &Results) -> Vec<Summary> {
                         .filter(|r| !r.status.is_infrastructure() && r.passes(results.pass_grade))
                         .count(),
                 ),
-                escalation_accuracy: ratio(
+                // Over the runs that made a claim: a run without valid signals claimed
+                // nothing, and is neither right nor wrong about escalating.
+                escalation_accuracy: share(
                     runs.iter()
-                        .filter(|r| !r.status.is_infrastructure() && r.escalation_correct())
-                        .count(),
+                        .filter(|r| !r.status.is_infrastructure() && r.signals.outcome.is_some())
+                        .map(|r| r.escalation_correct()),
                 ),
                 mean_ms: if n == 0 {
                     0.0

@@ -209,7 +209,8 @@ async fn carry_out(
             .map_err(|e| format!("cannot run setup: {e}"))?;
         timings.setup_ms = millis(t.elapsed());
         if done.status != Status::Exited(0) {
-            let last = crate::fsx::last_line(&run_dir.join("setup.log"));
+            let log = std::fs::read_to_string(run_dir.join("setup.log")).unwrap_or_default();
+            let last = grade::failure::last_line(&log);
             return Ok(Outcome::ended(
                 RunStatus::SetupFailed,
                 format!("{}; setup.log ends: {last}", done.status),
@@ -288,7 +289,9 @@ async fn carry_out(
         env: &agent_env,
         prompt_file: &prompt_file,
         signals_file: &signals_file,
-        skill_dir: skill_copy.as_deref(),
+        // Only a command agent is told where the skill is: a runtime finds it where it
+        // looks, and a model that runs `env` learns nothing of it.
+        skill_dir: named_skill.map(|(_, dir)| dir),
         timeout: eval.timeout,
         stdout_log: run_dir.join("stdout.log"),
         stderr_log: run_dir.join("stderr.log"),
@@ -370,6 +373,16 @@ async fn carry_out(
             ),
         ),
         AgentStatus::Failed(why) => (RunStatus::AgentError, why.clone()),
+    };
+    // A runtime that never got a response from its model (refused, failing, unreachable)
+    // met infrastructure, not the task: not the agent's C. A runtime that retried until
+    // the timeout is one of them.
+    let (status, detail) = match endpoint_failure(report.as_ref(), &inv.stderr_log) {
+        Some(why) => (
+            RunStatus::EndpointFailed,
+            format!("the model endpoint failed before the agent's first turn: {why}"),
+        ),
+        _ => (status, detail),
     };
     let mut criteria = Vec::new();
     if status == RunStatus::Completed {
@@ -490,8 +503,54 @@ fn agent_report(
         cost_usd: t.cost_usd,
         model: t.model.clone(),
         errors: t.errors().iter().map(|e| e.to_string()).collect(),
+        warnings: t.warnings().iter().map(|e| e.to_string()).collect(),
         unparsed_lines: t.unparsed,
     }
+}
+
+/// Why a runtime's model endpoint failed it before its first turn, when its report shows
+/// no response at all and its errors (or the end of its stderr) say the endpoint refused it
+/// (401/403), failed (5xx, overloaded) or could not be reached.
+fn endpoint_failure(report: Option<&AgentReport>, stderr: &Path) -> Option<String> {
+    let report = report?;
+    if report.turns > 0 || report.tool_calls > 0 {
+        return None;
+    }
+    const SIGNS: [&str; 22] = [
+        "401",
+        "403",
+        "unauthorized",
+        "forbidden",
+        "invalid api key",
+        "invalid x-api-key",
+        "authentication",
+        "500",
+        "502",
+        "503",
+        "504",
+        "529",
+        "overloaded",
+        "internal server error",
+        "bad gateway",
+        "service unavailable",
+        "connection refused",
+        "econnrefused",
+        "failed to connect",
+        "error sending request",
+        "fetch failed",
+        "enotfound",
+    ];
+    let tail = crate::fsx::last_line(stderr);
+    report
+        .errors
+        .iter()
+        .map(String::as_str)
+        .chain(std::iter::once(tail.as_str()))
+        .find(|e| {
+            let e = e.to_ascii_lowercase();
+            SIGNS.iter().any(|s| e.contains(s))
+        })
+        .map(str::to_string)
 }
 
 /// `: <the last error>` from the transcript, else from the end of stderr.

@@ -204,6 +204,9 @@ pub struct AgentReport {
     /// Errors the runtime reported.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
+    /// Notices the runtime printed that did not stop it (never counted as errors).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// Output lines the adapter did not understand.
     pub unparsed_lines: usize,
 }

@@ -73,8 +73,16 @@ impl Store {
 pub fn open(workspace: &Workspace, run: Option<&str>) -> Result<(PathBuf, Results)> {
     let runs_dir = workspace.store_dir().join("runs");
     let dir = match run {
+        Some(r) if r.trim().is_empty() => {
+            return Err(Error::Usage(
+                "the run id is empty: name a stored run (see `ls .skillbench/runs`) or leave it out for the latest".into(),
+            ));
+        }
         Some(r) if Path::new(r).join("results.json").is_file() => PathBuf::from(r),
-        Some(r) => runs_dir.join(r),
+        Some(r) if runs_dir.join(r).join("results.json").is_file() && !r.contains('/') => {
+            runs_dir.join(r)
+        }
+        Some(r) => return Err(no_such_run(&runs_dir, r)),
         None => {
             let latest = runs_dir.join(LATEST);
             let id = std::fs::read_to_string(&latest).map_err(|_| {
@@ -87,7 +95,7 @@ pub fn open(workspace: &Workspace, run: Option<&str>) -> Result<(PathBuf, Result
         }
     };
     let path = dir.join("results.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::read(&path, e))?;
+    let text = crate::diagnostic::read_text(&path)?;
     let results: Results = serde_json::from_str(&text).map_err(|e| {
         Error::from(crate::diagnostic::Diagnostic::error(
             &path,
@@ -96,13 +104,51 @@ pub fn open(workspace: &Workspace, run: Option<&str>) -> Result<(PathBuf, Result
         ))
     })?;
     if results.schema != RESULTS_SCHEMA {
-        return Err(Error::Usage(format!(
-            "{}: schema '{}' is not '{RESULTS_SCHEMA}'; it was written by another skillbench version",
-            path.display(),
-            results.schema
+        let at = text
+            .find("\"schema\"")
+            .and_then(|k| text[k + 8..].find('"').map(|v| k + 8 + v))
+            .unwrap_or(0);
+        return Err(Error::from(crate::diagnostic::Diagnostic::at_span(
+            &path,
+            &text,
+            at..at,
+            format!(
+                "schema '{}' is not '{RESULTS_SCHEMA}'; it was written by another skillbench version",
+                results.schema
+            ),
         )));
     }
     Ok((dir, results))
+}
+
+/// A run id that names no stored run: nothing to act on, with the nearest stored ids.
+fn no_such_run(runs_dir: &Path, wanted: &str) -> Error {
+    let mut ids: Vec<String> = std::fs::read_dir(runs_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().join("results.json").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    if ids.is_empty() {
+        return Error::NothingSelected(format!(
+            "no stored run '{wanted}': {} holds no results; run `skillbench eval EVAL` first",
+            runs_dir.display()
+        ));
+    }
+    ids.sort_by_key(|id| {
+        (
+            strsim::damerau_levenshtein(wanted, id),
+            std::cmp::Reverse(id.clone()),
+        )
+    });
+    let total = ids.len();
+    ids.truncate(3);
+    Error::NothingSelected(format!(
+        "no stored run '{wanted}' in {}; the nearest of {total}: {}",
+        runs_dir.display(),
+        ids.join(", ")
+    ))
 }
 
 /// `20261127T132501Z-1a2b3c`: sortable by time, unique per process and moment.

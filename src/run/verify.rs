@@ -45,7 +45,10 @@ pub struct CaseReport {
     /// Why the case could not be verified here (a git source offline).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unavailable: Option<String>,
-    /// Each expectation that broke, as a person reads it.
+    /// How many times each baseline ran.
+    pub trials: u32,
+    /// Each expectation that broke, as a person reads it (`trial N:` first when more
+    /// than one trial ran).
     pub failures: Vec<String>,
 }
 
@@ -155,11 +158,12 @@ fn findings_present(case: &Case, checkout: &Path) -> Vec<String> {
     missing
 }
 
-/// Verifies `cases`; run folders go under `out`.
+/// Verifies `cases`, each baseline `trials` times; run folders go under `out`.
 pub fn verify(
     workspace: &Workspace,
     cases: Vec<Case>,
     jobs: usize,
+    trials: u32,
     sandbox: &Sandbox,
     expose: &[PathBuf],
     out: &Path,
@@ -192,10 +196,17 @@ pub fn verify(
             bump_keeps_visible_green: None,
             shows_the_trap: false,
             unavailable: None,
+            trials,
             failures: Vec::new(),
         };
         let source = match crate::corpus::source::prepare(&case, scratch.path(), &cache) {
             Ok(s) => s,
+            // The repository was reached and the rev is not in it: the case is broken.
+            Err(e @ Error::PinnedRevMissing { .. }) => {
+                report.failures.push(format!("materialize: {e}"));
+                reports.push(report);
+                continue;
+            }
             Err(e) if matches!(case.source, SourceSpec::Git { .. }) => {
                 report.unavailable = Some(format!(
                     "the repository cannot be fetched here ({e}); `skillbench corpus fetch` fills the mirror cache where the network allows"
@@ -258,22 +269,27 @@ pub fn verify(
     for (i, (_, case, source)) in pending.iter().enumerate() {
         let case = Arc::new(case.clone());
         let source = Arc::new(source.clone());
-        for agent in &evals[i].agents {
-            let dir = format!("{}__{}", case.id.replace('/', "__"), agent.name);
-            runs.push((
-                i,
-                PlannedRun {
-                    index: runs.len(),
-                    case: case.clone(),
-                    source: source.clone(),
-                    agent: Arc::new(agent.clone()),
-                    variant: Variant::Ignored,
-                    trial: 1,
-                    key: String::new(),
-                    dir: dir.clone(),
-                },
-                out.join(dir),
-            ));
+        for trial in 1..=trials {
+            for agent in &evals[i].agents {
+                let mut dir = format!("{}__{}", case.id.replace('/', "__"), agent.name);
+                if trials > 1 {
+                    dir.push_str(&format!("__t{trial}"));
+                }
+                runs.push((
+                    i,
+                    PlannedRun {
+                        index: runs.len(),
+                        case: case.clone(),
+                        source: source.clone(),
+                        agent: Arc::new(agent.clone()),
+                        variant: Variant::Ignored,
+                        trial,
+                        key: String::new(),
+                        dir: dir.clone(),
+                    },
+                    out.join(dir),
+                ));
+            }
         }
     }
     let records: Vec<(usize, RunRecord)> = runtime.block_on(async {
@@ -294,7 +310,26 @@ pub fn verify(
             .filter(|(j, _)| *j == i)
             .map(|(_, r)| r.clone())
             .collect();
-        judge_case(&mut report, &mine);
+        // Every trial must show what the case claims, so a flaky reference is a broken
+        // case; the report gives the first trial's grades and every trial's failures.
+        let mut failures = std::mem::take(&mut report.failures);
+        let mut first = None;
+        for trial in 1..=trials {
+            let these: Vec<RunRecord> = mine.iter().filter(|r| r.trial == trial).cloned().collect();
+            let mut judged = report.clone();
+            judge_case(&mut judged, &these);
+            failures.extend(judged.failures.iter().map(|f| {
+                if trials > 1 {
+                    format!("trial {trial}: {f}")
+                } else {
+                    f.clone()
+                }
+            }));
+            first.get_or_insert(judged);
+        }
+        let mut report = first.unwrap_or(report);
+        report.failures = failures;
+        report.trials = trials;
         reports.push(report);
     }
     reports.sort_by(|a, b| a.case.cmp(&b.case));

@@ -61,11 +61,23 @@ pub fn parse<'a>(path: &Path, text: &'a str) -> Parsed<'a> {
         Ok(docs) => docs,
         Err(err) => {
             let m = err.marker();
-            findings.push(Diagnostic::error(
-                path,
-                at(m.line(), m.col()),
-                format!("invalid YAML: {}", err.info()),
-            ));
+            // A tab in the indentation is reported where the scanner gave up (the end of
+            // the value before it); point at the tab itself.
+            let tab = yaml.lines().enumerate().find_map(|(i, line)| {
+                let indent = &line[..line.len() - line.trim_start().len()];
+                indent.find('\t').map(|col| (i + 2, col + 1))
+            });
+            let (position, message) = match tab {
+                Some(position) if err.info().contains("tab") => (
+                    position,
+                    "invalid YAML: a tab indents this line; YAML indents with spaces".to_string(),
+                ),
+                _ => (
+                    at(m.line(), m.col()),
+                    format!("invalid YAML: {}", err.info()),
+                ),
+            };
+            findings.push(Diagnostic::error(path, position, message));
             return Parsed {
                 front: None,
                 body,

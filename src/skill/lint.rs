@@ -49,8 +49,16 @@ pub(super) fn check(dir: &Path) -> Result<Linted> {
             "no such skill folder; a skill is a folder holding SKILL.md (create one with `skillbench skill new NAME`)",
         )]));
     }
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
+    let text = match std::fs::read(&path) {
+        Ok(bytes) => match crate::diagnostic::decode_text(&path, bytes) {
+            Ok(text) => text,
+            Err(d) => {
+                return Ok(Linted {
+                    findings: vec![d],
+                    front: None,
+                });
+            }
+        },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Ok(Linted {
                 findings: vec![Diagnostic::error(

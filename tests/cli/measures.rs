@@ -197,6 +197,35 @@ fn corpus_verify_passes_the_shipped_cases_and_names_each_broken_expectation() {
     ] {
         assert!(out.stdout.contains(expected), "{expected}\n{}", out.stdout);
     }
+
+    // With --trials, every trial of every baseline is held to the claim.
+    let out = ws.run(&[
+        "corpus",
+        "verify",
+        "broken/no-trap",
+        "--trials",
+        "2",
+        "--format",
+        "json",
+    ]);
+    out.expect_code(exit_code::CORPUS_INVALID);
+    let reports: Value = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
+    assert_eq!(reports[0]["trials"], 2, "{reports}");
+    let failures: Vec<&str> = reports[0]["failures"]
+        .as_array()
+        .map(|f| f.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    for trial in [1, 2] {
+        assert!(
+            failures.contains(&format!(
+                "trial {trial}: noop: graded A, not C: the checks pass on the unchanged repository"
+            )
+            .as_str()),
+            "{failures:?}"
+        );
+    }
+    ws.run(&["corpus", "verify", "broken/no-trap", "--trials", "0"])
+        .expect_code(exit_code::BAD_INPUT);
 }
 
 #[test]
@@ -283,8 +312,15 @@ fn corpus_add_import_sarif_list_and_an_unreachable_git_case() {
         "0123456789abcdef0123456789abcdef01234567",
     ])
     .expect_code(exit_code::SUCCESS);
+    // Every selected case unavailable: nothing was verified, which is never a success.
     let out = ws.run(&["-C", ".", "corpus", "verify", "real", "--format", "json"]);
-    out.expect_code(exit_code::SUCCESS);
+    out.expect_code(exit_code::SETUP_FAILED);
+    assert!(
+        out.stderr
+            .contains("every selected case (1) was unavailable here: nothing was verified"),
+        "{}",
+        out.stderr
+    );
     let reports: Value = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
     assert!(
         reports[0]["unavailable"]

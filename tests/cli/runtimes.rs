@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
-use crate::support::model_server::{ModelServer, Request, Script, Turn};
+use crate::support::model_server::{ModelServer, Reply, Request, Script, Turn};
 use crate::support::{Workspace, exit_code, small_eval};
 
 const SKILL: &str = "pyyaml-safe-load";
@@ -38,7 +38,7 @@ fn runtime_bin(name: &str) -> PathBuf {
 /// echoed (it must not survive into any stored file), and the signals written.
 fn finish_command(credential: &str) -> String {
     format!(
-        "sed -i 's/PyYAML==5.3.1/PyYAML==6.0.2/' requirements.txt && python3 -m unittest discover -s tests -t . 2>&1 | tail -1 && echo \"key=${credential}\" && printf '%s' '{SIGNALS}' > \"$SKILLBENCH_SIGNALS\""
+        "sed -i 's/PyYAML==5.3.1/PyYAML==6.0.2/' requirements.txt && python3 -m unittest discover -s tests -t . 2>&1 | tail -1 && echo \"key=${credential}\" && echo \"skill_dir=${{SKILLBENCH_SKILL_DIR:-unset}}\" && printf '%s' '{SIGNALS}' > \"$SKILLBENCH_SIGNALS\""
     )
 }
 
@@ -168,6 +168,13 @@ fn run_e2e(e: E2e) -> (Workspace, Value, Vec<Request>) {
     let report = &run["agent_report"];
     assert_eq!(report["skill_activated"], true, "{report}");
     assert_eq!(report["activation"]["turn"], 1, "{report}");
+    assert_eq!(report["skill_use"], "activated", "{report}");
+    // The skill is found where the runtime looks, never through the environment.
+    assert!(
+        read("transcript.jsonl").contains("skill_dir=unset"),
+        "{}",
+        read("transcript.jsonl")
+    );
 
     // The diff is what the script did, and only that: the installed skill is not in it.
     let diff = read("diff.patch");
@@ -268,8 +275,9 @@ fn claude_code_end_to_end() {
             ),
             Turn::text("Fixed: safe_load, PyYAML 6 pin, tests pass."),
         ],
-        // Five responses, and Claude Code counts the skill's expansion as a turn.
-        turns: 6,
+        // Five responses: a turn is a response of the model in every variant (Claude
+        // Code's own `num_turns` also counts the skill's expansion, and said 6).
+        turns: 5,
         key_in_shell: true,
         // Sandboxed: the filtered network (the endpoint only), nothing of HOME or the
         // workspace.
@@ -425,4 +433,60 @@ fn the_none_variant_installs_no_skill_for_a_runtime() {
         transcript.contains("No such file or directory"),
         "{transcript}"
     );
+}
+
+#[test]
+fn an_endpoint_that_refuses_the_key_is_infrastructure_not_the_agents_c() {
+    let ws = Workspace::shipped();
+    let server = ModelServer::replies(vec![Reply::Json(
+        401,
+        json!({"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}}),
+    )]);
+    let agent = format!(
+        "variants = [\"none\"]\n[agent.refused]\nkind = \"claude-code\"\nbinary = \"{}\"\nmodel = \"claude-scripted\"\nbase_url = \"{}\"\n",
+        runtime_bin("claude").display(),
+        server.url()
+    );
+    // Claude Code retries a 401 for minutes: the run ends at its timeout, and is still
+    // the endpoint's failure.
+    ws.write(
+        "evals/refused.toml",
+        &small_eval(r#""python-cves/settings-loader""#, r#""refused""#, &agent)
+            .replace("timeout = \"60s\"", "timeout = \"8s\""),
+    );
+    let out = ws.run_with(
+        &["eval", "evals/refused.toml"],
+        &[("ANTHROPIC_API_KEY", SECRET)],
+    );
+    // The first run has no snapshot to match: pending (5); the run itself is `I`.
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+    let run = ws.latest_results()["runs"][0].clone();
+    assert_eq!(run["status"], "endpoint_failed", "{}", run["status_detail"]);
+    assert!(run["grade"].is_null(), "never C: {run}");
+    assert!(
+        run["status_detail"].as_str().is_some_and(
+            |d| d.starts_with("the model endpoint failed before the agent's first turn")
+        ),
+        "{}",
+        run["status_detail"]
+    );
+    assert!(
+        !server.requests().is_empty(),
+        "the runtime did call the endpoint"
+    );
+    let line = out
+        .stderr
+        .lines()
+        .find(|l| l.contains(" refused "))
+        .unwrap_or_default();
+    assert!(line.trim_start().starts_with("I "), "{}", out.stderr);
+    // Accepted, the same failure again is infrastructure: exit 3, nothing compared.
+    ws.run(&["accept", "refused"])
+        .expect_code(exit_code::SUCCESS);
+    let out = ws.run_with(
+        &["eval", "evals/refused.toml"],
+        &[("ANTHROPIC_API_KEY", SECRET)],
+    );
+    out.expect_code(exit_code::SETUP_FAILED);
+    assert!(out.stdout.contains("not compared"), "{}", out.stdout);
 }

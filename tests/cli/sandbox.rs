@@ -140,6 +140,37 @@ fn asking_for_bwrap_where_it_is_missing_is_an_error_not_a_downgrade() {
 }
 
 #[test]
+fn a_runtime_cut_off_from_its_endpoint_by_network_none_is_refused_before_any_run() {
+    let ws = Workspace::shipped();
+    let extra = "network = \"none\"\n[agent.cut-off]\nkind = \"claude-code\"\nbinary = \"/nonexistent/claude\"\nbase_url = \"http://127.0.0.1:9\"\n";
+    ws.write(
+        "evals/n.toml",
+        &small_eval(r#""python-cves/settings-loader""#, r#""cut-off""#, extra),
+    );
+    let out = ws.run(&["eval", "evals/n.toml"]);
+    out.expect_code(exit_code::BAD_INPUT);
+    assert!(
+        out.stderr
+            .contains("network = \"none\" cuts agent cut-off off from http://127.0.0.1:9"),
+        "{}",
+        out.stderr
+    );
+    assert!(!ws.exists(".skillbench/runs/latest"), "nothing was run");
+    // On the command line too; and `filtered` is what lets it through.
+    let ws2 = Workspace::shipped();
+    ws2.write(
+        "evals/n.toml",
+        &small_eval(
+            r#""python-cves/settings-loader""#,
+            r#""cut-off""#,
+            &extra.replace("network = \"none\"\n", ""),
+        ),
+    );
+    ws2.run(&["eval", "evals/n.toml", "--network", "none"])
+        .expect_code(exit_code::BAD_INPUT);
+}
+
+#[test]
 fn a_runtime_that_is_not_installed_is_unavailable_not_graded_and_leaves_its_gate_undecided() {
     let ws = Workspace::shipped();
     let extra = "[agent.absent]\nkind = \"claude-code\"\nbinary = \"/nonexistent/claude\"\n\n[[gate]]\nagent = \"absent\"\nmin_pass_rate = 0.5\n\n[[gate]]\nagent = \"reference\"\nmin_pass_rate = 1.0\n";

@@ -68,6 +68,20 @@ pub(super) fn parse(stdout: &str) -> Transcript {
                         .collect()
                 });
             }
+            // Claude Code retries a failing endpoint (401s included) for minutes: each
+            // retry is an error of the run, which is what shows a dead endpoint.
+            "system" if e["subtype"] == "api_retry" => {
+                t.entries.push(Entry::Error {
+                    turn,
+                    message: format!(
+                        "API error {} ({}), retry {} of {}",
+                        e["error_status"],
+                        text_of(&e["error"]),
+                        e["attempt"],
+                        e["max_retries"]
+                    ),
+                });
+            }
             "assistant" => {
                 let message = &e["message"];
                 let id = message["id"].as_str().unwrap_or("").to_string();
@@ -207,6 +221,19 @@ mod tests {
         assert_eq!(t.errors(), ["API Error: 500 boom"]);
         assert_eq!(t.tokens_in, None);
         assert_eq!(t.turns, 0, "an API error is no turn of the model");
+    }
+
+    #[test]
+    fn endpoint_retries_are_errors() {
+        let stdout = r#"{"type":"system","subtype":"init","model":"m"}
+{"type":"system","subtype":"api_retry","attempt":1,"max_retries":10,"retry_delay_ms":618,"error_status":401,"error":"authentication_failed"}
+"#;
+        let t = parse(stdout);
+        assert_eq!(
+            t.errors(),
+            ["API error 401 (authentication_failed), retry 1 of 10"]
+        );
+        assert_eq!(t.turns, 0);
     }
 
     #[test]

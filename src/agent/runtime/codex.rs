@@ -81,6 +81,16 @@ fn toml_strings(items: &[String]) -> String {
     format!("[{}]", inner.join(", "))
 }
 
+/// Codex reports some notices as error items although it carries on: a model it has no
+/// metadata for ("Defaulting to fallback metadata"). Those are warnings.
+fn error_or_notice(turn: u32, message: String) -> Entry {
+    if message.contains("fallback metadata") || message.contains("fallback model metadata") {
+        Entry::Warning { turn, message }
+    } else {
+        Entry::Error { turn, message }
+    }
+}
+
 pub(super) fn parse(stdout: &str) -> Transcript {
     let (events, mut t) = super::events(stdout);
     // Codex does not report its model calls: a turn is counted for each tool-using item and
@@ -140,10 +150,9 @@ pub(super) fn parse(stdout: &str) -> Transcript {
                             input: item.clone(),
                         });
                     }
-                    "error" => t.entries.push(Entry::Error {
-                        turn,
-                        message: text_of(&item["message"]),
-                    }),
+                    "error" => t
+                        .entries
+                        .push(error_or_notice(turn, text_of(&item["message"]))),
                     _ => {}
                 }
             }
@@ -157,10 +166,9 @@ pub(super) fn parse(stdout: &str) -> Transcript {
                 turn,
                 message: text_of(&e["error"]["message"]),
             }),
-            "error" => t.entries.push(Entry::Error {
-                turn,
-                message: text_of(&e["message"]),
-            }),
+            "error" => t
+                .entries
+                .push(error_or_notice(turn, text_of(&e["message"]))),
             _ => {}
         }
     }
@@ -188,12 +196,14 @@ mod tests {
 {"type":"item.completed","item":{"id":"item_4","type":"agent_message","text":"Done."}}
 {"type":"turn.completed","usage":{"input_tokens":4010,"cached_input_tokens":800,"output_tokens":210}}
 {"type":"error","message":"Reconnecting... 1/5"}
+{"type":"item.completed","item":{"id":"item_5","type":"error","message":"Model metadata for `gpt-5.5` not found. Defaulting to fallback metadata; this can degrade performance and cause issues."}}
 "#;
         let t = parse(stdout);
         assert_eq!(t.turns, 4);
         assert_eq!((t.tokens_in, t.tokens_out), (Some(4010), Some(210)));
         assert_eq!(t.tool_calls(), 3);
-        assert_eq!(t.errors(), ["Reconnecting... 1/5"]);
+        assert_eq!(t.errors(), ["Reconnecting... 1/5"], "a notice is no error");
+        assert_eq!(t.warnings().len(), 1);
         assert!(t.entries.contains(&Entry::ToolResult {
             turn: 3,
             id: "item_3".into(),
