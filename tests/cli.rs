@@ -709,6 +709,34 @@ fn snapshot_diffs_compare_rates_keep_unrun_rows_and_never_drop_another_runs_pend
         "{}",
         out.stdout
     );
+
+    // A full run that matches removes only a pending snapshot it supersedes: one written by
+    // a run that finished before it started, never one of a concurrent run.
+    let accepted = ws.read("evals/snapshots/rates.snap");
+    let plant = |finished: &str| {
+        let pending = accepted.replace(
+            "trials: 3\n",
+            &format!("trials: 3\npending_from: 20991231T000000Z-other {finished} none\n"),
+        );
+        ws.write("evals/snapshots/rates.snap.new", &pending);
+        pending
+    };
+    let concurrent = plant("2099-12-31T00:00:00Z");
+    let out = ws.run(&["eval", "evals/rates.toml"]);
+    out.expect_code(exit_code::SUCCESS);
+    assert!(
+        out.stdout.contains("left evals/snapshots/rates.snap.new alone: it holds the findings of another run (20991231T000000Z-other)"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(ws.read("evals/snapshots/rates.snap.new"), concurrent);
+    plant("2000-01-01T00:00:00Z");
+    ws.run(&["eval", "evals/rates.toml"])
+        .expect_code(exit_code::SUCCESS);
+    assert!(
+        !ws.exists("evals/snapshots/rates.snap.new"),
+        "a stale pending snapshot is removed"
+    );
 }
 
 #[test]

@@ -490,3 +490,49 @@ fn an_endpoint_that_refuses_the_key_is_infrastructure_not_the_agents_c() {
     out.expect_code(exit_code::SETUP_FAILED);
     assert!(out.stdout.contains("not compared"), "{}", out.stdout);
 }
+
+#[test]
+fn a_run_past_its_timeout_says_so_and_keeps_its_turns_and_tokens() {
+    let ws = Workspace::shipped();
+    let server = ModelServer::start(vec![
+        Turn::call(
+            "Bash",
+            json!({"command": "python3 -c \"import time; time.sleep(120)\"", "timeout": 600000}),
+        ),
+        Turn::text("never reached"),
+    ]);
+    let agent = format!(
+        "variants = [\"none\"]\n[agent.slow]\nkind = \"claude-code\"\nbinary = \"{}\"\nmodel = \"claude-scripted\"\nbase_url = \"{}\"\n",
+        runtime_bin("claude").display(),
+        server.url()
+    );
+    ws.write(
+        "evals/slow.toml",
+        &small_eval(r#""python-cves/settings-loader""#, r#""slow""#, &agent)
+            .replace("timeout = \"60s\"", "timeout = \"12s\""),
+    );
+    let out = ws.run_with(
+        &["eval", "evals/slow.toml"],
+        &[("ANTHROPIC_API_KEY", SECRET)],
+    );
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+    let run = ws.latest_results()["runs"][0].clone();
+    assert_eq!(run["status"], "timed_out", "{}", run["status_detail"]);
+    assert_eq!(run["grade"], "C");
+    let line = out
+        .stderr
+        .lines()
+        .find(|l| l.contains(" slow "))
+        .unwrap_or_default();
+    assert!(
+        line.contains("— timed out: the agent ran past 12s"),
+        "{}",
+        out.stderr
+    );
+    let report = &run["agent_report"];
+    assert_eq!(report["turns"], 1, "{report}");
+    let (tin, tout) = server.reported_usage();
+    assert!(tin > 0, "the server reported usage");
+    assert_eq!(report["tokens_in"], tin, "{report}");
+    assert_eq!(report["tokens_out"], tout, "{report}");
+}

@@ -1,5 +1,6 @@
 //! Claude Code (`@anthropic-ai/claude-code`), headless:
-//! `claude -p PROMPT --output-format stream-json --verbose --permission-mode bypassPermissions`.
+//! `claude -p PROMPT --output-format stream-json --verbose --include-partial-messages
+//! --permission-mode bypassPermissions`.
 //!
 //! Project skills are read from `.claude/skills/` and offered to the model through its
 //! `Skill` tool. `CLAUDE_CONFIG_DIR` stands in for `~/.claude` (user skills, CLAUDE.md,
@@ -8,7 +9,9 @@
 //! as root it accepts that only with `IS_SANDBOX=1`. Non-essential traffic (telemetry, update
 //! checks) is switched off so the model endpoint is its only connection; `ANTHROPIC_BASE_URL`
 //! points it at a gateway or a test server. Its stream-json gives every message, tool call
-//! and result, and a final `result` with the turns, the usage and the cost.
+//! and result, and a final `result` with the usage and the cost; the API's own stream events
+//! (`--include-partial-messages`) give each response's usage, which is what a run cut off
+//! before its `result` reports. Endpoint retries (`api_retry`) are errors of the run.
 
 use super::{RunSetup, RuntimeAgent};
 use crate::agent::transcript::{Entry, Role, Transcript, text_of};
@@ -25,6 +28,9 @@ pub(super) fn command(
             "--output-format",
             "stream-json",
             "--verbose",
+            // The API's own stream events too: each response's final usage (its
+            // `message_delta`) is what a run cut off before its `result` still reports.
+            "--include-partial-messages",
             "--permission-mode",
             "bypassPermissions",
             "--setting-sources",
@@ -55,7 +61,10 @@ pub(super) fn parse(stdout: &str) -> Transcript {
     let mut message_ids: Vec<String> = Vec::new();
     // Each response's usage, as streamed with it: what a run that never reached its final
     // `result` (a timeout) still reports.
-    let mut streamed: Vec<(u64, u64)> = Vec::new();
+    // By message id: (input, output).
+    let mut streamed: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
+    // The id of the response the API is streaming (its `message_start`).
+    let mut streaming = String::new();
     for e in &events {
         let turn = message_ids.len() as u32;
         match e["type"].as_str().unwrap_or("") {
@@ -82,21 +91,38 @@ pub(super) fn parse(stdout: &str) -> Transcript {
                     ),
                 });
             }
+            // Of the API's stream, only each response's usage is read: its final output
+            // count comes in its `message_delta`.
+            "stream_event" => {
+                let event = &e["event"];
+                match event["type"].as_str().unwrap_or("") {
+                    "message_start" => {
+                        let message = &event["message"];
+                        streaming = message["id"].as_str().unwrap_or("").to_string();
+                        merge_usage(
+                            streamed.entry(streaming.clone()).or_default(),
+                            &message["usage"],
+                        );
+                    }
+                    "message_delta" => {
+                        merge_usage(
+                            streamed.entry(streaming.clone()).or_default(),
+                            &event["usage"],
+                        );
+                    }
+                    _ => {}
+                }
+            }
             "assistant" => {
                 let message = &e["message"];
                 let id = message["id"].as_str().unwrap_or("").to_string();
                 let api_error = e["isApiErrorMessage"] == true || e["is_api_error_message"] == true;
                 // An API error Claude Code shows as a message is no response of the model.
-                if !api_error && message_ids.last() != Some(&id) {
-                    message_ids.push(id);
-                    streamed.push((0, 0));
-                }
-                if let Some(last) = streamed.last_mut() {
-                    let usage = &message["usage"];
-                    *last = (
-                        input_tokens(usage).unwrap_or(last.0),
-                        usage["output_tokens"].as_u64().unwrap_or(last.1),
-                    );
+                if !api_error {
+                    merge_usage(streamed.entry(id.clone()).or_default(), &message["usage"]);
+                    if message_ids.last() != Some(&id) {
+                        message_ids.push(id);
+                    }
                 }
                 let turn = message_ids.len() as u32;
                 for block in message["content"].as_array().into_iter().flatten() {
@@ -158,11 +184,22 @@ pub(super) fn parse(stdout: &str) -> Transcript {
     // Turns are the model's responses, counted the same way in every variant: Claude
     // Code's own `num_turns` also counts the messages a skill's activation injects.
     t.turns = message_ids.len() as u32;
-    if t.tokens_in.is_none() && t.tokens_out.is_none() && streamed.iter().any(|u| *u != (0, 0)) {
-        t.tokens_in = Some(streamed.iter().map(|u| u.0).sum());
-        t.tokens_out = Some(streamed.iter().map(|u| u.1).sum());
+    if t.tokens_in.is_none() && t.tokens_out.is_none() && streamed.values().any(|u| *u != (0, 0)) {
+        t.tokens_in = Some(streamed.values().map(|u| u.0).sum());
+        t.tokens_out = Some(streamed.values().map(|u| u.1).sum());
     }
     t
+}
+
+/// A response's usage so far, updated with `usage` (a later report of the same response):
+/// each count only grows.
+fn merge_usage(so_far: &mut (u64, u64), usage: &serde_json::Value) {
+    if let Some(input) = input_tokens(usage) {
+        so_far.0 = so_far.0.max(input);
+    }
+    if let Some(output) = usage["output_tokens"].as_u64() {
+        so_far.1 = so_far.1.max(output);
+    }
 }
 
 /// The input tokens of a usage object: fresh, cache-written and cache-read together.
@@ -221,6 +258,19 @@ mod tests {
         assert_eq!(t.errors(), ["API Error: 500 boom"]);
         assert_eq!(t.tokens_in, None);
         assert_eq!(t.turns, 0, "an API error is no turn of the model");
+    }
+
+    #[test]
+    fn the_final_output_count_comes_from_the_apis_message_delta() {
+        let stdout = r#"{"type":"stream_event","event":{"type":"message_start","message":{"id":"m1","usage":{"input_tokens":100,"output_tokens":1}}}}
+{"type":"stream_event","event":{"type":"content_block_delta","delta":{"type":"text_delta","text":"a"}}}
+{"type":"stream_event","event":{"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":20}}}
+{"type":"assistant","message":{"id":"m1","usage":{"input_tokens":100,"output_tokens":1},"content":[{"type":"tool_use","id":"t","name":"Bash","input":{}}]}}
+{"type":"stream_event","event":{"type":"message_start","message":{"id":"m2","usage":{"input_tokens":150,"output_tokens":1}}}}
+"#;
+        let t = parse(stdout);
+        assert_eq!(t.turns, 1, "m2 never produced a message");
+        assert_eq!((t.tokens_in, t.tokens_out), (Some(250), Some(21)));
     }
 
     #[test]
