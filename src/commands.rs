@@ -441,9 +441,21 @@ fn conclude(
         }
         .map_err(w)?;
     } else {
+        let not_compared = match &verdict {
+            pending::Verdict::Compared { changes, .. } => changes
+                .iter()
+                .filter(|c| c.kind == crate::snapshot::ChangeKind::NotCompared)
+                .count(),
+            pending::Verdict::New => 0,
+        };
+        let scope = if not_compared == 0 {
+            String::new()
+        } else {
+            format!(" in every row compared; {not_compared} row(s) not compared (no graded trial)")
+        };
         write!(
             human_out,
-            "snapshot: matches {}\n{described}",
+            "snapshot: matches {}{scope}\n{described}",
             shown(&accepted)
         )
         .map_err(w)?;

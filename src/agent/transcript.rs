@@ -192,6 +192,7 @@ impl Transcript {
             .count()
     }
 
+    /// The runtime's notices that did not stop it.
     pub fn warnings(&self) -> Vec<&str> {
         self.entries
             .iter()
@@ -202,6 +203,7 @@ impl Transcript {
             .collect()
     }
 
+    /// The errors the runtime reported.
     pub fn errors(&self) -> Vec<&str> {
         self.entries
             .iter()

@@ -18,8 +18,27 @@ use crate::corpus::{Case, PreparedSource};
 use crate::grade::check;
 use crate::signals::SignalsReport;
 
+/// Why a delivery could not be graded.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Ungradable {
+    /// The delivered patch cannot be read or applied to a clean checkout of the pinned
+    /// commit (a name git refuses to check out, a path too long for the clean room): what
+    /// the agent delivered, so the agent's failure.
+    #[error("{0}")]
+    Delivery(String),
+    /// skillbench could not build the clean room (its own copy of the source, the disk):
+    /// infrastructure.
+    #[error("{0}")]
+    Harness(String),
+}
+
+impl From<String> for Ungradable {
+    fn from(message: String) -> Self {
+        Ungradable::Harness(message)
+    }
+}
+
 /// Checks the rubric on `change`, delivered for `case`, in a clean room of its own.
-/// `Err` is skillbench's failure (the clean room could not be built), never the agent's.
 pub(super) async fn grade_delivery(
     ctx: &Context<'_>,
     case: &Case,
@@ -27,7 +46,7 @@ pub(super) async fn grade_delivery(
     change: &Change,
     signals: &SignalsReport,
     run_dir: &Path,
-) -> Result<check::Checked, String> {
+) -> Result<check::Checked, Ungradable> {
     let eval = ctx.eval;
     // Nothing a run left behind may be alive while a clean room exists.
     agent::reaper::sweep_orphans();
@@ -40,8 +59,9 @@ pub(super) async fn grade_delivery(
     tokio::task::spawn_blocking(move || build(&src, &dest, &patch))
         .await
         .map_err(|e| e.to_string())??;
+    let ungradable = |e: String| Ungradable::Harness(e);
     let mut env = ColdEnv::new(&scratch.path().join("grader"), &eval.pass_env)
-        .map_err(|e| format!("cannot prepare the checks' environment: {e}"))?;
+        .map_err(|e| ungradable(format!("cannot prepare the checks' environment: {e}")))?;
     if ctx.grading_sandbox != agent::Sandbox::None {
         // npm must write its cache; the checks' goes to their own folder.
         env.set(
@@ -73,8 +93,8 @@ pub(super) async fn grade_delivery(
             .collect()
     });
     let policy = crate::grade::integrity::Policy {
-        protected: crate::grade::Globs::new(&protected)?,
-        allow: crate::grade::Globs::new(&allow)?,
+        protected: crate::grade::Globs::new(&protected).map_err(ungradable)?,
+        allow: crate::grade::Globs::new(&allow).map_err(ungradable)?,
         lookups_fail: eval.integrity_lookups_fail,
     };
     let ev = check::Evidence {
@@ -96,15 +116,21 @@ pub(super) async fn grade_delivery(
     Ok(check::check_all(&eval.rubric.criteria, &ev).await)
 }
 
-/// A new checkout of the pinned commit at `dest`, with `patch` applied.
-pub(crate) fn build(source: &PreparedSource, dest: &Path, patch: &[u8]) -> Result<(), String> {
+/// A new checkout of the pinned commit at `dest`, with `patch` applied. The checkout is
+/// skillbench's; the patch, the agent's.
+pub(crate) fn build(source: &PreparedSource, dest: &Path, patch: &[u8]) -> Result<(), Ungradable> {
     crate::corpus::checkout(source, dest)
-        .map_err(|e| format!("cannot check out the pinned commit: {e}"))?;
+        .map_err(|e| Ungradable::Harness(format!("cannot check out the pinned commit: {e}")))?;
     if patch.is_empty() {
         return Ok(());
     }
-    let diff = Diff::from_buffer(patch).map_err(|e| format!("the delivered patch: {e}"))?;
-    let repo = Repository::open(dest).map_err(|e| e.to_string())?;
+    let diff = Diff::from_buffer(patch)
+        .map_err(|e| Ungradable::Delivery(format!("the delivered patch cannot be read: {e}")))?;
+    let repo = Repository::open(dest).map_err(|e| Ungradable::Harness(e.to_string()))?;
     repo.apply(&diff, ApplyLocation::WorkDir, None)
-        .map_err(|e| format!("the delivered patch does not apply to the pinned commit: {e}"))
+        .map_err(|e| {
+            Ungradable::Delivery(format!(
+                "the delivered patch does not apply to a clean checkout of the pinned commit: {e}"
+            ))
+        })
 }

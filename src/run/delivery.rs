@@ -419,6 +419,12 @@ impl Walk<'_> {
             if self.baseline.harness.contains(&rel) || self.baseline.created.contains(&rel) {
                 continue;
             }
+            if name.contains('\n') {
+                return Err(DeliveryError::BadName {
+                    path: rel,
+                    message: "a newline in a file name cannot be delivered as a patch".into(),
+                });
+            }
             let tracked = pinned.and_then(|t| t.get_name(&name));
             if tracked.is_none() && self.ignores.ignored(&rel, meta.is_dir()) {
                 continue;

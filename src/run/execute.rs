@@ -48,6 +48,7 @@ impl Outcome {
 pub async fn execute(run: &PlannedRun, ctx: &Context<'_>, run_dir: &Path) -> RunRecord {
     let start = Instant::now();
     let mut timings = Timings::default();
+    let mut agent_ran = false;
     let redactor = ctx.redactor.clone();
     let outcome = match ctx.probes.get(&run.agent.name).filter(|p| !p.available()) {
         Some(probe) => Ok(Outcome::ended(
@@ -58,10 +59,31 @@ pub async fn execute(run: &PlannedRun, ctx: &Context<'_>, run_dir: &Path) -> Run
                 probe.missing.join("; ")
             ),
         )),
-        None => carry_out(run, ctx, run_dir, &mut timings).await,
+        None => carry_out(run, ctx, run_dir, &mut timings, &mut agent_ran).await,
     };
     timings.total_ms = millis(start.elapsed());
-    let o = outcome.unwrap_or_else(|message| Outcome::ended(RunStatus::HarnessError, message));
+    // An agent that ran outside the sandbox ran as the user: whatever kept skillbench from
+    // finishing after it (its run folder, its copy of the source) it could have caused, so
+    // it is the agent's failure, never an infrastructure verdict it could forge.
+    let unsandboxed =
+        run.agent.is_process() && *ctx.agent_sandbox(&run.agent) == agent::Sandbox::None;
+    let could_be_the_agents = agent_ran && unsandboxed;
+    let failed = |message: String| -> (RunStatus, String) {
+        if could_be_the_agents {
+            (
+                RunStatus::AgentError,
+                format!(
+                    "skillbench could not finish the run after the agent ran without the sandbox ({message}); an unsandboxed agent answers for that"
+                ),
+            )
+        } else {
+            (RunStatus::HarnessError, message)
+        }
+    };
+    let o = outcome.unwrap_or_else(|message| {
+        let (status, detail) = failed(message);
+        Outcome::ended(status, detail)
+    });
     let (grade, grade_reason) = match o.status {
         RunStatus::Completed => {
             let (g, why) = grade::grade(&o.criteria);
@@ -104,10 +126,15 @@ pub async fn execute(run: &PlannedRun, ctx: &Context<'_>, run_dir: &Path) -> Run
     // the credentials' values before the run is complete.
     if let Err(e) = redactor.redact_dir(run_dir) {
         let mut record = record;
-        record.status = RunStatus::HarnessError;
-        record.grade = None;
-        record.grade_reason =
-            format!("not graded (harness error): cannot redact the run's files: {e}");
+        let (status, detail) = failed(format!("cannot redact the run's files: {e}"));
+        record.status = status;
+        record.grade = (status == RunStatus::AgentError).then_some(Grade::C);
+        record.grade_reason = if status == RunStatus::AgentError {
+            format!("agent error: {detail}")
+        } else {
+            format!("not graded (harness error): {detail}")
+        };
+        record.status_detail = detail;
         return record;
     }
     record
@@ -124,11 +151,14 @@ fn redact_record(record: RunRecord, redactor: &Redactor) -> RunRecord {
         .unwrap_or(record)
 }
 
+/// Sets `agent_ran` when the agent has been started: what fails after that, the agent may
+/// have caused.
 async fn carry_out(
     run: &PlannedRun,
     ctx: &Context<'_>,
     run_dir: &Path,
     timings: &mut Timings,
+    agent_ran: &mut bool,
 ) -> Result<Outcome, String> {
     let eval = ctx.eval;
     std::fs::create_dir_all(run_dir)
@@ -302,6 +332,7 @@ async fn carry_out(
         redactor: &ctx.redactor,
         forward: forward.as_ref(),
     };
+    *agent_ran = true;
     let exit = agent::run(&run.agent, &inv).await;
     if let Some(proxy) = proxy {
         crate::fsx::write_atomic(
@@ -337,7 +368,19 @@ async fn carry_out(
     // Stored without secrets; a delivery that holds one fails its integrity criterion.
     crate::fsx::write_atomic(&run_dir.join("diff.patch"), ctx.redactor.clean(&patch))
         .map_err(|e| e.to_string())?;
-    let change = Change::from_patch(patch).map_err(|e| format!("cannot read the delivery: {e}"))?;
+    // skillbench wrote the patch from the agent's files: one that cannot be read back is
+    // what the agent left (a name git cannot hold), not infrastructure.
+    let change = match Change::from_patch(patch) {
+        Ok(change) => change,
+        Err(e) => {
+            let mut o = Outcome::ended(
+                RunStatus::AgentError,
+                format!("the delivery cannot be read back as a patch: {e}"),
+            );
+            o.report = report;
+            return Ok(o);
+        }
+    };
     let (signals, raw) = signals::read(&signals_file);
     if let Some(raw) = raw {
         // Valid signals are stored as skillbench writes them (so no escape form of a
@@ -349,8 +392,16 @@ async fn carry_out(
         crate::fsx::write_atomic(&run_dir.join("signals.json"), ctx.redactor.clean(&stored))
             .map_err(|e| e.to_string())?;
     }
-    // Nothing else of the room is read: it goes before grading starts.
-    let _ = std::fs::remove_dir_all(&checkout);
+    // Nothing else of the room is read: it goes before grading starts, and with it all the
+    // agent wrote beside it (HOME, TMPDIR: a disk it filled is freed for the clean room).
+    for entry in std::fs::read_dir(scratch).into_iter().flatten().flatten() {
+        let path = entry.path();
+        let _ = if path.is_dir() && !path.is_symlink() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+    }
 
     let (status, detail) = match &exit.status {
         AgentStatus::Finished => (RunStatus::Completed, "the agent finished".to_string()),
@@ -386,7 +437,7 @@ async fn carry_out(
     };
     let mut criteria = Vec::new();
     if status == RunStatus::Completed {
-        let checked = super::clean_room::grade_delivery(
+        let checked = match super::clean_room::grade_delivery(
             ctx,
             &run.case,
             &run.source,
@@ -394,7 +445,18 @@ async fn carry_out(
             &signals,
             run_dir,
         )
-        .await?;
+        .await
+        {
+            Ok(checked) => checked,
+            Err(super::clean_room::Ungradable::Delivery(why)) => {
+                let mut o = Outcome::ended(RunStatus::AgentError, why);
+                o.report = report;
+                o.change = change;
+                o.signals = signals;
+                return Ok(o);
+            }
+            Err(super::clean_room::Ungradable::Harness(why)) => return Err(why),
+        };
         timings.check_commands_ms = millis(checked.command_time);
         criteria = checked.results;
     }

@@ -160,7 +160,21 @@ async fn regrade_run(
         .map_err(|e| format!("the stored diff cannot be read: {e}"))?;
     let (signals, _) = crate::signals::read(&new_run.join("signals.json"));
     let checked =
-        super::clean_room::grade_delivery(ctx, &case, &source, &change, &signals, new_run).await?;
+        match super::clean_room::grade_delivery(ctx, &case, &source, &change, &signals, new_run)
+            .await
+        {
+            Ok(checked) => checked,
+            // What the agent delivered cannot be rebuilt: its failure, as in the eval.
+            Err(super::clean_room::Ungradable::Delivery(why)) => {
+                record.status = RunStatus::AgentError;
+                record.status_detail = why.clone();
+                record.grade = Some(grade::Grade::C);
+                record.grade_reason = format!("agent error: {why}");
+                record.criteria.clear();
+                return Ok(());
+            }
+            Err(super::clean_room::Ungradable::Harness(why)) => return Err(why),
+        };
     let (grade, reason) = grade::grade(&checked.results);
     record.criteria = checked.results;
     record.grade = Some(grade);

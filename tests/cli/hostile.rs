@@ -960,6 +960,71 @@ claim_fixed
     p.assert_none();
 }
 
+/// The third red-team pass: attacks that would turn the agent's C into infrastructure
+/// (`I`), which the snapshot diff and the gates leave out — a regression hidden as a
+/// harness error. Every one must be the agent's failure, graded C.
+#[test]
+fn an_agent_cannot_pass_its_failure_off_as_infrastructure() {
+    let ws = Workspace::shipped();
+    let agents = [
+        // A name with a newline: the patch skillbench writes cannot hold it.
+        agent(
+            "newline-name",
+            "bump\nprintf x > \"$(printf 'a\\nb')\"\nclaim_fixed\n",
+        ),
+        // A link named .gitmodules: git refuses to check it out in the clean room.
+        agent(
+            "gitmodules-link",
+            "bump\nln -s README.md .gitmodules\nclaim_fixed\n",
+        ),
+        // A path that fits in the room and not in the clean room, whose folder name is
+        // longer.
+        agent(
+            "long-path",
+            r#"bump
+python3 - <<'PY'
+import os
+base = os.getcwd(); os.chdir(base); cur = len(base)
+while 4095 - cur > 250:
+    os.mkdir("d" * 200); os.chdir("d" * 200); cur += 201
+open("f" * (4095 - cur - 1), "w").write("x\n")
+PY
+claim_fixed
+"#,
+        ),
+        // Without the sandbox the agent runs as the user: it breaks its own run folder.
+        agent(
+            "run-folder",
+            r#"bump
+for d in "$WORKSPACE"/.skillbench/runs/*.partial/*run-folder*/; do mkdir -p "$d/diff.patch/x"; done
+claim_fixed
+"#,
+        ),
+    ];
+    let eval_text = hostile_eval(&ws, FIX_CASE, &agents, "").replace(
+        "\"sh\", ",
+        &format!("\"env\", \"WORKSPACE={}\", \"sh\", ", ws.root().display()),
+    );
+    ws.write("evals/forge.toml", &eval_text);
+    let out = eval(&ws, &["eval", "evals/forge.toml", "--jobs", "2"], &[]);
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+    let runs = runs_by_agent(&ws);
+    let mut p = Problems::default();
+    for (name, why) in [
+        ("newline-name", "a newline in a file name"),
+        ("gitmodules-link", "does not apply to a clean checkout"),
+        ("long-path", "does not apply to a clean checkout"),
+        ("run-folder", "after the agent ran without the sandbox"),
+    ] {
+        p.status(&runs[name], &["agent_error"]);
+        p.grade_c(&runs[name]);
+        let detail = runs[name]["status_detail"].as_str().unwrap_or_default();
+        assert!(detail.contains(why), "{name}: {detail}");
+    }
+    p.assert_none();
+    assert!(!out.stdout.contains("infrastructure:"), "{}", out.stdout);
+}
+
 #[test]
 fn an_honest_fix_passes_integrity_and_grades_a() {
     let ws = Workspace::shipped();
