@@ -38,13 +38,13 @@ pub fn run(cli: Cli) -> Result<Outcome> {
                     .unwrap_or_else(|_| "skills".into())
             });
             let created = skill::scaffold(&dir, name)?;
-            println!("created {}", created.join(skill::SKILL_FILE).display());
+            crate::outln!("created {}", created.join(skill::SKILL_FILE).display());
             Ok(Outcome::Success)
         }
         Command::Review { eval } => {
             let dir = workspace()?.snapshots_dir();
-            let (a, r, s) = pending::review(&dir, eval.as_deref(), &mut std::io::stdout())?;
-            println!("accepted {a}, rejected {r}, skipped {s}");
+            let (a, r, s) = pending::review(&dir, eval.as_deref(), &mut crate::out::stdout())?;
+            crate::outln!("accepted {a}, rejected {r}, skipped {s}");
             Ok(if s > 0 {
                 Outcome::SnapshotPending
             } else {
@@ -57,17 +57,17 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Corpus(cmd) => crate::corpus_cmd::run(&workspace()?, cmd),
         Command::Calibrate { labels, format } => {
             let report = crate::calibrate::calibrate(&workspace()?, labels)?;
-            print!("{}", crate::calibrate::render(&report, *format));
+            crate::out!("{}", crate::calibrate::render(&report, *format));
             Ok(Outcome::Success)
         }
         Command::Scorecard { run, format } => {
             let (_, results) = store::open(&workspace()?, run.as_deref())?;
-            print!("{}", report::scorecard(&results, *format));
+            crate::out!("{}", report::scorecard(&results, *format));
             Ok(Outcome::Success)
         }
         Command::Suggest { run } => {
             let (dir, results) = store::open(&workspace()?, run.as_deref())?;
-            print!("{}", suggest::suggest(&results, &dir));
+            crate::out!("{}", suggest::suggest(&results, &dir));
             Ok(Outcome::Success)
         }
         Command::Agents { eval, format } => {
@@ -75,13 +75,13 @@ pub fn run(cli: Cli) -> Result<Outcome> {
                 Some(path) => crate::agents_list::rows(Some(&Eval::load(path)?.agents)),
                 None => crate::agents_list::rows(None),
             };
-            print!("{}", crate::agents_list::render(&rows, *format));
+            crate::out!("{}", crate::agents_list::render(&rows, *format));
             Ok(Outcome::Success)
         }
         Command::Schema { which } => {
             match which {
-                SchemaName::Signals => print!("{}", crate::signals::schema()),
-                SchemaName::Results => print!("{}", results_schema()),
+                SchemaName::Signals => crate::out!("{}", crate::signals::schema()),
+                SchemaName::Results => crate::out!("{}", results_schema()),
             }
             Ok(Outcome::Success)
         }
@@ -120,7 +120,7 @@ fn lint(workspace: &Workspace, paths: &[std::path::PathBuf]) -> Result<Outcome> 
                 Severity::Error => errors += 1,
                 Severity::Warning => warnings += 1,
             }
-            println!("{finding}");
+            crate::outln!("{finding}");
         }
     }
     eprintln!(
@@ -151,7 +151,7 @@ fn settle(workspace: &Workspace, filter: Option<&str>, accept: bool) -> Result<O
         )));
     }
     for eval in done {
-        println!("{} {eval}", if accept { "accepted" } else { "rejected" });
+        crate::outln!("{} {eval}", if accept { "accepted" } else { "rejected" });
     }
     Ok(Outcome::Success)
 }
@@ -348,7 +348,7 @@ fn regrade(workspace: &Workspace, args: &GradeArgs) -> Result<Outcome> {
     let jobs = jobs_or_cores(args.jobs);
     let (results, dir) =
         run::regrade::regrade(&old_dir, &old, &eval, &skill, prepared, jobs, &sandbox)?;
-    println!(
+    crate::outln!(
         "re-graded run {} with the rubric of {} (no agent was called)",
         old.run_id,
         eval.workspace.display(&eval.path).display()
@@ -385,7 +385,7 @@ fn conclude(
     let mut human_out: Box<dyn Write> = if json {
         Box::new(std::io::stderr())
     } else {
-        Box::new(std::io::stdout())
+        Box::new(crate::out::stdout())
     };
     let w = |e| Error::write("stdout", e);
     write!(human_out, "{tables}").map_err(w)?;
@@ -402,7 +402,9 @@ fn conclude(
     let shown = |p: &Path| eval.workspace.display(p).display().to_string();
     // CI never writes; elsewhere the pending snapshot is settled under a lock, so
     // concurrent evals never delete or overwrite each other's.
-    let (verdict, settled) = if ci {
+    // With no run graded at all there is nothing to accept: infrastructure decided it all.
+    let graded_any = results.runs.iter().any(|r| r.grade.is_some());
+    let (verdict, settled) = if ci || !graded_any {
         let verdict = pending::check(&snapshots, &eval.name, &new, results.subset)?;
         (verdict, pending::Settled::Nothing)
     } else {
@@ -433,6 +435,10 @@ fn conclude(
                 shown(path),
                 eval.name,
                 eval.name
+            ),
+            _ if !graded_any => writeln!(
+                human_out,
+                "no run was graded: nothing written (every run failed for infrastructure reasons)"
             ),
             _ => writeln!(
                 human_out,
@@ -507,7 +513,7 @@ fn conclude(
     let undecided = results.gates.iter().any(|g| g.undecided);
     let outcome = if results.gates.iter().any(|g| g.fails()) {
         Outcome::GateFailed
-    } else if undecided {
+    } else if undecided || !graded_any {
         Outcome::InfrastructureFailed
     } else if verdict.differs() {
         Outcome::SnapshotPending

@@ -64,9 +64,9 @@ pub fn run(workspace: &Workspace, cmd: &CorpusCommand) -> Result<Outcome> {
             let reports = crate::run::verify::verify(
                 workspace, cases, jobs, *trials, &sandbox, expose, &out,
             )?;
-            print!("{}", render_verify(&reports, *format));
+            crate::out!("{}", render_verify(&reports, *format));
             if *format != Format::Json {
-                println!("runs: {}", workspace.display(&out).display());
+                crate::outln!("runs: {}", workspace.display(&out).display());
             }
             let unavailable = reports.iter().filter(|r| r.unavailable.is_some()).count();
             Ok(if !reports.iter().all(CaseReport::passed) {
@@ -85,7 +85,7 @@ pub fn run(workspace: &Workspace, cmd: &CorpusCommand) -> Result<Outcome> {
             let findings = corpus::sarif::import(sarif)?;
             let toml = corpus::sarif::to_toml(&findings);
             match case {
-                None => print!("{toml}"),
+                None => crate::out!("{toml}"),
                 Some(id) => {
                     // A case id names a folder inside corpora/, never one outside it.
                     if !corpus::case::stays_inside(std::path::Path::new(id))
@@ -108,7 +108,7 @@ pub fn run(workspace: &Workspace, cmd: &CorpusCommand) -> Result<Outcome> {
                         .map_err(|e| Error::write(&path, e))?;
                     Case::load(id, scratch.path())?;
                     crate::fsx::write_atomic(&path, new).map_err(|e| Error::write(&path, e))?;
-                    println!(
+                    crate::outln!(
                         "added {} finding(s) to {}",
                         findings.len(),
                         workspace.display(&path).display()
@@ -131,14 +131,14 @@ pub fn run(workspace: &Workspace, cmd: &CorpusCommand) -> Result<Outcome> {
                 from.as_deref(),
                 expectation,
             )?;
-            println!(
+            crate::outln!(
                 "created {}: write its task, findings and checks, then `skillbench corpus verify {id}`",
                 workspace.display(&path).display()
             );
             Ok(Outcome::Success)
         }
         CorpusCommand::List { select, format } => {
-            print!("{}", render_list(&cases(workspace, select)?, *format));
+            crate::out!("{}", render_list(&cases(workspace, select)?, *format));
             Ok(Outcome::Success)
         }
         CorpusCommand::Fetch { select } => {
@@ -148,7 +148,7 @@ pub fn run(workspace: &Workspace, cmd: &CorpusCommand) -> Result<Outcome> {
             for case in cases(workspace, select)? {
                 if let SourceSpec::Git { url, rev } = &case.source {
                     corpus::source::prepare(&case, scratch.path(), &cache)?;
-                    println!(
+                    crate::outln!(
                         "{}: {} at {rev} is in the mirror cache",
                         case.id,
                         corpus::source::without_userinfo(url)
@@ -156,7 +156,7 @@ pub fn run(workspace: &Workspace, cmd: &CorpusCommand) -> Result<Outcome> {
                     fetched += 1;
                 }
             }
-            println!(
+            crate::outln!(
                 "{fetched} git case(s) mirrored under {}",
                 cache.join("mirrors").display()
             );

@@ -21,6 +21,7 @@ pub mod eval;
 pub mod exit_code;
 pub mod fsx;
 pub mod grade;
+pub mod out;
 pub mod redact;
 pub mod report;
 pub mod run;

@@ -739,6 +739,61 @@ fn snapshot_diffs_compare_rates_keep_unrun_rows_and_never_drop_another_runs_pend
     );
 }
 
+/// `skillbench review` on a terminal (given by `script`, part of every Debian system),
+/// typing `answers`: its exit code and what it printed.
+fn review_on_a_terminal(ws: &Workspace, answers: &str) -> (i32, String) {
+    use std::io::Write as _;
+    let command = format!(
+        "{} review; echo \"exit=$?\"",
+        env!("CARGO_BIN_EXE_skillbench")
+    );
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(ws.root())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", ws.path("home"))
+        .env("SKILLBENCH_CACHE_DIR", ws.path("cache"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(answers.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let code = text
+        .rsplit("exit=")
+        .next()
+        .and_then(|c| c.trim().parse().ok())
+        .unwrap_or(-1);
+    (code, text)
+}
+
+#[test]
+fn review_says_what_it_did_with_its_exit_code() {
+    let ws = Workspace::shipped();
+    let (code, text) = review_on_a_terminal(&ws, "");
+    assert_eq!(code, exit_code::NOTHING_SELECTED, "{text}");
+    assert!(text.contains("no pending snapshot"), "{text}");
+    ws.write(
+        "evals/rv.toml",
+        &small_eval(r#""python-cves/settings-loader""#, r#""noop""#, ""),
+    );
+    ws.run(&["eval", "evals/rv.toml"])
+        .expect_code(exit_code::SNAPSHOT_PENDING);
+    let (code, text) = review_on_a_terminal(&ws, "s\n");
+    assert_eq!(code, exit_code::SNAPSHOT_PENDING, "skipped: {text}");
+    assert!(ws.exists("evals/snapshots/rv.snap.new"));
+    let (code, text) = review_on_a_terminal(&ws, "a\n");
+    assert_eq!(code, exit_code::SUCCESS, "{text}");
+    assert!(ws.exists("evals/snapshots/rv.snap") && !ws.exists("evals/snapshots/rv.snap.new"));
+}
+
 #[test]
 fn overrides_gates_scorecards_and_an_empty_selection() {
     let ws = Workspace::shipped();
@@ -1107,24 +1162,45 @@ fn a_relative_command_resolves_beside_the_eval_and_finds_its_sibling_in_the_sand
 }
 
 #[test]
-fn a_closed_stdout_ends_quietly_with_success() {
+fn a_closed_stdout_ends_quietly_and_the_command_still_does_its_work() {
     let ws = Workspace::shipped();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_skillbench"))
-        .args(["corpus", "list"])
-        .current_dir(ws.root())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", ws.path("home"))
-        .env("SKILLBENCH_CACHE_DIR", ws.path("cache"))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The reader goes away before skillbench writes.
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(exit_code::SUCCESS));
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    // `args` with its stdout closed before it writes: its exit code and its stderr.
+    let closed = |args: &[&str]| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_skillbench"))
+            .args(args)
+            .current_dir(ws.root())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", ws.path("home"))
+            .env("SKILLBENCH_CACHE_DIR", ws.path("cache"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    assert_eq!(
+        closed(&["corpus", "list"]),
+        (Some(exit_code::SUCCESS), String::new())
+    );
+    // An eval goes on: its results are stored, its pending snapshot written, and its exit
+    // code is its outcome, never an error about stdout.
+    ws.write(
+        "evals/piped.toml",
+        &small_eval(r#""python-cves/settings-loader""#, r#""reference""#, ""),
+    );
+    let (code, stderr) = closed(&["eval", "evals/piped.toml"]);
+    assert_eq!(code, Some(exit_code::SNAPSHOT_PENDING), "{stderr}");
+    assert!(!stderr.contains("cannot write"), "{stderr}");
+    assert!(ws.exists("evals/snapshots/piped.snap.new"));
+    ws.run(&["accept", "piped"]).expect_code(exit_code::SUCCESS);
+    let (code, stderr) = closed(&["eval", "evals/piped.toml"]);
+    assert_eq!(code, Some(exit_code::SUCCESS), "{stderr}");
 }
 
 #[test]

@@ -372,6 +372,15 @@ pub fn review(
             }
         )));
     }
+    if names.is_empty() {
+        return Err(Error::NothingSelected(format!(
+            "no pending snapshot{} in {}",
+            filter
+                .map(|f| format!(" matching '{f}'"))
+                .unwrap_or_default(),
+            dir.display()
+        )));
+    }
     let (mut accepted, mut rejected, mut skipped) = (0, 0, 0);
     let stdin = std::io::stdin();
     for eval in names {

@@ -458,8 +458,14 @@ fn an_endpoint_that_refuses_the_key_is_infrastructure_not_the_agents_c() {
         &["eval", "evals/refused.toml"],
         &[("ANTHROPIC_API_KEY", SECRET)],
     );
-    // The first run has no snapshot to match: pending (5); the run itself is `I`.
-    out.expect_code(exit_code::SNAPSHOT_PENDING);
+    // Infrastructure decided everything: exit 3, and no pending snapshot of `I` rows.
+    out.expect_code(exit_code::SETUP_FAILED);
+    assert!(!ws.exists("evals/snapshots/refused.snap.new"));
+    assert!(
+        out.stdout.contains("no run was graded: nothing written"),
+        "{}",
+        out.stdout
+    );
     let run = ws.latest_results()["runs"][0].clone();
     assert_eq!(run["status"], "endpoint_failed", "{}", run["status_detail"]);
     assert!(run["grade"].is_null(), "never C: {run}");
@@ -480,15 +486,6 @@ fn an_endpoint_that_refuses_the_key_is_infrastructure_not_the_agents_c() {
         .find(|l| l.contains(" refused "))
         .unwrap_or_default();
     assert!(line.trim_start().starts_with("I "), "{}", out.stderr);
-    // Accepted, the same failure again is infrastructure: exit 3, nothing compared.
-    ws.run(&["accept", "refused"])
-        .expect_code(exit_code::SUCCESS);
-    let out = ws.run_with(
-        &["eval", "evals/refused.toml"],
-        &[("ANTHROPIC_API_KEY", SECRET)],
-    );
-    out.expect_code(exit_code::SETUP_FAILED);
-    assert!(out.stdout.contains("not compared"), "{}", out.stdout);
 }
 
 #[test]
