@@ -741,6 +741,7 @@ fn snapshot_diffs_compare_rates_keep_unrun_rows_and_never_drop_another_runs_pend
 
 /// `skillbench review` on a terminal (given by `script`, part of every Debian system),
 /// typing `answers`: its exit code and what it printed.
+#[expect(clippy::unwrap_used, reason = "test setup")]
 fn review_on_a_terminal(ws: &Workspace, answers: &str) -> (i32, String) {
     use std::io::Write as _;
     let command = format!(
