@@ -533,3 +533,46 @@ fn a_run_past_its_timeout_says_so_and_keeps_its_turns_and_tokens() {
     assert_eq!(report["tokens_in"], tin, "{report}");
     assert_eq!(report["tokens_out"], tout, "{report}");
 }
+
+#[test]
+fn a_skill_only_tested_for_or_named_in_a_failed_call_is_offered_not_opened() {
+    let ws = Workspace::shipped();
+    let server = ModelServer::start(vec![
+        // Names the file without reading it, then calls the skill tool with a skill that
+        // does not exist: neither brings the skill's content to the model.
+        Turn::call(
+            "Bash",
+            json!({"command": format!("test -f .claude/skills/{SKILL}/SKILL.md && echo present")}),
+        ),
+        Turn::call("Skill", json!({ "skill": "no-such-skill" })),
+        Turn::text("Done without it."),
+    ]);
+    let agent = format!(
+        "variants = [\"skill\"]\n[agent.peek]\nkind = \"claude-code\"\nbinary = \"{}\"\nmodel = \"claude-scripted\"\nbase_url = \"{}\"\n",
+        runtime_bin("claude").display(),
+        server.url()
+    );
+    ws.write(
+        "evals/peek.toml",
+        &small_eval(r#""python-cves/settings-loader""#, r#""peek""#, &agent),
+    );
+    let out = ws.run_with(
+        &["eval", "evals/peek.toml"],
+        &[("ANTHROPIC_API_KEY", SECRET)],
+    );
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+    let run = ws.latest_results()["runs"][0].clone();
+    assert_eq!(run["status"], "completed", "{}", run["status_detail"]);
+    let report = &run["agent_report"];
+    let transcript = std::fs::read_to_string(
+        ws.latest_dir()
+            .join(run["dir"].as_str().unwrap())
+            .join("transcript.jsonl"),
+    )
+    .unwrap();
+    assert!(transcript.contains("present"), "the test ran: {transcript}");
+    assert_eq!(report["skill_activated"], false, "{report}");
+    assert!(report["activation"].is_null(), "{report}");
+    assert_eq!(report["skill_use"], "offered_not_opened", "{report}");
+    assert_eq!(report["turns"], 3, "{report}");
+}
