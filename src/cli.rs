@@ -125,6 +125,9 @@ pub struct EvalArgs {
     /// e.g. a toolchain under HOME).
     #[arg(long, value_name = "DIR")]
     pub expose: Vec<PathBuf>,
+    /// Run every run again, even those a stored run with the same content key answers.
+    #[arg(long)]
+    pub no_cache: bool,
     /// Leave runs whose runtime is unavailable out of the gates instead of failing them.
     #[arg(long)]
     pub allow_unavailable: bool,

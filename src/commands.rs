@@ -192,6 +192,7 @@ fn eval(args: &EvalArgs, dir: Option<&Path>) -> Result<Outcome> {
         eval.trials = trials;
     }
     eval.subset |= !args.agents.is_empty() || !args.cases.is_empty();
+    eval.no_cache = args.no_cache;
     if let Some(sandbox) = &args.sandbox {
         eval.sandbox = sandbox.clone();
     }

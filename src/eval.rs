@@ -104,6 +104,9 @@ pub struct Eval {
     /// Whether the command line ran a subset of the eval (`--agent`, `--case`, fewer
     /// `--trials`): its snapshot diff then compares only the rows it ran.
     pub subset: bool,
+    /// `--no-cache`: run everything again, even what a stored run with the same content key
+    /// already answers.
+    pub no_cache: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -584,6 +587,7 @@ impl Eval {
             integrity_allow,
             integrity_lookups_fail,
             subset: false,
+            no_cache: false,
         })
     }
 }

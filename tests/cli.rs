@@ -796,6 +796,71 @@ fn review_says_what_it_did_with_its_exit_code() {
 }
 
 #[test]
+fn an_unchanged_eval_run_twice_calls_no_agent_the_second_time() {
+    let ws = Workspace::shipped();
+    let calls = ws.path("calls.log");
+    ws.write(
+        "evals/count.sh",
+        &format!(
+            "#!/bin/sh\necho call >> '{}'\nprintf '%s' '{{\"schema\":\"agent-signals/v1\",\"outcome\":\"failed\",\"confidence\":0.2}}' > \"$SKILLBENCH_SIGNALS\"\n",
+            calls.display()
+        ),
+    );
+    let eval = small_eval(
+        r#""python-cves/settings-loader""#,
+        r#""count""#,
+        "variants = [\"none\"]\n[agent.count]\nkind = \"command\"\ncommand = [\"sh\", \"./count.sh\"]\n",
+    );
+    ws.write("evals/count.toml", &eval);
+    let count = || {
+        std::fs::read_to_string(&calls)
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    ws.run(&["eval", "evals/count.toml"])
+        .expect_code(exit_code::SNAPSHOT_PENDING);
+    let first = ws.latest_results()["run_id"].as_str().unwrap().to_string();
+    assert_eq!(count(), 1);
+    ws.run(&["accept", "count"]).expect_code(exit_code::SUCCESS);
+
+    // The same inputs: the stored run stands in, no agent is called, the snapshot matches.
+    let out = ws.run(&["eval", "evals/count.toml"]);
+    out.expect_code(exit_code::SUCCESS);
+    assert_eq!(count(), 1, "a cache hit calls no agent");
+    let run = &ws.latest_results()["runs"][0];
+    assert_eq!(run["cached_from"], first.as_str(), "{run}");
+    assert!(
+        out.stderr.contains(&format!("(cached from {first})")),
+        "{}",
+        out.stderr
+    );
+    let stored = ws.latest_dir().join(run["dir"].as_str().unwrap());
+    assert!(stored.join("diff.patch").is_file() || stored.join("grade.json").is_file());
+
+    // --no-cache runs it again; so does a change to the agent's script or the eval.
+    ws.run(&["eval", "evals/count.toml", "--no-cache"])
+        .expect_code(exit_code::SUCCESS);
+    assert_eq!(count(), 2);
+    assert!(ws.latest_results()["runs"][0]["cached_from"].is_null());
+    let script = ws.read("evals/count.sh");
+    ws.write("evals/count.sh", &format!("{script}# edited\n"));
+    ws.run(&["eval", "evals/count.toml"])
+        .expect_code(exit_code::SUCCESS);
+    assert_eq!(count(), 3, "an edited script is a new key");
+    ws.write(
+        "evals/count.toml",
+        &eval.replace("timeout = \"60s\"", "timeout = \"61s\""),
+    );
+    ws.run(&["eval", "evals/count.toml"])
+        .expect_code(exit_code::SUCCESS);
+    assert_eq!(count(), 4, "another timeout is a new key");
+    ws.run(&["eval", "evals/count.toml"])
+        .expect_code(exit_code::SUCCESS);
+    assert_eq!(count(), 4);
+}
+
+#[test]
 fn overrides_gates_scorecards_and_an_empty_selection() {
     let ws = Workspace::shipped();
     let gates = "[[gate]]\nagent = \"noop\"\nmin_pass_rate = 0.5\n";

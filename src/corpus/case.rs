@@ -173,6 +173,13 @@ impl HiddenFiles {
         Ok(HiddenFiles { files })
     }
 
+    /// Each file: its path relative to the checkout, its bytes, its permission bits.
+    pub fn entries(&self) -> impl Iterator<Item = (&Path, &[u8], u32)> {
+        self.files
+            .iter()
+            .map(|(p, b, m)| (p.as_path(), b.as_slice(), *m))
+    }
+
     /// The files' paths, relative to the checkout.
     pub fn paths(&self) -> Vec<PathBuf> {
         self.files.iter().map(|(p, _, _)| p.clone()).collect()

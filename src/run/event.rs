@@ -46,6 +46,9 @@ pub enum Event {
         /// Whether the agent ran in the sandbox; without it, it could read everything
         /// the invoking user can.
         agent_sandboxed: bool,
+        /// The stored run whose result was reused (same content key): no agent was called.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cached_from: Option<String>,
     },
     EvalFinished {
         run_id: String,
@@ -142,6 +145,7 @@ impl Reporter for Human {
                 agent_sandboxed,
                 status,
                 reason,
+                cached_from,
                 ..
             } => {
                 let grade = match (grade, status) {
@@ -150,8 +154,11 @@ impl Reporter for Human {
                     (None, _) => "I".into(),
                 };
                 let line = format!(
-                    "  {grade}  {case}  {agent}  {variant}  trial {trial}  ({:.1}s){}{}{}{}",
-                    *duration_ms as f64 / 1000.0,
+                    "  {grade}  {case}  {agent}  {variant}  trial {trial}  ({}){}{}{}{}",
+                    match cached_from {
+                        Some(id) => format!("cached from {id}"),
+                        None => format!("{:.1}s", *duration_ms as f64 / 1000.0),
+                    },
                     if failed.is_empty() {
                         String::new()
                     } else {

@@ -117,6 +117,7 @@ pub async fn execute(run: &PlannedRun, ctx: &Context<'_>, run_dir: &Path) -> Run
         criteria,
         grade,
         grade_reason,
+        cached_from: None,
     };
     let record = redact_record(record, &redactor);
     if let Ok(json) = serde_json::to_string_pretty(&record) {

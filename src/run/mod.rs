@@ -162,6 +162,86 @@ fn agent_graders(
     })
 }
 
+/// What goes into every run's key besides its case and trial.
+fn key_inputs(
+    eval: &Eval,
+    skill: &Skill,
+    probes: &HashMap<String, Probe>,
+    grading: &Sandbox,
+    runtimes: &Sandbox,
+) -> plan::KeyInputs {
+    // What the agents and the checks actually ran in counts too: a grade taken without
+    // the grading jail never stands in for one taken with it.
+    let settings = format!(
+        "{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{}\u{1f}{}",
+        eval.rubric,
+        eval.timeout,
+        eval.sandbox,
+        eval.network,
+        eval.pass_env,
+        eval.expose,
+        eval.registries,
+        eval.integrity_allow,
+        eval.integrity_lookups_fail,
+        eval.graders,
+        eval.budget,
+        grading.name(),
+        runtimes.name(),
+    );
+    let agents = eval
+        .agents
+        .iter()
+        .map(|a| {
+            let extra = match (&a.kind, probes.get(&a.name)) {
+                (_, Some(probe)) => probe.version.clone().unwrap_or_default(),
+                (crate::agent::AgentKind::Command { argv }, None) => {
+                    plan::command_digest(argv, eval.workspace.root())
+                }
+                _ => String::new(),
+            };
+            (a.name.clone(), extra)
+        })
+        .collect();
+    plan::KeyInputs {
+        skill: skill.hash.clone(),
+        eval: format!("{:x}", Sha256::digest(settings.as_bytes())),
+        agents,
+    }
+}
+
+/// The stored run `cached` copied in as the result of `run`; `None` when its folder cannot
+/// be copied (then the run is carried out).
+fn reuse(
+    cached: &store::Cached,
+    run: &plan::PlannedRun,
+    run_dir: &std::path::Path,
+) -> Option<results::RunRecord> {
+    crate::fsx::copy_tree(&cached.dir, run_dir).ok()?;
+    let mut record = cached.record.clone();
+    record.dir = run.dir.clone();
+    record.cached_from = Some(cached.run_id.clone());
+    Some(record)
+}
+
+/// The event of a graded (or reused) run.
+fn graded(run: &plan::PlannedRun, record: &results::RunRecord, ctx: &Context<'_>) -> Event {
+    Event::RunGraded {
+        index: run.index,
+        case: record.case.clone(),
+        agent: record.agent.clone(),
+        variant: record.variant,
+        trial: record.trial,
+        status: record.status,
+        grade: record.grade,
+        failed: record.failed().iter().map(|s| s.to_string()).collect(),
+        reason: record.grade_reason.clone(),
+        duration_ms: record.timings.total_ms,
+        tamper_proof: ctx.grading_sandbox != Sandbox::None,
+        agent_sandboxed: *ctx.agent_sandbox(&run.agent) != Sandbox::None || !run.agent.is_process(),
+        cached_from: record.cached_from.clone(),
+    }
+}
+
 /// Runs every planned run and stores the results; returns them with their folder.
 pub fn run_eval(
     eval: &Eval,
@@ -177,16 +257,37 @@ pub fn run_eval(
         .into_iter()
         .map(|(c, s)| (Arc::new(c), Arc::new(s)))
         .collect();
+    // Each runtime is probed once: found on the PATH runs get, its version read, its
+    // credentials checked. A missing one makes its runs unavailable, not failed.
+    let path = std::env::var_os("PATH");
+    let grading_sandbox = sandbox.for_grading();
+    let probes: HashMap<String, Probe> = eval
+        .agents
+        .iter()
+        .filter_map(|a| Some((a.name.clone(), a.runtime()?.probe(path.as_deref()))))
+        .collect();
     let planned = plan::plan(
         &cases,
         &eval.agents,
         &eval.variants,
         eval.trials,
-        &skill.hash,
+        &key_inputs(
+            eval,
+            skill,
+            &probes,
+            &grading_sandbox,
+            &runtime_sandbox(eval, sandbox),
+        ),
     );
     if planned.is_empty() {
         return Err(Error::NothingSelected("the eval selects no runs".into()));
     }
+    // Stored runs with the same content key stand in for running again.
+    let cache = if eval.no_cache {
+        HashMap::new()
+    } else {
+        store::cached_runs(&eval.workspace)
+    };
     // Everything that can fail before the runs is done before the store is opened, so a
     // failure leaves no partial results behind.
     let eval_info = eval_info(eval)?;
@@ -195,14 +296,6 @@ pub fn run_eval(
         .enable_all()
         .build()
         .map_err(|e| Error::Unexpected(format!("cannot start the async runtime: {e}")))?;
-    // Each runtime is probed once: found on the PATH runs get, its version read, its
-    // credentials checked. A missing one makes its runs unavailable, not failed.
-    let path = std::env::var_os("PATH");
-    let probes: HashMap<String, Probe> = eval
-        .agents
-        .iter()
-        .filter_map(|a| Some((a.name.clone(), a.runtime()?.probe(path.as_deref()))))
-        .collect();
     let agents = eval
         .agents
         .iter()
@@ -228,7 +321,7 @@ pub fn run_eval(
         eval,
         skill: Some(skill),
         sandbox,
-        grading_sandbox: sandbox.for_grading(),
+        grading_sandbox,
         runtime_sandbox: runtime_sandbox(eval, sandbox),
         probes,
         judging,
@@ -250,8 +343,13 @@ pub fn run_eval(
             let permits = permits.clone();
             let run_dir = store.run_dir(&run.dir);
             let ctx = &ctx;
+            let cached = cache.get(&run.key);
             handles.push(async move {
                 let _permit = permits.acquire().await;
+                if let Some(record) = cached.and_then(|c| reuse(c, run, &run_dir)) {
+                    reporter.report(&graded(run, &record, ctx));
+                    return record;
+                }
                 reporter.report(&Event::RunStarted {
                     index: run.index,
                     case: run.case.id.clone(),
@@ -260,21 +358,7 @@ pub fn run_eval(
                     trial: run.trial,
                 });
                 let record = execute::execute(run, ctx, &run_dir).await;
-                reporter.report(&Event::RunGraded {
-                    index: run.index,
-                    case: record.case.clone(),
-                    agent: record.agent.clone(),
-                    variant: record.variant,
-                    trial: record.trial,
-                    status: record.status,
-                    grade: record.grade,
-                    failed: record.failed().iter().map(|s| s.to_string()).collect(),
-                    reason: record.grade_reason.clone(),
-                    duration_ms: record.timings.total_ms,
-                    tamper_proof: ctx.grading_sandbox != Sandbox::None,
-                    agent_sandboxed: *ctx.agent_sandbox(&run.agent) != Sandbox::None
-                        || !run.agent.is_process(),
-                });
+                reporter.report(&graded(run, &record, ctx));
                 record
             });
         }

@@ -1,5 +1,8 @@
-//! The plan: every (case, agent, variant, trial) an eval runs, each with a content key.
+//! The plan: every (case, agent, variant, trial) an eval runs, each with a content key:
+//! a hash of everything that decides what the run does and how it is graded, so a stored
+//! run with the same key can stand in for running it again.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
@@ -23,6 +26,19 @@ pub struct PlannedRun {
     pub dir: String,
 }
 
+/// What, besides the case and the trial, goes into every run's key.
+#[derive(Debug, Clone, Default)]
+pub struct KeyInputs {
+    /// The skill's content hash (only the `skill` variant's key holds it).
+    pub skill: String,
+    /// The eval's settings that change a run or its grading: the rubric, the timeout, the
+    /// sandbox and network, what is passed and exposed, the graders.
+    pub eval: String,
+    /// Per agent: what it is beyond its definition (a runtime's version, the content of
+    /// the files a command names).
+    pub agents: HashMap<String, String>,
+}
+
 /// Expands cases × agents × variants × trials. Agents that ignore the skill run once per
 /// case and trial, under [`Variant::Ignored`].
 pub fn plan(
@@ -30,10 +46,11 @@ pub fn plan(
     agents: &[AgentSpec],
     variants: &[Variant],
     trials: u32,
-    skill_hash: &str,
+    inputs: &KeyInputs,
 ) -> Vec<PlannedRun> {
     let mut runs = Vec::new();
     for (case, source) in cases {
+        let case_digest = case_digest(case);
         for agent in agents {
             let agent = Arc::new(agent.clone());
             let agent_variants: Vec<Variant> = if agent.uses_skill() {
@@ -43,7 +60,7 @@ pub fn plan(
             };
             for variant in agent_variants {
                 for trial in 1..=trials {
-                    let key = key(case, source, &agent, variant, trial, skill_hash);
+                    let key = key(&case_digest, source, &agent, variant, trial, inputs);
                     let variant_dir = if variant == Variant::Ignored {
                         "any"
                     } else {
@@ -72,13 +89,50 @@ pub fn plan(
     runs
 }
 
+/// The case's own content: its manifest, hidden files and reference patch (its repository
+/// is the source's pinned rev, hashed apart).
+fn case_digest(case: &Case) -> String {
+    let mut h = Sha256::new();
+    h.update(case.id.as_bytes());
+    h.update([0]);
+    h.update(std::fs::read(&case.manifest_path).unwrap_or_default());
+    h.update([0]);
+    for (path, bytes, mode) in case.hidden.entries() {
+        h.update(path.to_string_lossy().as_bytes());
+        h.update([0]);
+        h.update(bytes);
+        h.update(mode.to_le_bytes());
+    }
+    h.update([0]);
+    if let Some(patch) = &case.reference_patch {
+        h.update(std::fs::read(patch).unwrap_or_default());
+    }
+    format!("{:x}", h.finalize())
+}
+
+/// What a command agent's files hold: the content of every argument that names a file, so
+/// editing the agent's script changes its runs' keys.
+pub fn command_digest(argv: &[String], base: &std::path::Path) -> String {
+    let mut h = Sha256::new();
+    for arg in argv {
+        let path = base.join(arg);
+        if let Ok(bytes) = std::fs::read(&path) {
+            h.update(arg.as_bytes());
+            h.update([0]);
+            h.update(bytes);
+            h.update([0]);
+        }
+    }
+    format!("{:x}", h.finalize())
+}
+
 fn key(
-    case: &Case,
+    case_digest: &str,
     source: &PreparedSource,
     agent: &AgentSpec,
     variant: Variant,
     trial: u32,
-    skill_hash: &str,
+    inputs: &KeyInputs,
 ) -> String {
     let mut h = Sha256::new();
     let argv = match &agent.kind {
@@ -87,20 +141,23 @@ fn key(
         _ => String::new(),
     };
     let skill = if variant == Variant::Skill {
-        skill_hash
+        inputs.skill.as_str()
     } else {
         ""
     };
+    let agent_extra = inputs.agents.get(&agent.name).map_or("", String::as_str);
     for part in [
         env!("CARGO_PKG_VERSION"),
-        &case.id,
+        case_digest,
         &source.rev.to_string(),
         &agent.name,
         agent.kind_name(),
         &argv,
+        agent_extra,
         variant.as_str(),
         &trial.to_string(),
         skill,
+        &inputs.eval,
     ] {
         h.update(part.as_bytes());
         h.update([0]);

@@ -159,8 +159,10 @@ fn unknown() -> String {
 pub struct RunRecord {
     /// Its folder in the results store.
     pub dir: String,
-    /// A content hash of everything that determines the run (harness, skill, case rev,
-    /// agent, variant, trial).
+    /// A content hash of everything that determines the run and its grading (harness,
+    /// case rev and content, agent and its version or files, variant, skill, trial, the
+    /// eval's settings and rubric, the sandboxes): a stored run with the same key stands
+    /// in for running it again.
     pub key: String,
     pub case: String,
     pub expectation: Expectation,
@@ -181,6 +183,9 @@ pub struct RunRecord {
     /// endpoint failed, harness error): not graded, never counted as C.
     pub grade: Option<Grade>,
     pub grade_reason: String,
+    /// The stored run whose result this one reuses (same content key): no agent was called.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cached_from: Option<String>,
 }
 
 /// What was read off an agent runtime's transcript (`transcript.jsonl` in the run folder).

@@ -121,6 +121,69 @@ pub fn open(workspace: &Workspace, run: Option<&str>) -> Result<(PathBuf, Result
     Ok((dir, results))
 }
 
+/// How many of the newest stored results sets a cache lookup reads.
+const CACHE_DEPTH: usize = 50;
+
+/// A stored run that can stand in for a planned one: its record and its folder.
+#[derive(Debug, Clone)]
+pub struct Cached {
+    pub run_id: String,
+    pub dir: PathBuf,
+    pub record: super::results::RunRecord,
+}
+
+/// The graded runs of the newest complete results sets under `workspace` written by this
+/// version of skillbench, by content key (the newest run of a key wins). A results set that
+/// cannot be read is skipped.
+pub fn cached_runs(workspace: &Workspace) -> std::collections::HashMap<String, Cached> {
+    let runs_dir = workspace.store_dir().join("runs");
+    let mut ids: Vec<String> = std::fs::read_dir(&runs_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|id| !id.ends_with(".partial") && runs_dir.join(id).join("results.json").is_file())
+        .collect();
+    // Run ids sort by time.
+    ids.sort();
+    ids.reverse();
+    ids.truncate(CACHE_DEPTH);
+    let mut cached = std::collections::HashMap::new();
+    for id in ids {
+        let Ok(text) = std::fs::read_to_string(runs_dir.join(&id).join("results.json")) else {
+            continue;
+        };
+        let Ok(results) = serde_json::from_str::<Results>(&text) else {
+            continue;
+        };
+        if results.schema != RESULTS_SCHEMA || results.harness_version != env!("CARGO_PKG_VERSION")
+        {
+            continue;
+        }
+        for record in results.runs {
+            // Not reused: runs that were not graded (infrastructure), and runs a grader
+            // left a criterion of ungraded (an endpoint down, a budget spent), which a new
+            // run may grade.
+            let ungraded = record
+                .criteria
+                .iter()
+                .any(|c| c.verdict == crate::grade::Verdict::Ungraded);
+            if record.grade.is_none() || record.key.is_empty() || ungraded {
+                continue;
+            }
+            cached.entry(record.key.clone()).or_insert_with(|| Cached {
+                run_id: record
+                    .cached_from
+                    .clone()
+                    .unwrap_or_else(|| results.run_id.clone()),
+                dir: runs_dir.join(&id).join(&record.dir),
+                record,
+            });
+        }
+    }
+    cached
+}
+
 /// A run id that names no stored run: nothing to act on, with the nearest stored ids.
 fn no_such_run(runs_dir: &Path, wanted: &str) -> Error {
     let mut ids: Vec<String> = std::fs::read_dir(runs_dir)

@@ -130,6 +130,7 @@ fn eval_for(workspace: &Workspace, case: &Case, sandbox: &str, expose: &[PathBuf
         integrity_allow: Vec::new(),
         integrity_lookups_fail: true,
         subset: false,
+        no_cache: true,
     }
 }
 
