@@ -16,6 +16,11 @@ pub struct Cli {
     #[arg(short = 'C', long, global = true, value_name = "DIR")]
     pub workspace: Option<PathBuf>,
 
+    /// GitHub Actions output: annotations for bad inputs, lint findings and failed cases,
+    /// and a step summary in $GITHUB_STEP_SUMMARY [default: on when GITHUB_ACTIONS=true].
+    #[arg(long, global = true)]
+    pub github: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -128,6 +133,9 @@ pub struct EvalArgs {
     /// Run every run again, even those a stored run with the same content key answers.
     #[arg(long)]
     pub no_cache: bool,
+    /// Also write the results as JUnit XML here (one test case per run).
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
     /// Leave runs whose runtime is unavailable out of the gates instead of failing them.
     #[arg(long)]
     pub allow_unavailable: bool,
@@ -152,6 +160,9 @@ pub struct GradeArgs {
     /// CI mode: never write snapshots; any difference fails. Also on when CI=true.
     #[arg(long)]
     pub ci: bool,
+    /// Also write the new results as JUnit XML here (one test case per run).
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

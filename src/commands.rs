@@ -28,9 +28,10 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Some(dir) => Ok(Workspace::new(dir)),
         None => Workspace::discover(Path::new(".")),
     };
+    let github = report::github::enabled(cli.github);
     match &cli.command {
-        Command::Eval(args) => eval(args, cli.workspace.as_deref()),
-        Command::Skill(SkillCommand::Lint { paths }) => lint(&workspace()?, paths),
+        Command::Eval(args) => eval(args, cli.workspace.as_deref(), github),
+        Command::Skill(SkillCommand::Lint { paths }) => lint(&workspace()?, paths, github),
         Command::Skill(SkillCommand::New { name, dir }) => {
             let dir = dir.clone().unwrap_or_else(|| {
                 workspace()
@@ -53,7 +54,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         }
         Command::Accept { eval } => settle(&workspace()?, eval.as_deref(), true),
         Command::Reject { eval } => settle(&workspace()?, eval.as_deref(), false),
-        Command::Grade(args) => regrade(&workspace()?, args),
+        Command::Grade(args) => regrade(&workspace()?, args, github),
         Command::Corpus(cmd) => crate::corpus_cmd::run(&workspace()?, cmd),
         Command::Calibrate { labels, format } => {
             let report = crate::calibrate::calibrate(&workspace()?, labels)?;
@@ -94,7 +95,7 @@ pub fn results_schema() -> String {
     serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
 }
 
-fn lint(workspace: &Workspace, paths: &[std::path::PathBuf]) -> Result<Outcome> {
+fn lint(workspace: &Workspace, paths: &[std::path::PathBuf], github: bool) -> Result<Outcome> {
     let dirs: Vec<std::path::PathBuf> = if paths.is_empty() {
         let skills = workspace.skills_dir();
         let mut dirs: Vec<_> = std::fs::read_dir(&skills)
@@ -121,6 +122,9 @@ fn lint(workspace: &Workspace, paths: &[std::path::PathBuf]) -> Result<Outcome> 
                 Severity::Warning => warnings += 1,
             }
             crate::outln!("{finding}");
+            if github {
+                eprintln!("{}", report::github::diagnostic(&finding));
+            }
         }
     }
     eprintln!(
@@ -156,7 +160,7 @@ fn settle(workspace: &Workspace, filter: Option<&str>, accept: bool) -> Result<O
     Ok(Outcome::Success)
 }
 
-fn eval(args: &EvalArgs, dir: Option<&Path>) -> Result<Outcome> {
+fn eval(args: &EvalArgs, dir: Option<&Path>, github: bool) -> Result<Outcome> {
     // With `-C DIR`, a relative eval path is under DIR, as every other path is.
     let path = match dir {
         Some(dir) if args.eval.is_relative() => dir.join(&args.eval),
@@ -267,13 +271,18 @@ fn eval(args: &EvalArgs, dir: Option<&Path>) -> Result<Outcome> {
     }
     let reporter = Fanout(reporters);
     let (results, results_dir) = run::run_eval(&eval, &skill, prepared, jobs, &sandbox, &reporter)?;
+    let outputs = Outputs {
+        ci,
+        json,
+        junit: args.junit.as_deref(),
+        github,
+    };
     conclude(
         &eval,
         &args.eval,
         &results,
         &results_dir,
-        ci,
-        json,
+        &outputs,
         &reporter,
     )
 }
@@ -331,7 +340,7 @@ pub(crate) fn jobs_or_cores(jobs: Option<u32>) -> usize {
 }
 
 /// `skillbench grade`: the stored runs graded again with the current rubric.
-fn regrade(workspace: &Workspace, args: &GradeArgs) -> Result<Outcome> {
+fn regrade(workspace: &Workspace, args: &GradeArgs, github: bool) -> Result<Outcome> {
     let (old_dir, old) = store::open(workspace, args.run.as_deref())?;
     let eval_path = args
         .eval
@@ -355,28 +364,50 @@ fn regrade(workspace: &Workspace, args: &GradeArgs) -> Result<Outcome> {
         eval.workspace.display(&eval.path).display()
     );
     let ci = args.ci || std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    let outputs = Outputs {
+        ci,
+        json: false,
+        junit: args.junit.as_deref(),
+        github,
+    };
     conclude(
         &eval,
         &eval_path,
         &results,
         &dir,
-        ci,
-        false,
+        &outputs,
         &Human::default(),
     )
 }
 
 /// After an eval (or a re-grading): the tables, the snapshot check, the gates, the final
 /// event and the outcome.
+/// Where an eval's (or a re-grading's) conclusions go besides the terminal.
+#[derive(Debug, Default)]
+struct Outputs<'a> {
+    /// Never write a snapshot.
+    ci: bool,
+    /// Events as JSON Lines on stdout; the tables go to stderr.
+    json: bool,
+    /// `--junit PATH`.
+    junit: Option<&'a Path>,
+    /// GitHub Actions annotations and step summary.
+    github: bool,
+}
+
 fn conclude(
     eval: &Eval,
     eval_arg: &Path,
     results: &run::results::Results,
     results_dir: &Path,
-    ci: bool,
-    json: bool,
+    outputs: &Outputs<'_>,
     reporter: &dyn Reporter,
 ) -> Result<Outcome> {
+    let (ci, json) = (outputs.ci, outputs.json);
+    if let Some(path) = outputs.junit {
+        let xml = report::junit::render(results, results_dir);
+        crate::fsx::write_atomic(path, xml).map_err(|e| Error::write(path, e))?;
+    }
     let results_dir = results_dir.to_path_buf();
     let tables = format!(
         "{}\n{}\n",
@@ -534,6 +565,22 @@ fn conclude(
             }
         )
         .map_err(w)?;
+    }
+    if outputs.github {
+        eprint!(
+            "{}",
+            report::github::annotations(
+                results,
+                &eval.workspace.corpora_dir(),
+                eval.workspace.root()
+            )
+        );
+        report::github::write_summary(&report::github::summary(
+            results,
+            verdict.word(),
+            outcome.exit_code(),
+        ))
+        .map_err(|e| Error::write("$GITHUB_STEP_SUMMARY", e))?;
     }
     let count = |g| results.runs.iter().filter(|r| r.grade == Some(g)).count();
     reporter.report(&Event::EvalFinished {

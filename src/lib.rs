@@ -82,6 +82,7 @@ pub fn main(cli: cli::Cli) -> i32 {
             default_hook(info);
         }
     }));
+    let github = report::github::enabled(cli.github);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| commands::run(cli)));
     agent::reaper::sweep_orphans();
     let result = match result {
@@ -93,6 +94,11 @@ pub fn main(cli: cli::Cli) -> i32 {
         Ok(outcome) => outcome.exit_code(),
         Err(err) => {
             eprintln!("{}", render_error(&err));
+            if let (true, Error::Input(diagnostics)) = (github, &err) {
+                for d in diagnostics {
+                    eprintln!("{}", report::github::diagnostic(d));
+                }
+            }
             err.exit_code()
         }
     }

@@ -861,6 +861,152 @@ fn an_unchanged_eval_run_twice_calls_no_agent_the_second_time() {
 }
 
 #[test]
+fn junit_has_a_test_case_per_run_with_reasons_logs_and_flaky_trials_and_validates() {
+    let ws = Workspace::shipped();
+    // Escalates on its even-numbered calls: right on the escalate case's first trial,
+    // wrong on its second (with --jobs 1 the runs go in plan order).
+    let calls = ws.path("flip-calls.log");
+    ws.write(
+        "evals/flip.sh",
+        &format!(
+            "#!/bin/sh\nn=$(cat '{0}' 2>/dev/null | wc -l)\necho x >> '{0}'\nif [ $((n % 2)) -eq 0 ]; then printf '%s' '{{\"schema\":\"agent-signals/v1\",\"outcome\":\"escalated\",\"confidence\":0.8,\"summary\":\"s\",\"escalations\":[{{\"reason\":\"r\",\"question\":\"q?\"}}]}}' > \"$SKILLBENCH_SIGNALS\"; fi\n",
+            calls.display()
+        ),
+    );
+    ws.write(
+        "evals/junit.toml",
+        &small_eval(
+            r#""python-cves/job-queue", "python-cves/settings-loader""#,
+            r#""flip", "noop", "absent""#,
+            "trials = 2\nvariants = [\"none\"]\n[agent.flip]\nkind = \"command\"\ncommand = [\"sh\", \"./flip.sh\"]\n[agent.absent]\nkind = \"claude-code\"\nbinary = \"/nonexistent/claude\"\n",
+        ),
+    );
+    ws.run(&[
+        "eval",
+        "evals/junit.toml",
+        "--jobs",
+        "1",
+        "--junit",
+        "reports/junit.xml",
+    ])
+    .expect_code(exit_code::SNAPSHOT_PENDING);
+    let xml = ws.read("reports/junit.xml");
+    // The real validator, against the schema of what CI systems read.
+    let schema = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/junit/junit.xsd");
+    let lint = std::process::Command::new("xmllint")
+        .args(["--noout", "--schema"])
+        .arg(&schema)
+        .arg(ws.path("reports/junit.xml"))
+        .output()
+        .expect("xmllint is installed by tests/install-deps");
+    assert!(
+        lint.status.success(),
+        "{}\n{xml}",
+        String::from_utf8_lossy(&lint.stderr)
+    );
+    let cases = xml.matches("<testcase ").count();
+    assert_eq!(cases, 12, "2 cases × 3 agents × 2 trials: {xml}");
+    assert!(
+        xml.contains("<testsuites name=\"skillbench\" tests=\"12\" skipped=\"4\""),
+        "{xml}"
+    );
+    // A failure says why, and carries its check log.
+    assert!(
+        xml.contains("<failure message=\"required criteria failed: hidden-tests, escalation\" type=\"grade C\">hidden-tests: exit 1: ERROR: "),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("==&gt; hidden-tests (checks/hidden-tests.log) &lt;==\nEE"),
+        "{xml}"
+    );
+    // The unavailable runtime is skipped, with the reason.
+    assert!(
+        xml.contains("<skipped message=\"not graded (unavailable): absent is unavailable here"),
+        "{xml}"
+    );
+    // The flaky row: its passing trial records the failing one, as nextest does.
+    let flip = xml
+        .split("<testcase ")
+        .find(|t| t.starts_with("name=\"flip [none] trial 1\" classname=\"python-cves/job-queue\""))
+        .unwrap_or_else(|| panic!("{xml}"));
+    assert!(flip.contains("<flakyFailure message=\"trial 2: "), "{flip}");
+    assert!(
+        flip.contains("<property name=\"flaky\" value=\"true\"/>"),
+        "{flip}"
+    );
+}
+
+#[test]
+fn in_github_actions_failures_and_bad_inputs_are_annotations_and_a_step_summary_is_written() {
+    let ws = Workspace::shipped();
+    let summary = ws.path("step-summary.md");
+    let env = [
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+    ];
+    ws.write(
+        "evals/gh.toml",
+        &small_eval(
+            r#""python-cves/settings-loader""#,
+            r#""noop", "reference""#,
+            "",
+        ),
+    );
+    let out = ws.run_with(&["eval", "evals/gh.toml"], &env);
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+    let case = ws.read("corpora/python-cves/settings-loader/case.toml");
+    let line = case
+        .lines()
+        .position(|l| l.trim() == "[[findings]]")
+        .unwrap()
+        + 1;
+    let annotations: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with("::")).collect();
+    assert_eq!(
+        annotations.len(),
+        1,
+        "only the failing row: {annotations:?}"
+    );
+    assert!(
+        annotations[0].starts_with(&format!(
+            "::error file=corpora/python-cves/settings-loader/case.toml,line={line},title=skillbench gh python-cves/settings-loader::noop [-] trial 1: C: required criteria failed"
+        )),
+        "{}",
+        annotations[0]
+    );
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(text.starts_with("## skillbench: gh\n"), "{text}");
+    assert!(text.contains("snapshot new, exit code 5"), "{text}");
+    assert!(
+        text.contains("| python-cves/settings-loader | -       | reference | A"),
+        "{text}"
+    );
+
+    // A bad input is an annotation at its line and column.
+    ws.write(
+        "evals/bad.toml",
+        "skill = \"pyyaml-safe-load\"\ntrails = 3\n",
+    );
+    let out = ws.run_with(&["eval", "evals/bad.toml"], &env);
+    out.expect_code(exit_code::BAD_INPUT);
+    assert!(
+        out.stderr.lines().any(|l| l.starts_with(
+            "::error file=evals/bad.toml,line=2,col=1,title=skillbench::unknown key 'trails'"
+        )),
+        "{}",
+        out.stderr
+    );
+    // Without GitHub Actions (or --github), none of it.
+    let out = ws.run(&["eval", "evals/bad.toml"]);
+    assert!(!out.stderr.contains("::error"), "{}", out.stderr);
+    let out = ws.run(&["--github", "eval", "evals/bad.toml"]);
+    assert!(
+        out.stderr.contains("::error file=evals/bad.toml"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn overrides_gates_scorecards_and_an_empty_selection() {
     let ws = Workspace::shipped();
     let gates = "[[gate]]\nagent = \"noop\"\nmin_pass_rate = 0.5\n";

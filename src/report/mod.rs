@@ -2,6 +2,8 @@
 //! scorecard (`table`, `md`, `json`). Every figure is computed from the runs in
 //! [`Results`], so it traces back to stored evidence.
 
+pub mod github;
+pub mod junit;
 mod measures;
 mod summary;
 
