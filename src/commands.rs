@@ -63,11 +63,13 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         }
         Command::Scorecard { run, format } => {
             let (_, results) = store::open(&workspace()?, run.as_deref())?;
+            partial_note(&results);
             crate::out!("{}", report::scorecard(&results, *format));
             Ok(Outcome::Success)
         }
         Command::Suggest { run } => {
             let (dir, results) = store::open(&workspace()?, run.as_deref())?;
+            partial_note(&results);
             crate::out!("{}", suggest::suggest(&results, &dir));
             Ok(Outcome::Success)
         }
@@ -342,6 +344,7 @@ pub(crate) fn jobs_or_cores(jobs: Option<u32>) -> usize {
 /// `skillbench grade`: the stored runs graded again with the current rubric.
 fn regrade(workspace: &Workspace, args: &GradeArgs, github: bool) -> Result<Outcome> {
     let (old_dir, old) = store::open(workspace, args.run.as_deref())?;
+    partial_note(&old);
     let eval_path = args
         .eval
         .clone()
@@ -382,6 +385,19 @@ fn regrade(workspace: &Workspace, args: &GradeArgs, github: bool) -> Result<Outc
 
 /// After an eval (or a re-grading): the tables, the snapshot check, the gates, the final
 /// event and the outcome.
+/// Says, on stderr, when stored results are those of an interrupted eval.
+fn partial_note(results: &run::results::Results) {
+    if let Some(stopped) = &results.interrupted {
+        eprintln!(
+            "note: run {} is partial: interrupted by {} after {} of {} runs",
+            results.run_id,
+            stopped.signal,
+            results.runs.len(),
+            stopped.planned
+        );
+    }
+}
+
 /// Where an eval's (or a re-grading's) conclusions go besides the terminal.
 #[derive(Debug, Default)]
 struct Outputs<'a> {
@@ -404,6 +420,18 @@ fn conclude(
     reporter: &dyn Reporter,
 ) -> Result<Outcome> {
     let (ci, json) = (outputs.ci, outputs.json);
+    if let Some(stopped) = &results.interrupted {
+        // Half an eval says nothing about the snapshot or the gates: neither is touched.
+        eprintln!(
+            "interrupted by {}: {} of {} runs finished, stored in {}; run the same command again to run the rest (the finished runs are reused)",
+            stopped.signal,
+            results.runs.len(),
+            stopped.planned,
+            eval.workspace.display(results_dir).display()
+        );
+        let signal = if stopped.signal == "SIGTERM" { 15 } else { 2 };
+        return Ok(Outcome::Interrupted(signal));
+    }
     if let Some(path) = outputs.junit {
         let xml = report::junit::render(results, results_dir);
         crate::fsx::write_atomic(path, xml).map_err(|e| Error::write(path, e))?;

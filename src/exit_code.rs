@@ -24,3 +24,7 @@ pub const NOTHING_SELECTED: i32 = 6;
 /// `corpus verify`: a case does not show what it claims (its reference fails, nothing or a
 /// bump alone passes, its finding is not there).
 pub const CORPUS_INVALID: i32 = 7;
+/// An eval stopped by SIGINT (128 + 2): the finished runs are stored, marked interrupted.
+pub const INTERRUPTED: i32 = 130;
+/// An eval stopped by SIGTERM (128 + 15).
+pub const TERMINATED: i32 = 143;

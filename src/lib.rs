@@ -21,6 +21,7 @@ pub mod eval;
 pub mod exit_code;
 pub mod fsx;
 pub mod grade;
+pub mod interrupt;
 pub mod out;
 pub mod redact;
 pub mod report;
@@ -49,6 +50,8 @@ pub enum Outcome {
     /// Infrastructure decided the outcome: runs not graded because setup failed, the model
     /// endpoint failed, skillbench failed or a runtime was unavailable (and not allowed).
     InfrastructureFailed,
+    /// The eval was stopped by this signal (SIGINT 2, SIGTERM 15): exit 128 + it.
+    Interrupted(i32),
 }
 
 impl Outcome {
@@ -60,6 +63,8 @@ impl Outcome {
             Outcome::SnapshotPending => exit_code::SNAPSHOT_PENDING,
             Outcome::CorpusInvalid => exit_code::CORPUS_INVALID,
             Outcome::InfrastructureFailed => exit_code::SETUP_FAILED,
+            Outcome::Interrupted(15) => exit_code::TERMINATED,
+            Outcome::Interrupted(_) => exit_code::INTERRUPTED,
         }
     }
 }

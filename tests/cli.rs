@@ -1006,6 +1006,160 @@ fn in_github_actions_failures_and_bad_inputs_are_annotations_and_a_step_summary_
     );
 }
 
+/// An eval of `trials` trials of a command agent whose call number `slow` (from 1)
+/// detaches a marked `sleep` and sleeps itself; every other call escalates at once.
+fn stoppable_eval(ws: &Workspace, calls: &std::path::Path, marker: &str, slow: usize) {
+    ws.write(
+        "evals/stop.sh",
+        &format!(
+            "#!/bin/sh\nn=$(($(cat '{calls}' 2>/dev/null | wc -l) + 1))\necho x >> '{calls}'\nif [ $n -eq {slow} ]; then (exec -a {marker} sleep 300) & sleep 300; fi\nprintf '%s' '{{\"schema\":\"agent-signals/v1\",\"outcome\":\"escalated\",\"confidence\":0.8,\"summary\":\"s\",\"escalations\":[{{\"reason\":\"r\",\"question\":\"q?\"}}]}}' > \"$SKILLBENCH_SIGNALS\"\n",
+            calls = calls.display()
+        ),
+    );
+    ws.write(
+        "evals/stop.toml",
+        &small_eval(
+            r#""python-cves/job-queue""#,
+            r#""stopper""#,
+            "trials = 3\nvariants = [\"none\"]\n[agent.stopper]\nkind = \"command\"\ncommand = [\"sh\", \"./stop.sh\"]\n",
+        ),
+    );
+}
+
+#[test]
+fn an_interrupted_eval_keeps_its_finished_runs_leaves_nothing_behind_and_resumes_to_the_same_snapshot()
+ {
+    let ws = Workspace::shipped();
+    let calls = ws.path("stop-calls.log");
+    let marker = format!("skillbench-stop-marker-{}", std::process::id());
+    stoppable_eval(&ws, &calls, &marker, 2);
+    let tmp = ws.path("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let start = |signal: &str| -> (i32, String) {
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_skillbench"))
+            .args(["eval", "evals/stop.toml", "--jobs", "1"])
+            .current_dir(ws.root())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", ws.path("home"))
+            .env("SKILLBENCH_CACHE_DIR", ws.path("cache"))
+            .env("TMPDIR", &tmp)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Stopped while the second run's agent sleeps.
+        let waited = Instant::now();
+        while std::fs::read_to_string(&calls)
+            .unwrap_or_default()
+            .lines()
+            .count()
+            < 2
+        {
+            assert!(
+                waited.elapsed() < Duration::from_secs(60),
+                "the second run never started"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        let stopped = Instant::now();
+        std::process::Command::new("kill")
+            .args(["-s", signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            stopped.elapsed() < Duration::from_secs(20),
+            "it stopped promptly"
+        );
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = start("INT");
+    assert_eq!(code, exit_code::INTERRUPTED, "{stderr}");
+    assert!(
+        stderr.contains("interrupted by SIGINT: 1 of 3 runs finished"),
+        "{stderr}"
+    );
+    // Nothing left: no agent process, no temporary folder, no half-written results.
+    let alive = std::process::Command::new("pgrep")
+        .args(["-f", &marker])
+        .output()
+        .unwrap();
+    assert!(
+        !alive.status.success(),
+        "a detached process survived: {}",
+        String::from_utf8_lossy(&alive.stdout)
+    );
+    let left: Vec<_> = std::fs::read_dir(&tmp)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(left.is_empty(), "temporary folders left: {left:?}");
+    let runs = std::fs::read_dir(ws.path(".skillbench/runs")).unwrap();
+    assert!(
+        runs.flatten()
+            .all(|e| !e.file_name().to_string_lossy().ends_with(".partial")),
+        "no .partial folder"
+    );
+    let partial = ws.latest_results();
+    assert_eq!(partial["interrupted"]["signal"], "SIGINT");
+    assert_eq!(partial["interrupted"]["planned"], 3);
+    assert_eq!(partial["runs"].as_array().unwrap().len(), 1);
+    assert!(
+        !ws.exists("evals/snapshots/stop.snap.new"),
+        "no snapshot from half an eval"
+    );
+    let card = ws.run(&["scorecard"]);
+    assert!(
+        card.stderr
+            .contains("is partial: interrupted by SIGINT after 1 of 3 runs"),
+        "{}",
+        card.stderr
+    );
+
+    // Run again: the finished run is reused, the rest run; the snapshot is the one an
+    // uninterrupted eval gives.
+    let out = ws.run_with(
+        &["eval", "evals/stop.toml", "--jobs", "1"],
+        &[("TMPDIR", tmp.to_str().unwrap())],
+    );
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+    assert_eq!(
+        std::fs::read_to_string(&calls).unwrap().lines().count(),
+        4,
+        "only the two unfinished runs ran"
+    );
+    ws.run(&["accept", "stop"]).expect_code(exit_code::SUCCESS);
+    let resumed = ws.read("evals/snapshots/stop.snap");
+    let fresh = Workspace::shipped();
+    stoppable_eval(&fresh, &fresh.path("calls.log"), &marker, 0);
+    fresh
+        .run(&["eval", "evals/stop.toml", "--jobs", "1"])
+        .expect_code(exit_code::SNAPSHOT_PENDING);
+    fresh
+        .run(&["accept", "stop"])
+        .expect_code(exit_code::SUCCESS);
+    assert_eq!(resumed, fresh.read("evals/snapshots/stop.snap"));
+
+    // SIGTERM stops it the same way, with 143.
+    std::fs::remove_file(&calls).unwrap();
+    let (code, stderr) = {
+        // A new key (another timeout), so nothing is reused and the second run sleeps.
+        let eval = ws
+            .read("evals/stop.toml")
+            .replace("timeout = \"60s\"", "timeout = \"59s\"");
+        ws.write("evals/stop.toml", &eval);
+        start("TERM")
+    };
+    assert_eq!(code, exit_code::TERMINATED, "{stderr}");
+    assert!(stderr.contains("interrupted by SIGTERM"), "{stderr}");
+}
+
 #[test]
 fn overrides_gates_scorecards_and_an_empty_selection() {
     let ws = Workspace::shipped();

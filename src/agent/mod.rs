@@ -322,6 +322,9 @@ async fn spawn(argv: Vec<String>, env: Vec<(String, String)>, inv: &Invocation<'
             process::Status::Exited(code) => AgentStatus::Exited(code),
             process::Status::Signaled(sig) => AgentStatus::Signaled(sig),
             process::Status::TimedOut => AgentStatus::TimedOut(inv.timeout),
+            process::Status::Interrupted => {
+                AgentStatus::Failed("skillbench was asked to stop".into())
+            }
         },
         Err(e) => AgentStatus::Failed(format!("cannot start {program}: {e}")),
     }

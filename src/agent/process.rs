@@ -47,6 +47,8 @@ pub enum Status {
     Exited(i32),
     Signaled(i32),
     TimedOut,
+    /// skillbench was asked to stop (SIGINT, SIGTERM): the group was killed.
+    Interrupted,
 }
 
 impl std::fmt::Display for Status {
@@ -55,6 +57,7 @@ impl std::fmt::Display for Status {
             Status::Exited(code) => write!(f, "exit {code}"),
             Status::Signaled(sig) => write!(f, "killed by signal {sig}"),
             Status::TimedOut => f.write_str("timed out"),
+            Status::Interrupted => f.write_str("interrupted"),
         }
     }
 }
@@ -199,16 +202,28 @@ pub async fn run(spec: &Spec) -> std::io::Result<Done> {
         .id()
         .and_then(|id| i32::try_from(id).ok())
         .map(Pid::from_raw);
-    let status = match tokio::time::timeout(spec.timeout, child.wait()).await {
-        Ok(status) => {
-            let status = status?;
-            match (status.code(), status.signal()) {
-                (Some(code), _) => Status::Exited(code),
-                (None, Some(sig)) => Status::Signaled(sig),
-                (None, None) => Status::Exited(-1),
+    // The process's end, its timeout, or skillbench asked to stop, whichever comes first.
+    let deadline = tokio::time::sleep(spec.timeout);
+    tokio::pin!(deadline);
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    let ended = loop {
+        tokio::select! {
+            status = child.wait() => break Ok(status?),
+            () = &mut deadline => break Err(Status::TimedOut),
+            _ = tick.tick() => {
+                if crate::interrupt::requested().is_some() {
+                    break Err(Status::Interrupted);
+                }
             }
         }
-        Err(_) => {
+    };
+    let status = match ended {
+        Ok(status) => match (status.code(), status.signal()) {
+            (Some(code), _) => Status::Exited(code),
+            (None, Some(sig)) => Status::Signaled(sig),
+            (None, None) => Status::Exited(-1),
+        },
+        Err(why) => {
             // The reaper kills everything the process started, then exits; if it does not
             // within a grace period, its group goes.
             if let Some(pid) = pgid {
@@ -223,7 +238,7 @@ pub async fn run(spec: &Spec) -> std::io::Result<Done> {
                 kill_group(pgid);
                 let _ = child.wait().await;
             }
-            Status::TimedOut
+            why
         }
     };
     if let Some(pid) = pgid {

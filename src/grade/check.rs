@@ -397,6 +397,7 @@ async fn command(
                 Status::Exited(0) => (Verdict::Pass, "exit 0".to_string()),
                 Status::Exited(code) => (Verdict::Fail, format!("exit {code}")),
                 Status::Signaled(sig) => (Verdict::Fail, format!("killed by signal {sig}")),
+                Status::Interrupted => (Verdict::Fail, "interrupted".to_string()),
                 Status::TimedOut => (
                     Verdict::Fail,
                     format!("timed out after {}", humantime::format_duration(timeout)),

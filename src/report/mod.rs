@@ -129,6 +129,9 @@ struct ScorecardJson<'a> {
     pass_grade: String,
     /// Whether the checks ran in the grading jail; without it grades are not tamper-proof.
     tamper_proof: bool,
+    /// Set when the eval was interrupted: the scorecard covers the runs that finished.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    interrupted: Option<&'a crate::run::results::Interrupted>,
     summaries: Vec<Summary>,
     measures: Measures,
     rows: Vec<RowJson>,
@@ -159,6 +162,7 @@ pub fn scorecard(results: &Results, format: Format) -> String {
                 skill_hash: &results.skill.hash,
                 pass_grade: results.pass_grade.to_string(),
                 tamper_proof: results.grading_sandbox == "bwrap",
+                interrupted: results.interrupted.as_ref(),
                 summaries: summarize(results),
                 measures: measure(results),
                 rows: Snapshot::from_results(results)
@@ -180,6 +184,15 @@ pub fn scorecard(results: &Results, format: Format) -> String {
         Format::Table | Format::Md => {
             let md = format == Format::Md;
             let mut out = String::new();
+            if let Some(stopped) = &results.interrupted {
+                out.push_str(&format!(
+                    "{}partial: the eval was interrupted by {} after {} of {} runs\n\n",
+                    if md { "> " } else { "" },
+                    stopped.signal,
+                    results.runs.len(),
+                    stopped.planned
+                ));
+            }
             if md {
                 out.push_str(&format!("# Scorecard: {}\n\n", results.eval.name));
                 out.push_str(&format!(

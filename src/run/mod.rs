@@ -328,6 +328,8 @@ pub fn run_eval(
         redactor: redactor(eval),
     };
     let store = store::Store::begin(&eval.workspace)?;
+    crate::interrupt::install()
+        .map_err(|e| Error::Unexpected(format!("cannot handle SIGINT and SIGTERM: {e}")))?;
     reporter.report(&Event::EvalStarted {
         eval: eval.name.clone(),
         skill: skill.name().into(),
@@ -346,9 +348,13 @@ pub fn run_eval(
             let cached = cache.get(&run.key);
             handles.push(async move {
                 let _permit = permits.acquire().await;
+                // Asked to stop: no new run starts.
+                if crate::interrupt::requested().is_some() {
+                    return None;
+                }
                 if let Some(record) = cached.and_then(|c| reuse(c, run, &run_dir)) {
                     reporter.report(&graded(run, &record, ctx));
-                    return record;
+                    return Some(record);
                 }
                 reporter.report(&Event::RunStarted {
                     index: run.index,
@@ -358,15 +364,21 @@ pub fn run_eval(
                     trial: run.trial,
                 });
                 let record = execute::execute(run, ctx, &run_dir).await;
+                // A run the stop cut short is not a result: it goes, and runs again on
+                // the next eval.
+                if crate::interrupt::requested().is_some() {
+                    let _ = std::fs::remove_dir_all(&run_dir);
+                    return None;
+                }
                 reporter.report(&graded(run, &record, ctx));
-                record
+                Some(record)
             });
         }
         futures::future::join_all(handles).await
     });
     drop(runtime);
 
-    let mut runs = records;
+    let mut runs: Vec<results::RunRecord> = records.into_iter().flatten().collect();
     runs.sort_by(|a, b| {
         (&a.case, a.variant, &a.agent, a.trial).cmp(&(&b.case, b.variant, &b.agent, b.trial))
     });
@@ -405,6 +417,14 @@ pub fn run_eval(
         grading: ctx.judging.as_ref().map(crate::grade::Judging::info),
         regraded_from: None,
         subset: eval.subset,
+        interrupted: crate::interrupt::requested().map(|signal| results::Interrupted {
+            signal: if signal == signal_hook::consts::SIGTERM {
+                "SIGTERM".into()
+            } else {
+                "SIGINT".into()
+            },
+            planned: planned.len(),
+        }),
         runs,
         gates,
     };

@@ -130,7 +130,10 @@ pub fn regrade(
         runtime_sandbox: old.runtime_sandbox.clone(),
         grading,
         regraded_from: Some(old.run_id.clone()),
-        subset: old.subset,
+        // The runs an interrupted eval finished are graded as a subset: the rest were never
+        // run, not removed.
+        subset: old.subset || old.interrupted.is_some(),
+        interrupted: None,
         runs: records,
         gates,
     };

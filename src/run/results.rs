@@ -50,8 +50,21 @@ pub struct Results {
     /// its snapshot diff compares only the rows it ran and removes none.
     #[serde(default)]
     pub subset: bool,
+    /// Set when the eval was stopped (SIGINT, SIGTERM) before every planned run finished:
+    /// the runs here are the ones that did; running the eval again runs only the rest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<Interrupted>,
     pub runs: Vec<RunRecord>,
     pub gates: Vec<GateResult>,
+}
+
+/// How far an interrupted eval got.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Interrupted {
+    /// `SIGINT` or `SIGTERM`.
+    pub signal: String,
+    /// The runs the eval planned; `runs` holds those that finished.
+    pub planned: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -132,7 +132,7 @@ fn a_passed_through_secret_is_in_no_stored_file_and_no_printed_line() {
 }
 
 #[test]
-fn an_interrupted_eval_leaves_no_raw_secret_in_its_partial_folder() {
+fn an_interrupted_eval_leaves_no_raw_secret_behind() {
     let ws = Workspace::shipped();
     ws.write("evals/leak.toml", &leak_eval(&ws, ""));
     let mut child = Command::new(env!("CARGO_BIN_EXE_skillbench"))
@@ -174,18 +174,16 @@ fn an_interrupted_eval_leaves_no_raw_secret_in_its_partial_folder() {
         "{}",
         stdout_log.display()
     );
-    // The log, wherever it is now: in the interrupted `.partial` folder (the eval was
-    // interrupted mid-run, as intended) or, should the run have ended first on a loaded
-    // machine, in the finished results.
+    // The run the stop cut short is no result: its folder is gone with its logs (it runs
+    // again on the next eval); what is stored holds no raw secret.
     let logs: Vec<std::path::PathBuf> = walkdir::WalkDir::new(ws.path(".skillbench"))
         .into_iter()
         .flatten()
         .filter(|e| e.file_name() == "stdout.log")
         .map(|e| e.path().to_path_buf())
         .collect();
-    assert_eq!(logs.len(), 1, "{logs:?}");
-    let text = std::fs::read_to_string(&logs[0]).unwrap();
-    assert!(text.contains("[REDACTED:PLANTED_TOKEN]"), "{text}");
+    assert!(logs.is_empty(), "{logs:?}");
+    assert_eq!(status.code(), Some(exit_code::INTERRUPTED));
     let found = leaks(&ws.path(".skillbench"));
     assert!(found.is_empty(), "stored while interrupted: {found:#?}");
 }
