@@ -53,6 +53,19 @@ pub enum Command {
     /// Grade stored runs again with the current rubric, calling no agent; writes a new
     /// results set that names the one it re-graded, then compares and gates as `eval` does.
     Grade(GradeArgs),
+    /// Merge the results sets of an eval's shards (`eval --shard I/N`) into one, then
+    /// compare it with the snapshot and check the gates as for an unsharded eval.
+    Merge(MergeArgs),
+    /// Prune the results store (`.skillbench/runs/`): keep the newest N results sets, or
+    /// those younger than a duration, or both; the latest run is always kept.
+    Gc {
+        /// Keep this many of the newest results sets.
+        #[arg(long, value_name = "N")]
+        keep: Option<usize>,
+        /// Remove results sets older than this (`30d`, `12h`).
+        #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+        older_than: Option<std::time::Duration>,
+    },
     /// Hold graders against human verdicts: agreement and Cohen's kappa per grader and
     /// criterion, and the disagreements to read.
     Calibrate {
@@ -136,6 +149,10 @@ pub struct EvalArgs {
     /// Also write the results as JUnit XML here (one test case per run).
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
+    /// Run only shard I of N (`2/4`): a deterministic share of the plan by content key,
+    /// stored as a self-contained results set for `skillbench merge`.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<(u32, u32)>,
     /// Leave runs whose runtime is unavailable out of the gates instead of failing them.
     #[arg(long)]
     pub allow_unavailable: bool,
@@ -163,6 +180,38 @@ pub struct GradeArgs {
     /// Also write the new results as JUnit XML here (one test case per run).
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The shards' results: run ids or run folders, one per shard.
+    #[arg(required = true)]
+    pub shards: Vec<String>,
+    /// CI mode: never write snapshots; any difference fails. Also on when CI=true.
+    #[arg(long)]
+    pub ci: bool,
+    /// Also write the merged results as JUnit XML here.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+}
+
+/// `I/N` with 1 <= I <= N <= 1000.
+fn parse_shard(text: &str) -> Result<(u32, u32), String> {
+    let (i, n) = text
+        .split_once('/')
+        .ok_or_else(|| format!("'{text}' is not I/N (e.g. 2/4)"))?;
+    let (i, n): (u32, u32) = (
+        i.trim()
+            .parse()
+            .map_err(|_| format!("'{i}' is not a number"))?,
+        n.trim()
+            .parse()
+            .map_err(|_| format!("'{n}' is not a number"))?,
+    );
+    if n == 0 || n > 1000 || i == 0 || i > n {
+        return Err(format!("shard {i}/{n}: I must be 1 to N, and N 1 to 1000"));
+    }
+    Ok((i, n))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

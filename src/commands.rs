@@ -55,6 +55,20 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Accept { eval } => settle(&workspace()?, eval.as_deref(), true),
         Command::Reject { eval } => settle(&workspace()?, eval.as_deref(), false),
         Command::Grade(args) => regrade(&workspace()?, args, github),
+        Command::Merge(args) => merge(&workspace()?, args, github),
+        Command::Gc { keep, older_than } => {
+            if keep.is_none() && older_than.is_none() {
+                return Err(Error::Usage(
+                    "say what to keep: --keep N (the newest N results sets) and/or --older-than DURATION (e.g. 30d)".into(),
+                ));
+            }
+            let removed = store::gc(&workspace()?, *keep, *older_than)?;
+            for id in &removed {
+                crate::outln!("removed {id}");
+            }
+            crate::outln!("{} results set(s) removed", removed.len());
+            Ok(Outcome::Success)
+        }
         Command::Corpus(cmd) => crate::corpus_cmd::run(&workspace()?, cmd),
         Command::Calibrate { labels, format } => {
             let report = crate::calibrate::calibrate(&workspace()?, labels)?;
@@ -199,6 +213,7 @@ fn eval(args: &EvalArgs, dir: Option<&Path>, github: bool) -> Result<Outcome> {
     }
     eval.subset |= !args.agents.is_empty() || !args.cases.is_empty();
     eval.no_cache = args.no_cache;
+    eval.shard = args.shard;
     if let Some(sandbox) = &args.sandbox {
         eval.sandbox = sandbox.clone();
     }
@@ -385,6 +400,33 @@ fn regrade(workspace: &Workspace, args: &GradeArgs, github: bool) -> Result<Outc
 
 /// After an eval (or a re-grading): the tables, the snapshot check, the gates, the final
 /// event and the outcome.
+/// `skillbench merge`: the shards' results as one results set, concluded as an eval.
+fn merge(workspace: &Workspace, args: &crate::cli::MergeArgs, github: bool) -> Result<Outcome> {
+    let (results, dir) = run::merge::merge(workspace, &args.shards)?;
+    let eval_path = workspace.root().join(&results.eval.path);
+    let eval = Eval::load(&eval_path)?;
+    crate::outln!(
+        "merged {} shards into run {}",
+        results.merged_from.len(),
+        results.run_id
+    );
+    let ci = args.ci || std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    let outputs = Outputs {
+        ci,
+        json: false,
+        junit: args.junit.as_deref(),
+        github,
+    };
+    conclude(
+        &eval,
+        &eval_path,
+        &results,
+        &dir,
+        &outputs,
+        &Human::default(),
+    )
+}
+
 /// Says, on stderr, when stored results are those of an interrupted eval.
 fn partial_note(results: &run::results::Results) {
     if let Some(stopped) = &results.interrupted {
@@ -420,6 +462,23 @@ fn conclude(
     reporter: &dyn Reporter,
 ) -> Result<Outcome> {
     let (ci, json) = (outputs.ci, outputs.json);
+    if let (Some(shard), true) = (&results.shard, results.merged_from.is_empty()) {
+        if let Some(path) = outputs.junit {
+            let xml = report::junit::render(results, results_dir);
+            crate::fsx::write_atomic(path, xml).map_err(|e| Error::write(path, e))?;
+        }
+        // A shard is a share of the plan: the snapshot and the gates are the merge's.
+        crate::outln!(
+            "shard {}/{}: {} of {} runs, stored in {} (run {}); merge every shard's results with `skillbench merge RUN…`",
+            shard.index,
+            shard.count,
+            results.runs.len(),
+            shard.planned,
+            eval.workspace.display(results_dir).display(),
+            results.run_id
+        );
+        return Ok(Outcome::Success);
+    }
     if let Some(stopped) = &results.interrupted {
         // Half an eval says nothing about the snapshot or the gates: neither is touched.
         eprintln!(

@@ -107,6 +107,8 @@ pub struct Eval {
     /// `--no-cache`: run everything again, even what a stored run with the same content key
     /// already answers.
     pub no_cache: bool,
+    /// `--shard I/N`: run only the runs of shard I.
+    pub shard: Option<(u32, u32)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -588,6 +590,7 @@ impl Eval {
             integrity_lookups_fail,
             subset: false,
             no_cache: false,
+            shard: None,
         })
     }
 }

@@ -1161,6 +1161,143 @@ fn an_interrupted_eval_keeps_its_finished_runs_leaves_nothing_behind_and_resumes
 }
 
 #[test]
+fn shards_merged_give_the_snapshot_and_gates_of_one_run_and_a_missing_or_doubled_shard_is_refused()
+{
+    let ws = Workspace::shipped();
+    ws.write(
+        "evals/sh.toml",
+        &small_eval(
+            r#""python-cves/settings-loader", "python-cves/job-queue""#,
+            r#""reference", "noop""#,
+            "trials = 2\n[[gate]]\nagent = \"reference\"\nmin_pass_rate = 1.0\n",
+        ),
+    );
+    ws.run(&["eval", "evals/sh.toml"])
+        .expect_code(exit_code::SNAPSHOT_PENDING);
+    ws.run(&["accept", "sh"]).expect_code(exit_code::SUCCESS);
+    let accepted = ws.read("evals/snapshots/sh.snap");
+
+    let mut ids = Vec::new();
+    let mut total = 0;
+    for i in 1..=3 {
+        let shard = format!("{i}/3");
+        let out = ws.run(&[
+            "eval",
+            "evals/sh.toml",
+            "--shard",
+            &shard,
+            "--no-cache",
+            "--ci",
+        ]);
+        out.expect_code(exit_code::SUCCESS);
+        assert!(
+            out.stdout.contains(&format!("shard {shard}: ")),
+            "{}",
+            out.stdout
+        );
+        let results = ws.latest_results();
+        assert_eq!(results["shard"]["index"], i);
+        total += results["runs"].as_array().unwrap().len();
+        ids.push(results["run_id"].as_str().unwrap().to_string());
+    }
+    assert_eq!(total, 8, "every run in exactly one shard");
+    assert!(
+        !ws.exists("evals/snapshots/sh.snap.new"),
+        "a shard writes no snapshot"
+    );
+
+    let args = |picked: &[&str]| -> Vec<String> {
+        std::iter::once("merge".to_string())
+            .chain(picked.iter().map(|s| s.to_string()))
+            .collect()
+    };
+    let run_merge = |picked: &[&str]| {
+        let a = args(picked);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        ws.run(&a)
+    };
+    let out = run_merge(&[&ids[2], &ids[0], &ids[1]]);
+    out.expect_code(exit_code::SUCCESS);
+    assert!(out.stdout.contains("merged 3 shards"), "{}", out.stdout);
+    assert!(out.stdout.contains("snapshot: matches"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("gate holds: agent reference"),
+        "{}",
+        out.stdout
+    );
+    let merged = ws.latest_results();
+    assert_eq!(merged["runs"].as_array().unwrap().len(), 8);
+    assert_eq!(merged["merged_from"], serde_json::json!(ids));
+    assert_eq!(ws.read("evals/snapshots/sh.snap"), accepted);
+    ws.run(&["scorecard"]).expect_code(exit_code::SUCCESS);
+
+    let out = run_merge(&[&ids[0], &ids[2]]);
+    out.expect_code(exit_code::BAD_INPUT);
+    assert!(
+        out.stderr.contains("shard(s) 2/3 missing"),
+        "{}",
+        out.stderr
+    );
+    let out = run_merge(&[&ids[0], &ids[1], &ids[1], &ids[2]]);
+    out.expect_code(exit_code::BAD_INPUT);
+    assert!(
+        out.stderr.contains("shard 2/3 is given twice"),
+        "{}",
+        out.stderr
+    );
+    let whole = merged["run_id"].as_str().unwrap().to_string();
+    let out = run_merge(&[&whole]);
+    out.expect_code(exit_code::BAD_INPUT);
+    assert!(out.stderr.contains("is not a shard"), "{}", out.stderr);
+    ws.run(&["eval", "evals/sh.toml", "--shard", "4/3"])
+        .expect_code(exit_code::BAD_INPUT);
+}
+
+#[test]
+fn gc_prunes_the_results_store_and_always_keeps_the_latest_run() {
+    let ws = Workspace::shipped();
+    ws.write(
+        "evals/gc.toml",
+        &small_eval(r#""python-cves/job-queue""#, r#""noop""#, ""),
+    );
+    for _ in 0..3 {
+        ws.run(&["eval", "evals/gc.toml", "--no-cache"]);
+    }
+    let stored = || {
+        let mut ids: Vec<String> = std::fs::read_dir(ws.path(".skillbench/runs"))
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(stored().len(), 3);
+    let latest = ws.read(".skillbench/runs/latest").trim().to_string();
+    ws.run(&["gc"]).expect_code(exit_code::BAD_INPUT);
+    let out = ws.run(&["gc", "--older-than", "1h"]);
+    out.expect_code(exit_code::SUCCESS);
+    assert!(
+        out.stdout.contains("0 results set(s) removed"),
+        "{}",
+        out.stdout
+    );
+    let out = ws.run(&["gc", "--keep", "1"]);
+    out.expect_code(exit_code::SUCCESS);
+    assert!(
+        out.stdout.contains("2 results set(s) removed"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(stored(), std::slice::from_ref(&latest));
+    let out = ws.run(&["gc", "--keep", "0"]);
+    out.expect_code(exit_code::SUCCESS);
+    assert_eq!(stored(), [latest], "the latest run stays");
+    ws.run(&["scorecard"]).expect_code(exit_code::SUCCESS);
+}
+
+#[test]
 fn overrides_gates_scorecards_and_an_empty_selection() {
     let ws = Workspace::shipped();
     let gates = "[[gate]]\nagent = \"noop\"\nmin_pass_rate = 0.5\n";

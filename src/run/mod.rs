@@ -10,6 +10,7 @@ pub mod delivery;
 pub mod event;
 pub mod evidence;
 pub(crate) mod execute;
+pub mod merge;
 pub mod plan;
 pub mod regrade;
 pub mod results;
@@ -282,6 +283,22 @@ pub fn run_eval(
     if planned.is_empty() {
         return Err(Error::NothingSelected("the eval selects no runs".into()));
     }
+    // A shard runs its share of the plan: each run by its key, so every shard of the same
+    // plan agrees on the split wherever it runs.
+    let shard = eval.shard.map(|(index, count)| results::ShardInfo {
+        index,
+        count,
+        plan: plan::plan_key(&planned),
+        planned: planned.len(),
+        subset: eval.subset,
+    });
+    let planned: Vec<plan::PlannedRun> = match eval.shard {
+        None => planned,
+        Some((index, count)) => planned
+            .into_iter()
+            .filter(|r| plan::shard_of(&r.key, count) == index)
+            .collect(),
+    };
     // Stored runs with the same content key stand in for running again.
     let cache = if eval.no_cache {
         HashMap::new()
@@ -416,7 +433,7 @@ pub fn run_eval(
         runtime_sandbox: ctx.runtime_sandbox.name().into(),
         grading: ctx.judging.as_ref().map(crate::grade::Judging::info),
         regraded_from: None,
-        subset: eval.subset,
+        subset: eval.subset || shard.is_some(),
         interrupted: crate::interrupt::requested().map(|signal| results::Interrupted {
             signal: if signal == signal_hook::consts::SIGTERM {
                 "SIGTERM".into()
@@ -425,6 +442,8 @@ pub fn run_eval(
             },
             planned: planned.len(),
         }),
+        shard,
+        merged_from: Vec::new(),
         runs,
         gates,
     };

@@ -164,3 +164,45 @@ fn key(
     }
     format!("sha256:{:x}", h.finalize())
 }
+
+/// `sha256:` over the keys of `runs`, in plan order: what the shards of one plan share.
+pub fn plan_key(runs: &[PlannedRun]) -> String {
+    let mut h = Sha256::new();
+    for run in runs {
+        h.update(run.key.as_bytes());
+        h.update([0]);
+    }
+    format!("sha256:{:x}", h.finalize())
+}
+
+/// The shard (1-based, of `count`) a run with content key `key` belongs to.
+pub fn shard_of(key: &str, count: u32) -> u32 {
+    let digest = Sha256::digest(key.as_bytes());
+    let n = u64::from_be_bytes(digest[..8].try_into().unwrap_or([0; 8]));
+    u32::try_from(n % u64::from(count.max(1))).unwrap_or(0) + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_split_keys_deterministically_and_cover_every_one() {
+        let keys: Vec<String> = (0..200).map(|i| format!("sha256:{i}")).collect();
+        for count in [1, 2, 3, 7] {
+            let mut sizes = vec![0; count as usize];
+            for key in &keys {
+                let s = shard_of(key, count);
+                assert!((1..=count).contains(&s));
+                assert_eq!(s, shard_of(key, count), "deterministic");
+                sizes[(s - 1) as usize] += 1;
+            }
+            assert_eq!(sizes.iter().sum::<usize>(), keys.len());
+            // Roughly even: no shard gets less than half its share.
+            assert!(
+                sizes.iter().all(|&n| n * 2 * count as usize >= keys.len()),
+                "{sizes:?}"
+            );
+        }
+    }
+}

@@ -134,6 +134,8 @@ pub fn regrade(
         // run, not removed.
         subset: old.subset || old.interrupted.is_some(),
         interrupted: None,
+        shard: old.shard.clone(),
+        merged_from: old.merged_from.clone(),
         runs: records,
         gates,
     };

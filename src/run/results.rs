@@ -54,8 +54,29 @@ pub struct Results {
     /// the runs here are the ones that did; running the eval again runs only the rest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interrupted: Option<Interrupted>,
+    /// Set on the results of `eval --shard I/N`: which shard, of which plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardInfo>,
+    /// Set on the results of `skillbench merge`: the shards' run ids, in shard order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<String>,
     pub runs: Vec<RunRecord>,
     pub gates: Vec<GateResult>,
+}
+
+/// One shard of a plan.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ShardInfo {
+    /// 1-based.
+    pub index: u32,
+    pub count: u32,
+    /// `sha256:` over every planned run's key, in order: the shards of one plan share it.
+    pub plan: String,
+    /// How many runs the whole plan has.
+    pub planned: usize,
+    /// Whether the plan itself was a subset of its eval (`--agent`, `--case`, `--trials`).
+    #[serde(default)]
+    pub subset: bool,
 }
 
 /// How far an interrupted eval got.

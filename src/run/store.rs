@@ -121,6 +121,63 @@ pub fn open(workspace: &Workspace, run: Option<&str>) -> Result<(PathBuf, Result
     Ok((dir, results))
 }
 
+/// Removes results sets (and folders of evals that never finished, `.partial`) from the
+/// store: all but the newest `keep`, and those older than `older_than`; never the one
+/// `latest` names. Returns the ids removed, oldest first.
+pub fn gc(
+    workspace: &Workspace,
+    keep: Option<usize>,
+    older_than: Option<std::time::Duration>,
+) -> Result<Vec<String>> {
+    let runs_dir = workspace.store_dir().join("runs");
+    let latest = std::fs::read_to_string(runs_dir.join(LATEST))
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    let mut ids: Vec<String> = match std::fs::read_dir(&runs_dir) {
+        Ok(entries) => entries
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::read(&runs_dir, e)),
+    };
+    sort_by_age(&runs_dir, &mut ids);
+    let now = std::time::SystemTime::now();
+    let old = |id: &str| {
+        older_than.is_some_and(|limit| {
+            std::fs::metadata(runs_dir.join(id))
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| now.duration_since(t).ok())
+                .is_some_and(|age| age > limit)
+        })
+    };
+    let beyond = ids.len().saturating_sub(keep.unwrap_or(usize::MAX));
+    let mut removed = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        if *id == latest || !(i < beyond || old(id)) {
+            continue;
+        }
+        let dir = runs_dir.join(id);
+        std::fs::remove_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
+        removed.push(id.clone());
+    }
+    Ok(removed)
+}
+
+/// Sorts results sets oldest first: by the time their folder was last written (a run id's
+/// time has whole seconds, and its random tail does not order two runs of one second),
+/// then by id.
+fn sort_by_age(runs_dir: &Path, ids: &mut [String]) {
+    ids.sort_by_cached_key(|id| {
+        let modified = std::fs::metadata(runs_dir.join(id))
+            .and_then(|m| m.modified())
+            .unwrap_or(std::time::UNIX_EPOCH);
+        (modified, id.clone())
+    });
+}
+
 /// How many of the newest stored results sets a cache lookup reads.
 const CACHE_DEPTH: usize = 50;
 
@@ -144,8 +201,7 @@ pub fn cached_runs(workspace: &Workspace) -> std::collections::HashMap<String, C
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|id| !id.ends_with(".partial") && runs_dir.join(id).join("results.json").is_file())
         .collect();
-    // Run ids sort by time.
-    ids.sort();
+    sort_by_age(&runs_dir, &mut ids);
     ids.reverse();
     ids.truncate(CACHE_DEPTH);
     let mut cached = std::collections::HashMap::new();

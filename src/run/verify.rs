@@ -131,6 +131,7 @@ fn eval_for(workspace: &Workspace, case: &Case, sandbox: &str, expose: &[PathBuf
         integrity_lookups_fail: true,
         subset: false,
         no_cache: true,
+        shard: None,
     }
 }
 
