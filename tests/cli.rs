@@ -1297,6 +1297,68 @@ fn gc_prunes_the_results_store_and_always_keeps_the_latest_run() {
     ws.run(&["scorecard"]).expect_code(exit_code::SUCCESS);
 }
 
+/// Runs a linter the tests install (tests/install-deps) on `files`: whether it passed, and
+/// what it said.
+fn lint_with(program: &str, args: &[&str], files: &[std::path::PathBuf]) -> (bool, String) {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .args(files)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} is installed by tests/install-deps: {e}"));
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn the_shipped_ci_examples_pass_their_real_linters_and_broken_copies_do_not() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let workflow = root.join("github/skillbench.yml");
+    let manifests = vec![
+        root.join("kubernetes/skillbench-shards.yaml"),
+        root.join("kubernetes/skillbench-merge.yaml"),
+    ];
+    let (ok, said) = lint_with("actionlint", &[], std::slice::from_ref(&workflow));
+    assert!(ok, "{said}");
+    let (ok, said) = lint_with("kubernetes-validate", &["--strict"], &manifests);
+    assert!(ok, "{said}");
+    // The workflow runs the commands the README documents.
+    let text = std::fs::read_to_string(&workflow).unwrap();
+    assert!(
+        text.contains("--shard \"${{ matrix.shard }}/$SHARDS\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("skillbench merge shards/shard-* --ci --junit junit.xml"),
+        "{text}"
+    );
+
+    // The linters catch what they must: a job without runs-on, a Job counting in words.
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.yml");
+    std::fs::write(
+        &broken,
+        text.replacen("    runs-on: ubuntu-latest\n", "", 1),
+    )
+    .unwrap();
+    let (ok, said) = lint_with("actionlint", &[], &[broken]);
+    assert!(!ok, "{said}");
+    let job = std::fs::read_to_string(&manifests[0]).unwrap();
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(
+        &broken,
+        job.replace("completions: 4", "completions: four"),
+    )
+    .unwrap();
+    let (ok, said) = lint_with("kubernetes-validate", &["--strict"], &[broken]);
+    assert!(!ok, "{said}");
+}
+
 #[test]
 fn overrides_gates_scorecards_and_an_empty_selection() {
     let ws = Workspace::shipped();
