@@ -593,11 +593,53 @@ fn conclude(
             .map_err(w)?;
         }
     }
-    for g in &results.gates {
+    // `max_regressions` is held against the snapshot's verdict, here: the regressions among
+    // the rows each gate selects.
+    let regressions: Vec<&crate::snapshot::Change> = match &verdict {
+        pending::Verdict::Compared { changes, .. } => changes
+            .iter()
+            .filter(|c| c.kind == crate::snapshot::ChangeKind::Regression)
+            .collect(),
+        pending::Verdict::New => Vec::new(),
+    };
+    let expectation_of = |case: &str| {
+        results
+            .cases
+            .iter()
+            .find(|c| c.id == case)
+            .map(|c| c.expectation)
+    };
+    let regressed: Vec<Option<(usize, bool)>> = results
+        .gates
+        .iter()
+        .enumerate()
+        .map(|(i, _)| {
+            let gate = eval.gates.get(i)?;
+            let max = gate.max_regressions?;
+            let n = regressions
+                .iter()
+                .filter_map(|c| c.new.as_ref().or(c.old.as_ref()))
+                .filter(|r| gate.selects_row(&r.case, &r.variant, &r.agent))
+                .filter(|r| {
+                    gate.expectation
+                        .is_none_or(|e| expectation_of(&r.case) == Some(e))
+                })
+                .count();
+            Some((n, n <= max))
+        })
+        .collect();
+    let gate_fails: Vec<bool> = results
+        .gates
+        .iter()
+        .zip(&regressed)
+        .map(|(g, r)| g.fails() || r.is_some_and(|(_, ok)| !ok))
+        .collect();
+    for ((g, r), fails) in results.gates.iter().zip(&regressed).zip(&gate_fails) {
+        let mark = if *fails { "FAILS" } else { g.mark() };
+        let regressions = r.map_or_else(String::new, |(n, _)| format!("; {n} regression(s)"));
         writeln!(
             human_out,
-            "gate {}: {} ({} of {} graded runs pass{})",
-            g.mark(),
+            "gate {mark}: {} ({} of {} graded runs pass{}{regressions})",
             g.gate,
             g.passed,
             g.runs,
@@ -613,7 +655,7 @@ fn conclude(
         )
         .map_err(w)?;
     }
-    let gates_held = !results.gates.iter().any(|g| g.fails() || g.undecided);
+    let gates_held = !results.gates.iter().any(|g| g.undecided) && !gate_fails.contains(&true);
     let unavailable = results
         .runs
         .iter()
@@ -630,7 +672,7 @@ fn conclude(
     // unavailable runs left undecided, a snapshot the graded rows moved, then other
     // infrastructure that kept runs from being graded.
     let undecided = results.gates.iter().any(|g| g.undecided);
-    let outcome = if results.gates.iter().any(|g| g.fails()) {
+    let outcome = if gate_fails.contains(&true) {
         Outcome::GateFailed
     } else if undecided || !graded_any {
         Outcome::InfrastructureFailed

@@ -1350,13 +1350,70 @@ fn the_shipped_ci_examples_pass_their_real_linters_and_broken_copies_do_not() {
     assert!(!ok, "{said}");
     let job = std::fs::read_to_string(&manifests[0]).unwrap();
     let broken = dir.path().join("broken.yaml");
-    std::fs::write(
-        &broken,
-        job.replace("completions: 4", "completions: four"),
-    )
-    .unwrap();
+    std::fs::write(&broken, job.replace("completions: 4", "completions: four")).unwrap();
     let (ok, said) = lint_with("kubernetes-validate", &["--strict"], &[broken]);
     assert!(!ok, "{said}");
+}
+
+#[test]
+fn gates_select_cases_and_expectations_hold_the_uplift_and_count_regressions() {
+    let ws = Workspace::shipped();
+    // Escalates only when it has the skill: uplift 100 points on the escalate case.
+    ws.write(
+        "evals/uses.sh",
+        "#!/bin/sh\nif [ -n \"$SKILLBENCH_SKILL_DIR\" ]; then printf '%s' '{\"schema\":\"agent-signals/v1\",\"outcome\":\"escalated\",\"confidence\":0.8,\"summary\":\"s\",\"escalations\":[{\"reason\":\"r\",\"question\":\"q?\"}]}' > \"$SKILLBENCH_SIGNALS\"; fi\n",
+    );
+    let gates = |uplift_bound: &str| {
+        small_eval(
+            r#""python-cves/job-queue", "python-cves/settings-loader""#,
+            r#""reference", "noop", "uses""#,
+            &format!(
+                "[agent.uses]\nkind = \"command\"\ncommand = [\"sh\", \"./uses.sh\"]\n\n\
+                 [[gate]]\nagent = \"reference\"\nexpectation = \"escalate\"\nmin_pass_rate = 1.0\n\n\
+                 [[gate]]\nagent = \"noop\"\ncase = \"python-cves/settings-*\"\nmax_pass_rate = 0.0\n\n\
+                 [[gate]]\nagent = \"uses\"\ncase = \"python-cves/job-queue\"\nmin_uplift = 0.5\nuplift_bound = \"{uplift_bound}\"\n\n\
+                 [[gate]]\nagent = \"reference\"\nmax_regressions = 0\n"
+            ),
+        )
+    };
+    ws.write("evals/gates.toml", &gates("point"));
+    let out = ws.run(&["eval", "evals/gates.toml"]);
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+    for line in [
+        "gate holds: agent reference, escalate cases: pass rate (grade B or better) >= 100% (1 of 1 graded runs pass)",
+        "gate holds: agent noop, cases python-cves/settings-*: pass rate (grade B or better) <= 0% (0 of 1 graded runs pass)",
+        "gate holds: agent uses, cases python-cves/job-queue: uplift (skill minus none) >= +50 points",
+        "gate holds: agent reference: at most 0 regression(s) against the snapshot",
+    ] {
+        assert!(out.stdout.contains(line), "{line}\n{}", out.stdout);
+    }
+    // One trial each side: the lower bound of the interval is far below the point.
+    ws.write("evals/gates.toml", &gates("lower"));
+    let out = ws.run(&["eval", "evals/gates.toml"]);
+    out.expect_code(exit_code::GATE_FAILED);
+    assert!(
+        out.stdout.contains("gate FAILS: agent uses, cases python-cves/job-queue: uplift (skill minus none, lower 95% bound) >= +50 points"),
+        "{}",
+        out.stdout
+    );
+    ws.write("evals/gates.toml", &gates("point"));
+    ws.run(&["eval", "evals/gates.toml"]);
+    ws.run(&["accept", "gates"]).expect_code(exit_code::SUCCESS);
+    // A regression of the reference fails its gate: 4, not only a pending snapshot.
+    ws.write(
+        "corpora/python-cves/settings-loader/hidden/hidden_tests/test_zz_new_rule.py",
+        "import unittest\n\nclass NewRule(unittest.TestCase):\n    def test_fails(self):\n        self.fail('a new rule')\n",
+    );
+    let out = ws.run(&["eval", "evals/gates.toml"]);
+    out.expect_code(exit_code::GATE_FAILED);
+    assert!(
+        out.stdout.contains("gate FAILS: agent reference: at most 0 regression(s) against the snapshot (1 of 2 graded runs pass; 1 regression(s))"),
+        "{}",
+        out.stdout
+    );
+    ws.write("evals/bad-gate.toml", &gates("median"));
+    ws.run(&["eval", "evals/bad-gate.toml"])
+        .expect_code(exit_code::BAD_INPUT);
 }
 
 #[test]
@@ -1566,7 +1623,7 @@ fn missing_gate_limits_and_a_missing_escalation_question_point_at_their_lines() 
     out.expect_code(exit_code::BAD_INPUT);
     assert_eq!(
         out.stderr.trim(),
-        "evals/g.toml:9:1: error: a [[gate]] needs min_pass_rate or max_pass_rate"
+        "evals/g.toml:9:1: error: a [[gate]] needs min_pass_rate, max_pass_rate, min_uplift or max_regressions"
     );
 
     ws.write("evals/g.toml", &format!("{eval}max_pass_rate = 0.0\n"));

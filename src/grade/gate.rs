@@ -1,5 +1,7 @@
-//! Gates: the pass rates an eval's results must reach (or must not exceed) for the eval to
-//! succeed, per agent and variant.
+//! Gates: what an eval's results must show for the eval to succeed — a pass rate reached
+//! (or not exceeded) by the runs a gate selects (by agent, variant, case and expectation),
+//! the skill's uplift over the `none` variant, and at most so many regressions against the
+//! accepted snapshot.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -8,13 +10,24 @@ use super::Grade;
 use crate::eval::Variant;
 use crate::run::results::RunRecord;
 
-/// A condition on the pass rate of the runs it selects.
+/// A condition on the runs it selects.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Gate {
     pub agent: Option<String>,
     pub variant: Option<Variant>,
+    /// Only the cases matching this glob.
+    pub case: Option<String>,
+    /// Only the cases with this expectation.
+    pub expectation: Option<crate::corpus::Expectation>,
     pub min_pass_rate: Option<f64>,
     pub max_pass_rate: Option<f64>,
+    /// The `skill` variant's pass rate minus the `none` variant's must be at least this…
+    pub min_uplift: Option<f64>,
+    /// …on the lower end of its 95% interval (Newcombe) rather than its point estimate.
+    pub uplift_on_lower_bound: bool,
+    /// At most this many of the selected rows may regress against the accepted snapshot
+    /// (checked when the results are compared with it).
+    pub max_regressions: Option<usize>,
     /// Unavailable runs (a runtime missing here) are left out of the rate instead of failing
     /// the gate.
     pub allow_unavailable: bool,
@@ -72,7 +85,7 @@ impl Gate {
     pub fn evaluate(&self, runs: &[RunRecord], pass: Grade) -> GateResult {
         let (selected, ungraded): (Vec<&RunRecord>, Vec<&RunRecord>) = runs
             .iter()
-            .filter(|r| self.agent.as_ref().is_none_or(|a| *a == r.agent))
+            .filter(|r| self.selects(r))
             .filter(|r| self.variant.is_none_or(|v| v == r.variant))
             .partition(|r| r.grade.is_some());
         let unavailable = ungraded
@@ -87,9 +100,27 @@ impl Gate {
         };
         let undecided = unavailable > 0 && !self.allow_unavailable;
         let skipped = selected.is_empty() && !undecided;
+        // The uplift compares the variants, whatever `variant` says.
+        let uplift = self.min_uplift.map(|min| {
+            let of = |v: Variant| {
+                let graded: Vec<&RunRecord> = runs
+                    .iter()
+                    .filter(|r| self.selects(r) && r.variant == v && r.grade.is_some())
+                    .collect();
+                (
+                    graded.iter().filter(|r| r.passes(pass)).count(),
+                    graded.len(),
+                )
+            };
+            let ((cs, ns), (cn, nn)) = (of(Variant::Skill), of(Variant::None));
+            let measured = crate::stats::newcombe(cs, ns, cn, nn)
+                .map(|(d, lo, _)| if self.uplift_on_lower_bound { lo } else { d });
+            measured.is_some_and(|m| m >= min)
+        });
         let holds = selected.is_empty()
             || (self.min_pass_rate.is_none_or(|m| rate >= m)
-                && self.max_pass_rate.is_none_or(|m| rate <= m));
+                && self.max_pass_rate.is_none_or(|m| rate <= m)
+                && uplift.is_none_or(|held| held));
         GateResult {
             gate: self.describe(pass),
             runs: selected.len(),
@@ -102,13 +133,38 @@ impl Gate {
         }
     }
 
-    fn describe(&self, pass: Grade) -> String {
+    /// Whether the gate selects `run` (by agent, case and expectation; the variant apart).
+    pub fn selects(&self, run: &RunRecord) -> bool {
+        self.agent.as_ref().is_none_or(|a| *a == run.agent)
+            && self.expectation.is_none_or(|e| e == run.expectation)
+            && self.case.as_ref().is_none_or(|glob| {
+                globset::Glob::new(glob).is_ok_and(|g| g.compile_matcher().is_match(&run.case))
+            })
+    }
+
+    /// Whether a snapshot row (case, variant, agent) is one this gate selects.
+    pub fn selects_row(&self, case: &str, variant: &str, agent: &str) -> bool {
+        self.agent.as_ref().is_none_or(|a| a == agent)
+            && self.variant.is_none_or(|v| v.to_string() == variant)
+            && self.case.as_ref().is_none_or(|glob| {
+                globset::Glob::new(glob).is_ok_and(|g| g.compile_matcher().is_match(case))
+            })
+    }
+
+    /// The gate as a person reads it.
+    pub fn describe(&self, pass: Grade) -> String {
         let mut who = Vec::new();
         if let Some(a) = &self.agent {
             who.push(format!("agent {a}"));
         }
         if let Some(v) = self.variant {
             who.push(format!("variant {v}"));
+        }
+        if let Some(c) = &self.case {
+            who.push(format!("cases {c}"));
+        }
+        if let Some(e) = self.expectation {
+            who.push(format!("{e} cases"));
         }
         let who = if who.is_empty() {
             "all runs".to_string()
@@ -122,9 +178,27 @@ impl Gate {
         if let Some(m) = self.max_pass_rate {
             limits.push(format!("<= {:.0}%", m * 100.0));
         }
-        format!(
-            "{who}: pass rate (grade {pass} or better) {}",
-            limits.join(" and ")
-        )
+        let mut parts = Vec::new();
+        if !limits.is_empty() {
+            parts.push(format!(
+                "pass rate (grade {pass} or better) {}",
+                limits.join(" and ")
+            ));
+        }
+        if let Some(m) = self.min_uplift {
+            parts.push(format!(
+                "uplift (skill minus none{}) >= {:+.0} points",
+                if self.uplift_on_lower_bound {
+                    ", lower 95% bound"
+                } else {
+                    ""
+                },
+                m * 100.0
+            ));
+        }
+        if let Some(m) = self.max_regressions {
+            parts.push(format!("at most {m} regression(s) against the snapshot"));
+        }
+        format!("{who}: {}", parts.join(", "))
     }
 }
