@@ -258,7 +258,7 @@ fn eval(args: &EvalArgs, dir: Option<&Path>, github: bool) -> Result<Outcome> {
             "network = \"filtered\" needs the bwrap sandbox (its network namespace is what is filtered): add --sandbox bwrap, or choose --network host|none".into(),
         ));
     }
-    let ci = args.ci || std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    let ci = ci_mode(args.ci);
     let json = args.message_format == MessageFormat::Json;
     let skill = Skill::load(&eval.skill_dir)?;
 
@@ -381,25 +381,41 @@ fn regrade(workspace: &Workspace, args: &GradeArgs, github: bool) -> Result<Outc
         old.run_id,
         eval.workspace.display(&eval.path).display()
     );
-    let ci = args.ci || std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-    let outputs = Outputs {
-        ci,
-        json: false,
-        junit: args.junit.as_deref(),
-        github,
-    };
-    conclude(
+    conclude_stored(
         &eval,
         &eval_path,
         &results,
         &dir,
-        &outputs,
-        &Human::default(),
+        args.ci,
+        args.junit.as_deref(),
+        github,
     )
 }
 
-/// After an eval (or a re-grading): the tables, the snapshot check, the gates, the final
-/// event and the outcome.
+/// Concludes results written by `grade` or `merge` (no events were streamed for them).
+fn conclude_stored(
+    eval: &Eval,
+    eval_path: &Path,
+    results: &run::results::Results,
+    dir: &Path,
+    ci: bool,
+    junit: Option<&Path>,
+    github: bool,
+) -> Result<Outcome> {
+    let outputs = Outputs {
+        ci: ci_mode(ci),
+        json: false,
+        junit,
+        github,
+    };
+    conclude(eval, eval_path, results, dir, &outputs, &Human::default())
+}
+
+/// `--ci`, or CI=true (or 1) in the environment.
+fn ci_mode(flag: bool) -> bool {
+    flag || std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
 /// `skillbench merge`: the shards' results as one results set, concluded as an eval.
 fn merge(workspace: &Workspace, args: &crate::cli::MergeArgs, github: bool) -> Result<Outcome> {
     let (results, dir) = run::merge::merge(workspace, &args.shards)?;
@@ -410,20 +426,14 @@ fn merge(workspace: &Workspace, args: &crate::cli::MergeArgs, github: bool) -> R
         results.merged_from.len(),
         results.run_id
     );
-    let ci = args.ci || std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-    let outputs = Outputs {
-        ci,
-        json: false,
-        junit: args.junit.as_deref(),
-        github,
-    };
-    conclude(
+    conclude_stored(
         &eval,
         &eval_path,
         &results,
         &dir,
-        &outputs,
-        &Human::default(),
+        args.ci,
+        args.junit.as_deref(),
+        github,
     )
 }
 
@@ -440,7 +450,7 @@ fn partial_note(results: &run::results::Results) {
     }
 }
 
-/// Where an eval's (or a re-grading's) conclusions go besides the terminal.
+/// Where an eval's (or a re-grading's or merge's) conclusions go besides the terminal.
 #[derive(Debug, Default)]
 struct Outputs<'a> {
     /// Never write a snapshot.
@@ -453,6 +463,8 @@ struct Outputs<'a> {
     github: bool,
 }
 
+/// After an eval (or a re-grading, or a merge): the tables, the snapshot check, the gates,
+/// the reports, the final event and the outcome.
 fn conclude(
     eval: &Eval,
     eval_arg: &Path,

@@ -90,14 +90,7 @@ pub fn merge(workspace: &Workspace, names: &[String]) -> Result<(Results, PathBu
     }
     // The gates are the eval's, over every run.
     let eval = Eval::load(&workspace.root().join(&first.eval.path))?;
-    runs.sort_by(|a, b| {
-        (&a.case, a.variant, &a.agent, a.trial).cmp(&(&b.case, b.variant, &b.agent, b.trial))
-    });
-    let gates = eval
-        .gates
-        .iter()
-        .map(|g| g.evaluate(&runs, eval.rubric.pass))
-        .collect();
+    let gates = super::order_and_gate(&mut runs, &eval);
     let store = store::Store::begin(workspace)?;
     for (dir, r) in &shards {
         for run in &r.runs {

@@ -163,6 +163,21 @@ fn agent_graders(
     })
 }
 
+/// Puts `runs` in results order (case, variant, agent, trial) and evaluates the eval's
+/// gates over them.
+pub(crate) fn order_and_gate(
+    runs: &mut [results::RunRecord],
+    eval: &Eval,
+) -> Vec<crate::grade::GateResult> {
+    runs.sort_by(|a, b| {
+        (&a.case, a.variant, &a.agent, a.trial).cmp(&(&b.case, b.variant, &b.agent, b.trial))
+    });
+    eval.gates
+        .iter()
+        .map(|g| g.evaluate(runs, eval.rubric.pass))
+        .collect()
+}
+
 /// What goes into every run's key besides its case and trial.
 fn key_inputs(
     eval: &Eval,
@@ -396,14 +411,7 @@ pub fn run_eval(
     drop(runtime);
 
     let mut runs: Vec<results::RunRecord> = records.into_iter().flatten().collect();
-    runs.sort_by(|a, b| {
-        (&a.case, a.variant, &a.agent, a.trial).cmp(&(&b.case, b.variant, &b.agent, b.trial))
-    });
-    let gates = eval
-        .gates
-        .iter()
-        .map(|g| g.evaluate(&runs, eval.rubric.pass))
-        .collect();
+    let gates = order_and_gate(&mut runs, eval);
     let results = Results {
         schema: RESULTS_SCHEMA.into(),
         run_id: store.id().to_string(),

@@ -107,11 +107,8 @@ pub fn regrade(
     });
     let grading = ctx.judging.as_ref().map(grade::Judging::info);
     drop(runtime);
-    let gates = eval
-        .gates
-        .iter()
-        .map(|g| g.evaluate(&records, eval.rubric.pass))
-        .collect();
+    let mut records = records;
+    let gates = super::order_and_gate(&mut records, eval);
     let results = Results {
         schema: RESULTS_SCHEMA.into(),
         run_id: store.id().to_string(),
