@@ -162,13 +162,7 @@ fn settle(workspace: &Workspace, filter: Option<&str>, accept: bool) -> Result<O
         pending::reject(&dir, filter)?
     };
     if done.is_empty() {
-        return Err(Error::NothingSelected(format!(
-            "no pending snapshot{} in {}",
-            filter
-                .map(|f| format!(" matching '{f}'"))
-                .unwrap_or_default(),
-            dir.display()
-        )));
+        return Err(pending::nothing_pending(&dir, filter));
     }
     for eval in done {
         crate::outln!("{} {eval}", if accept { "accepted" } else { "rejected" });

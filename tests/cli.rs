@@ -748,13 +748,9 @@ fn review_on_a_terminal(ws: &Workspace, answers: &str) -> (i32, String) {
         "{} review; echo \"exit=$?\"",
         env!("CARGO_BIN_EXE_skillbench")
     );
-    let mut child = std::process::Command::new("script")
+    let mut child = ws
+        .command("script")
         .args(["-qec", &command, "/dev/null"])
-        .current_dir(ws.root())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", ws.path("home"))
-        .env("SKILLBENCH_CACHE_DIR", ws.path("cache"))
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -1036,13 +1032,9 @@ fn an_interrupted_eval_keeps_its_finished_runs_leaves_nothing_behind_and_resumes
     let tmp = ws.path("tmp");
     std::fs::create_dir_all(&tmp).unwrap();
     let start = |signal: &str| -> (i32, String) {
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_skillbench"))
+        let child = ws
+            .skillbench()
             .args(["eval", "evals/stop.toml", "--jobs", "1"])
-            .current_dir(ws.root())
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", ws.path("home"))
-            .env("SKILLBENCH_CACHE_DIR", ws.path("cache"))
             .env("TMPDIR", &tmp)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
@@ -1788,13 +1780,9 @@ fn a_closed_stdout_ends_quietly_and_the_command_still_does_its_work() {
     let ws = Workspace::shipped();
     // `args` with its stdout closed before it writes: its exit code and its stderr.
     let closed = |args: &[&str]| {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_skillbench"))
+        let mut child = ws
+            .skillbench()
             .args(args)
-            .current_dir(ws.root())
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", ws.path("home"))
-            .env("SKILLBENCH_CACHE_DIR", ws.path("cache"))
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -1831,13 +1819,10 @@ fn a_workspace_named_with_c_holds_the_eval_path_and_a_missing_eval_is_bad_input(
     let elsewhere = ws.path("elsewhere");
     std::fs::create_dir_all(&elsewhere).unwrap();
     let root = ws.root().to_string_lossy().into_owned();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_skillbench"))
+    let out = ws
+        .skillbench()
         .args(["-C", &root, "eval", "evals/pyyaml-safe-load.toml", "--ci"])
         .current_dir(&elsewhere)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", ws.path("home"))
-        .env("SKILLBENCH_CACHE_DIR", ws.path("cache"))
         .output()
         .unwrap();
     assert_eq!(

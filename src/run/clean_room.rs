@@ -59,9 +59,8 @@ pub(super) async fn grade_delivery(
     tokio::task::spawn_blocking(move || build(&src, &dest, &patch))
         .await
         .map_err(|e| e.to_string())??;
-    let ungradable = |e: String| Ungradable::Harness(e);
     let mut env = ColdEnv::new(&scratch.path().join("grader"), &eval.pass_env)
-        .map_err(|e| ungradable(format!("cannot prepare the checks' environment: {e}")))?;
+        .map_err(|e| Ungradable::Harness(format!("cannot prepare the checks' environment: {e}")))?;
     if ctx.grading_sandbox != agent::Sandbox::None {
         // npm must write its cache; the checks' goes to their own folder.
         env.set(
@@ -93,8 +92,8 @@ pub(super) async fn grade_delivery(
             .collect()
     });
     let policy = crate::grade::integrity::Policy {
-        protected: crate::grade::Globs::new(&protected).map_err(ungradable)?,
-        allow: crate::grade::Globs::new(&allow).map_err(ungradable)?,
+        protected: crate::grade::Globs::new(&protected).map_err(Ungradable::Harness)?,
+        allow: crate::grade::Globs::new(&allow).map_err(Ungradable::Harness)?,
         lookups_fail: eval.integrity_lookups_fail,
     };
     let ev = check::Evidence {

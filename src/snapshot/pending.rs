@@ -335,6 +335,17 @@ pub fn list(dir: &Path, filter: Option<&str>) -> Result<Vec<String>> {
     Ok(names)
 }
 
+/// The error of `accept`, `reject` or `review` with no pending snapshot (matching `filter`).
+pub fn nothing_pending(dir: &Path, filter: Option<&str>) -> Error {
+    Error::NothingSelected(format!(
+        "no pending snapshot{} in {}",
+        filter
+            .map(|f| format!(" matching '{f}'"))
+            .unwrap_or_default(),
+        dir.display()
+    ))
+}
+
 /// Moves each pending snapshot over its accepted one; returns the evals accepted.
 pub fn accept(dir: &Path, filter: Option<&str>) -> Result<Vec<String>> {
     let names = list(dir, filter)?;
@@ -373,13 +384,7 @@ pub fn review(
         )));
     }
     if names.is_empty() {
-        return Err(Error::NothingSelected(format!(
-            "no pending snapshot{} in {}",
-            filter
-                .map(|f| format!(" matching '{f}'"))
-                .unwrap_or_default(),
-            dir.display()
-        )));
+        return Err(nothing_pending(dir, filter));
     }
     let (mut accepted, mut rejected, mut skipped) = (0, 0, 0);
     let stdin = std::io::stdin();

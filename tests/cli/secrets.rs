@@ -3,7 +3,7 @@
 //! advisory.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -135,13 +135,9 @@ fn a_passed_through_secret_is_in_no_stored_file_and_no_printed_line() {
 fn an_interrupted_eval_leaves_no_raw_secret_behind() {
     let ws = Workspace::shipped();
     ws.write("evals/leak.toml", &leak_eval(&ws, ""));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_skillbench"))
+    let mut child = ws
+        .skillbench()
         .args(["eval", "evals/leak.toml"])
-        .current_dir(ws.root())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", ws.path("home"))
-        .env("SKILLBENCH_CACHE_DIR", ws.path("cache"))
         .env("PLANTED_TOKEN", SECRET)
         .env("LEAK_SLEEP", "30")
         .stdout(Stdio::null())

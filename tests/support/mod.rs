@@ -88,15 +88,28 @@ impl Workspace {
         self.run_with(args, &[])
     }
 
-    /// Runs `skillbench ARGS` with extra environment variables.
-    pub fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        let out = Command::new(env!("CARGO_BIN_EXE_skillbench"))
-            .args(args)
-            .current_dir(self.root())
+    /// `program` in the workspace with the scrubbed environment every test gives the
+    /// binary: PATH, and the workspace's own HOME and cache folder.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.current_dir(self.root())
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", self.path("home"))
-            .env("SKILLBENCH_CACHE_DIR", self.path("cache"))
+            .env("SKILLBENCH_CACHE_DIR", self.path("cache"));
+        cmd
+    }
+
+    /// The skillbench binary as [`Workspace::command`] sets it up.
+    pub fn skillbench(&self) -> Command {
+        self.command(env!("CARGO_BIN_EXE_skillbench"))
+    }
+
+    /// Runs `skillbench ARGS` with extra environment variables.
+    pub fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let out = self
+            .skillbench()
+            .args(args)
             .envs(env.iter().copied())
             .output()
             .expect("run skillbench");
