@@ -153,6 +153,14 @@ pub struct EvalArgs {
     /// stored as a self-contained results set for `skillbench merge`.
     #[arg(long, value_name = "I/N", value_parser = parse_shard)]
     pub shard: Option<(u32, u32)>,
+    /// Start no new run once the agents have used this many tokens, in and out
+    /// [default: the eval's `[budget.agents] max_tokens`].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_tokens: Option<u64>,
+    /// Start no new run once the agents have spent this many dollars (as the runtimes
+    /// report, or at the eval's prices) [default: the eval's `[budget.agents] max_usd`].
+    #[arg(long, value_name = "USD", value_parser = parse_usd)]
+    pub max_usd: Option<f64>,
     /// Leave runs whose runtime is unavailable out of the gates instead of failing them.
     #[arg(long)]
     pub allow_unavailable: bool,
@@ -193,6 +201,16 @@ pub struct MergeArgs {
     /// Also write the merged results as JUnit XML here.
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
+}
+
+/// A positive, finite amount of dollars.
+fn parse_usd(text: &str) -> Result<f64, String> {
+    match text.trim().trim_start_matches('$').parse::<f64>() {
+        Ok(usd) if usd.is_finite() && usd > 0.0 => Ok(usd),
+        _ => Err(format!(
+            "'{text}' is not an amount of dollars above 0 (e.g. 2.50)"
+        )),
+    }
 }
 
 /// `I/N` with 1 <= I <= N <= 1000.

@@ -206,6 +206,12 @@ fn eval(args: &EvalArgs, dir: Option<&Path>, github: bool) -> Result<Outcome> {
         eval.trials = trials;
     }
     eval.subset |= !args.agents.is_empty() || !args.cases.is_empty();
+    if args.max_tokens.is_some() {
+        eval.agent_budget.max_tokens = args.max_tokens;
+    }
+    if args.max_usd.is_some() {
+        eval.agent_budget.max_usd = args.max_usd;
+    }
     eval.no_cache = args.no_cache;
     eval.shard = args.shard;
     if let Some(sandbox) = &args.sandbox {
@@ -698,6 +704,19 @@ fn conclude(
             } else {
                 ""
             }
+        )
+        .map_err(w)?;
+    }
+    if let Some(why) = &results.budget_spent {
+        let held = results
+            .runs
+            .iter()
+            .filter(|r| r.status == run::results::RunStatus::BudgetSpent)
+            .count();
+        writeln!(
+            human_out,
+            "budget: {why}: {held} run(s) not started; raise [budget.agents] in {} (or --max-tokens, --max-usd) and run the same command again: the finished runs are reused",
+            eval_arg.display()
         )
         .map_err(w)?;
     }

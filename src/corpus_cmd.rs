@@ -68,6 +68,12 @@ pub fn run(workspace: &Workspace, cmd: &CorpusCommand) -> Result<Outcome> {
             if *format != Format::Json {
                 crate::outln!("runs: {}", workspace.display(&out).display());
             }
+            if let Some(signal) = crate::interrupt::requested() {
+                eprintln!(
+                    "interrupted: the cases whose baselines did not all run are reported failed; run the command again"
+                );
+                return Ok(Outcome::Interrupted(signal));
+            }
             let unavailable = reports.iter().filter(|r| r.unavailable.is_some()).count();
             Ok(if !reports.iter().all(CaseReport::passed) {
                 Outcome::CorpusInvalid

@@ -91,6 +91,12 @@ pub struct Eval {
     pub graders: Vec<Grader>,
     /// The cap on what grading may spend (`[budget]`).
     pub budget: Budget,
+    /// The cap on what the agents may spend (`[budget.agents]`, `--max-tokens`,
+    /// `--max-usd`): once spent, no new run starts.
+    pub agent_budget: crate::run::schedule::AgentBudget,
+    /// Dollars per million tokens in and out, per runtime agent that gives them
+    /// (`usd_per_mtok_in`, `usd_per_mtok_out`): its cost where the runtime reports none.
+    pub agent_prices: BTreeMap<String, (f64, f64)>,
     pub rubric: Rubric,
     pub gates: Vec<Gate>,
     /// Hosts (`host`, `host:port`, `*.domain` or URLs) the filtering network lets runs
@@ -165,6 +171,10 @@ struct IntegrityFile {
 #[serde(deny_unknown_fields)]
 struct AgentFile {
     kind: Spanned<String>,
+    #[serde(default)]
+    usd_per_mtok_in: Option<Spanned<f64>>,
+    #[serde(default)]
+    usd_per_mtok_out: Option<Spanned<f64>>,
     #[serde(default)]
     command: Option<Spanned<Vec<String>>>,
     #[serde(default)]
@@ -245,6 +255,18 @@ struct GraderFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BudgetFile {
+    #[serde(default)]
+    max_tokens: Option<u64>,
+    #[serde(default)]
+    max_usd: Option<Spanned<f64>>,
+    /// `[budget.agents]`: what the agents under test may spend.
+    #[serde(default)]
+    agents: Option<AgentBudgetFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgentBudgetFile {
     #[serde(default)]
     max_tokens: Option<u64>,
     #[serde(default)]
@@ -540,6 +562,23 @@ impl Eval {
                 .map(|usd| at.money(usd, "max_usd"))
                 .transpose()?,
         };
+        let agent_budget = match file.budget.as_ref().and_then(|b| b.agents.as_ref()) {
+            None => crate::run::schedule::AgentBudget::default(),
+            Some(b) => crate::run::schedule::AgentBudget {
+                max_tokens: b.max_tokens,
+                max_usd: b
+                    .max_usd
+                    .as_ref()
+                    .map(|usd| at.money(usd, "max_usd"))
+                    .transpose()?,
+            },
+        };
+        let mut agent_prices = BTreeMap::new();
+        for (name, def) in &file.agent {
+            if let Some(price) = prices(&at, def)? {
+                agent_prices.insert(name.clone(), price);
+            }
+        }
         let grader_names: Vec<&str> = graders.iter().map(|g| g.name.as_str()).collect();
         let rubric = rubric(&at, &file.rubric, &grader_names)?;
         let gates = file
@@ -593,6 +632,8 @@ impl Eval {
             expose,
             graders,
             budget,
+            agent_budget,
+            agent_prices,
             rubric,
             gates,
             registries: file.registries.map(Spanned::into_inner).unwrap_or_default(),
@@ -1010,6 +1051,30 @@ fn agent(at: &Located<'_>, name: &str, def: &Spanned<AgentFile>) -> Result<Agent
         name: name.to_string(),
         kind: AgentKind::Runtime(rt),
     })
+}
+
+/// An agent's `usd_per_mtok_in` and `usd_per_mtok_out`: both or neither, on a runtime.
+fn prices(at: &Located<'_>, def: &Spanned<AgentFile>) -> Result<Option<(f64, f64)>> {
+    let file = def.get_ref();
+    match (&file.usd_per_mtok_in, &file.usd_per_mtok_out) {
+        (None, None) => Ok(None),
+        (Some(i), Some(o)) => {
+            if Runtime::named(file.kind.get_ref()).is_none() {
+                return Err(at.err(
+                    i.span(),
+                    "prices are for agent runtimes (they report tokens); a command agent reports no usage",
+                ));
+            }
+            Ok(Some((
+                at.money(i, "usd_per_mtok_in")?,
+                at.money(o, "usd_per_mtok_out")?,
+            )))
+        }
+        (Some(one), None) | (None, Some(one)) => Err(at.err(
+            one.span(),
+            "give both usd_per_mtok_in and usd_per_mtok_out (dollars per million tokens in and out)",
+        )),
+    }
 }
 
 const GRADER_KINDS: [&str; 3] = ["anthropic", "openai", "agent"];

@@ -62,7 +62,7 @@ pub fn render(results: &Results, results_dir: &Path) -> String {
                 failed.set_description(failed_criteria(run));
                 failed
             }
-            (None, RunStatus::Unavailable) => {
+            (None, RunStatus::Unavailable | RunStatus::BudgetSpent) => {
                 let mut skipped = TestCaseStatus::skipped();
                 skipped.set_message(run.grade_reason.as_str());
                 skipped

@@ -2,6 +2,7 @@
 //! scorecard (`table`, `md`, `json`). Every figure is computed from the runs in
 //! [`Results`], so it traces back to stored evidence.
 
+mod cost;
 pub mod github;
 pub mod junit;
 mod measures;
@@ -10,6 +11,7 @@ mod summary;
 use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
 
+pub use cost::{Costs, costs};
 pub use measures::{Measures, measure};
 pub use summary::{Summary, summarize};
 
@@ -134,6 +136,11 @@ struct ScorecardJson<'a> {
     interrupted: Option<&'a crate::run::results::Interrupted>,
     summaries: Vec<Summary>,
     measures: Measures,
+    /// What the agents spent, from the usage their runtimes reported.
+    costs: Costs,
+    /// Set when the agents' budget stopped the eval before every run started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    budget_spent: Option<&'a str>,
     rows: Vec<RowJson>,
     gates: &'a [crate::grade::GateResult],
 }
@@ -165,6 +172,8 @@ pub fn scorecard(results: &Results, format: Format) -> String {
                 interrupted: results.interrupted.as_ref(),
                 summaries: summarize(results),
                 measures: measure(results),
+                costs: costs(results),
+                budget_spent: results.budget_spent.as_deref(),
                 rows: Snapshot::from_results(results)
                     .rows
                     .into_iter()
@@ -224,6 +233,13 @@ pub fn scorecard(results: &Results, format: Format) -> String {
             out.push_str(&summary_table(results, md));
             out.push('\n');
             out.push_str(&measures_text(&measure(results), md));
+            out.push_str(&costs_text(&costs(results), md));
+            if let Some(why) = &results.budget_spent {
+                out.push_str(&format!(
+                    "{}budget: {why}; the runs it kept from starting are not graded (infrastructure)\n",
+                    if md { "\n" } else { "" }
+                ));
+            }
             if !results.gates.is_empty() {
                 out.push_str(if md { "\n## Gates\n\n" } else { "gates:\n" });
                 for g in &results.gates {
@@ -352,6 +368,73 @@ fn measures_text(m: &Measures, md: bool) -> String {
         i.endpoint_failed,
         i.harness_error
     ));
+    out
+}
+
+/// The cost tables: spend per case × variant × agent, and what each agent's uplift costs.
+fn costs_text(c: &Costs, md: bool) -> String {
+    if !c.any() {
+        return String::new();
+    }
+    let usd = |x: Option<f64>| x.map_or_else(|| "-".into(), |v| format!("${v:.4}"));
+    let mut out = String::new();
+    out.push_str(if md { "\n## Cost\n\n" } else { "cost:\n" });
+    let mut t = new_table(md);
+    t.set_header([
+        "case",
+        "variant",
+        "agent",
+        "runs with usage",
+        "tokens",
+        "dollars",
+    ]);
+    for r in c.rows.iter().filter(|r| r.runs_with_usage > 0) {
+        t.add_row([
+            r.case.clone(),
+            r.variant.to_string(),
+            r.agent.clone(),
+            r.runs_with_usage.to_string(),
+            r.tokens.to_string(),
+            usd(r.usd),
+        ]);
+    }
+    out.push_str(&t.to_string());
+    out.push('\n');
+    out.push_str(&format!(
+        "total: {} tokens, {}\n",
+        c.total_tokens,
+        usd(c.total_usd)
+    ));
+    if !c.uplift.is_empty() {
+        out.push_str(if md {
+            "\n### Cost of the uplift\n\n"
+        } else {
+            "cost of the uplift:\n"
+        });
+        let mut t = new_table(md);
+        t.set_header([
+            "agent",
+            "tokens/run with/without",
+            "$/run with/without",
+            "extra passes/run",
+            "tokens per extra pass",
+            "$ per extra pass",
+        ]);
+        for u in &c.uplift {
+            t.add_row([
+                u.agent.clone(),
+                format!("{:.0}/{:.0}", u.tokens_per_run.0, u.tokens_per_run.1),
+                u.usd_per_run
+                    .map_or_else(|| "-".into(), |(w, wo)| format!("${w:.4}/${wo:.4}")),
+                format!("{:+.2}", u.extra_passes_per_run),
+                u.tokens_per_extra_pass
+                    .map_or_else(|| "- (no extra pass)".into(), |t| format!("{t:.0}")),
+                usd(u.usd_per_extra_pass),
+            ]);
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
     out
 }
 

@@ -42,6 +42,47 @@ impl Outcome {
     }
 }
 
+/// A record for `run` with nothing done yet: no time, no signals, no change, not graded.
+fn record_of(run: &PlannedRun) -> RunRecord {
+    RunRecord {
+        dir: run.dir.clone(),
+        key: run.key.clone(),
+        case: run.case.id.clone(),
+        expectation: run.case.expectation,
+        agent: run.agent.name.clone(),
+        agent_kind: run.agent.kind_name().into(),
+        variant: run.variant,
+        trial: run.trial,
+        status: RunStatus::HarnessError,
+        status_detail: String::new(),
+        timings: Timings::default(),
+        signals: signals_record(&SignalsReport::Missing),
+        diff: super::results::DiffStats::default(),
+        agent_report: None,
+        criteria: Vec::new(),
+        grade: None,
+        grade_reason: String::new(),
+        cached_from: None,
+    }
+}
+
+/// The record of a run the budget kept from starting: infrastructure, not graded, with
+/// the limit that was reached; written to `run_dir` as every run's record is.
+pub(crate) fn held_for_budget(run: &PlannedRun, why: &str, run_dir: &Path) -> RunRecord {
+    let record = RunRecord {
+        status: RunStatus::BudgetSpent,
+        status_detail: why.to_string(),
+        grade_reason: format!("not graded (not run for the budget): {why}"),
+        ..record_of(run)
+    };
+    if std::fs::create_dir_all(run_dir).is_ok()
+        && let Ok(json) = serde_json::to_string_pretty(&record)
+    {
+        let _ = crate::fsx::write_atomic(&run_dir.join("grade.json"), json + "\n");
+    }
+    record
+}
+
 /// Runs `run` and grades it; its artifacts go to `run_dir`. Never fails: a run that cannot
 /// be carried out is recorded as a harness error, a run whose setup failed as such, a run
 /// whose runtime is unavailable as such: infrastructure, not graded, with the reason.
@@ -100,14 +141,6 @@ pub async fn execute(run: &PlannedRun, ctx: &Context<'_>, run_dir: &Path) -> Run
     let (status, detail, signals, change, criteria) =
         (o.status, o.detail, o.signals, o.change, o.criteria);
     let record = RunRecord {
-        dir: run.dir.clone(),
-        key: run.key.clone(),
-        case: run.case.id.clone(),
-        expectation: run.case.expectation,
-        agent: run.agent.name.clone(),
-        agent_kind: run.agent.kind_name().into(),
-        variant: run.variant,
-        trial: run.trial,
         status,
         status_detail: detail,
         timings,
@@ -117,7 +150,7 @@ pub async fn execute(run: &PlannedRun, ctx: &Context<'_>, run_dir: &Path) -> Run
         criteria,
         grade,
         grade_reason,
-        cached_from: None,
+        ..record_of(run)
     };
     let record = redact_record(record, &redactor);
     if let Ok(json) = serde_json::to_string_pretty(&record) {
@@ -344,7 +377,13 @@ async fn carry_out(
     }
     timings.agent_ms = millis(exit.duration);
     let report = match (runtime, &exit.transcript) {
-        (Some(rt), Some(t)) => Some(agent_report(t, rt, skill, run.variant)),
+        (Some(rt), Some(t)) => Some(agent_report(
+            t,
+            rt,
+            skill,
+            run.variant,
+            ctx.eval.agent_prices.get(&run.agent.name).copied(),
+        )),
         _ => None,
     };
 
@@ -544,7 +583,20 @@ fn agent_report(
     rt: &agent::RuntimeAgent,
     skill: Option<&Skill>,
     variant: Variant,
+    prices: Option<(f64, f64)>,
 ) -> AgentReport {
+    // Where the runtime reports tokens but no cost, the eval's prices give it.
+    let priced = match (t.cost_usd, prices, t.tokens_in, t.tokens_out) {
+        (None, Some((usd_in, usd_out)), tokens_in, tokens_out)
+            if tokens_in.is_some() || tokens_out.is_some() =>
+        {
+            Some(
+                (tokens_in.unwrap_or(0) as f64 * usd_in + tokens_out.unwrap_or(0) as f64 * usd_out)
+                    / 1e6,
+            )
+        }
+        _ => None,
+    };
     // Only the skill variant has a skill to open: `none` never reports an activation.
     let skill = skill.filter(|_| variant == Variant::Skill);
     let activation = skill.and_then(|skill| {
@@ -563,7 +615,8 @@ fn agent_report(
         tool_calls: t.tool_calls(),
         tokens_in: t.tokens_in,
         tokens_out: t.tokens_out,
-        cost_usd: t.cost_usd,
+        cost_usd: t.cost_usd.or(priced),
+        cost_priced: priced.is_some(),
         model: t.model.clone(),
         errors: t.errors().iter().map(|e| e.to_string()).collect(),
         warnings: t.warnings().iter().map(|e| e.to_string()).collect(),

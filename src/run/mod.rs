@@ -14,6 +14,7 @@ pub mod merge;
 pub mod plan;
 pub mod regrade;
 pub mod results;
+pub mod schedule;
 pub mod store;
 pub mod verify;
 
@@ -22,7 +23,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use sha2::{Digest, Sha256};
-use tokio::sync::Semaphore;
 
 use crate::agent::{Probe, Sandbox};
 use crate::corpus::{Case, PreparedSource};
@@ -323,11 +323,7 @@ pub fn run_eval(
     // Everything that can fail before the runs is done before the store is opened, so a
     // failure leaves no partial results behind.
     let eval_info = eval_info(eval)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(jobs.clamp(1, 8))
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Unexpected(format!("cannot start the async runtime: {e}")))?;
+    let scheduler = schedule::Scheduler::new(jobs)?.with_budget(eval.agent_budget);
     let agents = eval
         .agents
         .iter()
@@ -360,8 +356,6 @@ pub fn run_eval(
         redactor: redactor(eval),
     };
     let store = store::Store::begin(&eval.workspace)?;
-    crate::interrupt::install()
-        .map_err(|e| Error::Unexpected(format!("cannot handle SIGINT and SIGTERM: {e}")))?;
     reporter.report(&Event::EvalStarted {
         eval: eval.name.clone(),
         skill: skill.name().into(),
@@ -370,21 +364,16 @@ pub fn run_eval(
         jobs,
     });
 
-    let records = runtime.block_on(async {
-        let permits = Arc::new(Semaphore::new(jobs.max(1)));
-        let mut handles = Vec::new();
-        for run in &planned {
-            let permits = permits.clone();
-            let run_dir = store.run_dir(&run.dir);
-            let ctx = &ctx;
+    let work: Vec<(&plan::PlannedRun, std::path::PathBuf)> =
+        planned.iter().map(|r| (r, store.run_dir(&r.dir))).collect();
+    let ctx = &ctx;
+    let outcomes = scheduler.run_all(
+        &work,
+        |(run, run_dir)| {
+            let run = *run;
             let cached = cache.get(&run.key);
-            handles.push(async move {
-                let _permit = permits.acquire().await;
-                // Asked to stop: no new run starts.
-                if crate::interrupt::requested().is_some() {
-                    return None;
-                }
-                if let Some(record) = cached.and_then(|c| reuse(c, run, &run_dir)) {
+            async move {
+                if let Some(record) = cached.and_then(|c| reuse(c, run, run_dir)) {
                     reporter.report(&graded(run, &record, ctx));
                     return Some(record);
                 }
@@ -395,20 +384,41 @@ pub fn run_eval(
                     variant: run.variant,
                     trial: run.trial,
                 });
-                let record = execute::execute(run, ctx, &run_dir).await;
+                let record = execute::execute(run, ctx, run_dir).await;
                 // A run the stop cut short is not a result: it goes, and runs again on
                 // the next eval.
                 if crate::interrupt::requested().is_some() {
-                    let _ = std::fs::remove_dir_all(&run_dir);
+                    let _ = std::fs::remove_dir_all(run_dir);
                     return None;
                 }
                 reporter.report(&graded(run, &record, ctx));
                 Some(record)
-            });
-        }
-        futures::future::join_all(handles).await
-    });
-    drop(runtime);
+            }
+        },
+        |record| {
+            record
+                .as_ref()
+                .map(results::RunRecord::spend)
+                .unwrap_or_default()
+        },
+    );
+    let mut budget_spent = None;
+    let records: Vec<Option<results::RunRecord>> = outcomes
+        .into_iter()
+        .zip(&work)
+        .map(|(outcome, (run, run_dir))| match outcome {
+            schedule::Scheduled::Done(record) => record,
+            schedule::Scheduled::Held(schedule::Held::Interrupted(_)) => None,
+            // Not the agents' failure: recorded as not run, with the limit reached.
+            schedule::Scheduled::Held(schedule::Held::Budget(why)) => {
+                let record = execute::held_for_budget(run, &why, run_dir);
+                reporter.report(&graded(run, &record, ctx));
+                budget_spent.get_or_insert(why);
+                Some(record)
+            }
+        })
+        .collect();
+    drop(scheduler);
 
     let mut runs: Vec<results::RunRecord> = records.into_iter().flatten().collect();
     let gates = order_and_gate(&mut runs, eval);
@@ -442,16 +452,11 @@ pub fn run_eval(
         grading: ctx.judging.as_ref().map(crate::grade::Judging::info),
         regraded_from: None,
         subset: eval.subset || shard.is_some(),
-        interrupted: crate::interrupt::requested().map(|signal| results::Interrupted {
-            signal: if signal == signal_hook::consts::SIGTERM {
-                "SIGTERM".into()
-            } else {
-                "SIGINT".into()
-            },
-            planned: planned.len(),
-        }),
+        interrupted: crate::interrupt::requested()
+            .map(|signal| results::Interrupted::by(signal, planned.len())),
         shard,
         merged_from: Vec::new(),
+        budget_spent,
         runs,
         gates,
     };

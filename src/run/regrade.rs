@@ -12,8 +12,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use tokio::sync::Semaphore;
-
 use super::results::{RESULTS_SCHEMA, Results, RunRecord, RunStatus};
 use super::{Context, store};
 use crate::agent::Sandbox;
@@ -59,11 +57,7 @@ pub fn regrade(
         }
     }
     let eval_info = super::eval_info(eval)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(jobs.clamp(1, 8))
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Unexpected(format!("cannot start the async runtime: {e}")))?;
+    let scheduler = super::schedule::Scheduler::new(jobs)?;
     let path = std::env::var_os("PATH");
     let ctx = Context {
         eval,
@@ -76,17 +70,14 @@ pub fn regrade(
         judging: super::judging(eval, sandbox, path.as_deref()),
     };
     let store = store::Store::begin(&eval.workspace)?;
-    let records = runtime.block_on(async {
-        let permits = Arc::new(Semaphore::new(jobs.max(1)));
-        let mut handles = Vec::new();
-        for record in &old.runs {
-            let permits = permits.clone();
+    let ctx = &ctx;
+    let outcomes = scheduler.run_all(
+        &old.runs,
+        |record| {
             let new_dir = store.run_dir(&record.dir);
             let old_run = old_dir.join(&record.dir);
             let source = sources.get(&record.case).cloned();
-            let ctx = &ctx;
-            handles.push(async move {
-                let _permit = permits.acquire().await;
+            async move {
                 let mut record = record.clone();
                 if let Err(message) =
                     regrade_run(&mut record, ctx, source, &old_run, &new_dir).await
@@ -101,12 +92,26 @@ pub fn regrade(
                     let _ = crate::fsx::write_atomic(&new_dir.join("grade.json"), json + "\n");
                 }
                 record
-            });
-        }
-        futures::future::join_all(handles).await
+            }
+        },
+        |_| super::schedule::Spend::default(),
+    );
+    // An interrupted re-grading keeps the records it did not reach as they were stored:
+    // it is marked so, and nothing is lost.
+    let interrupted = outcomes.iter().find_map(|o| match o {
+        super::schedule::Scheduled::Held(super::schedule::Held::Interrupted(s)) => Some(*s),
+        _ => None,
     });
+    let records: Vec<RunRecord> = outcomes
+        .into_iter()
+        .zip(&old.runs)
+        .filter_map(|(o, _)| match o {
+            super::schedule::Scheduled::Done(record) => Some(record),
+            super::schedule::Scheduled::Held(_) => None,
+        })
+        .collect();
     let grading = ctx.judging.as_ref().map(grade::Judging::info);
-    drop(runtime);
+    drop(scheduler);
     let mut records = records;
     let gates = super::order_and_gate(&mut records, eval);
     let results = Results {
@@ -130,9 +135,10 @@ pub fn regrade(
         // The runs an interrupted eval finished are graded as a subset: the rest were never
         // run, not removed.
         subset: old.subset || old.interrupted.is_some(),
-        interrupted: None,
+        interrupted: interrupted.map(|s| super::results::Interrupted::by(s, old.runs.len())),
         shard: old.shard.clone(),
         merged_from: old.merged_from.clone(),
+        budget_spent: old.budget_spent.clone(),
         runs: records,
         gates,
     };

@@ -60,6 +60,10 @@ pub struct Results {
     /// Set on the results of `skillbench merge`: the shards' run ids, in shard order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<String>,
+    /// Set when the agents' budget was spent before every planned run started: which
+    /// limit, and what was spent. The runs it kept from starting are `budget_spent`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_spent: Option<String>,
     pub runs: Vec<RunRecord>,
     pub gates: Vec<GateResult>,
 }
@@ -86,6 +90,20 @@ pub struct Interrupted {
     pub signal: String,
     /// The runs the eval planned; `runs` holds those that finished.
     pub planned: usize,
+}
+
+impl Interrupted {
+    /// The stop `signal` (its number) asked for, of a results set that planned `planned` runs.
+    pub fn by(signal: i32, planned: usize) -> Interrupted {
+        Interrupted {
+            signal: if signal == signal_hook::consts::SIGTERM {
+                "SIGTERM".into()
+            } else {
+                "SIGINT".into()
+            },
+            planned,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -156,6 +174,9 @@ pub enum RunStatus {
     /// The agent's runtime is not installed here or has no credentials: an infrastructure
     /// outcome, not graded.
     Unavailable,
+    /// Never started: the agents' budget was spent by the runs before it. Infrastructure,
+    /// not graded; a later eval with budget left runs it.
+    BudgetSpent,
 }
 
 impl RunStatus {
@@ -168,6 +189,7 @@ impl RunStatus {
                 | RunStatus::SetupFailed
                 | RunStatus::HarnessError
                 | RunStatus::EndpointFailed
+                | RunStatus::BudgetSpent
         )
     }
 
@@ -180,6 +202,7 @@ impl RunStatus {
             RunStatus::HarnessError => "harness error",
             RunStatus::EndpointFailed => "endpoint failed",
             RunStatus::Unavailable => "unavailable",
+            RunStatus::BudgetSpent => "not run for the budget",
         }
     }
 }
@@ -238,6 +261,10 @@ pub struct AgentReport {
     pub tokens_in: Option<u64>,
     pub tokens_out: Option<u64>,
     pub cost_usd: Option<f64>,
+    /// `cost_usd` was computed from the eval's prices for the agent: the runtime reported
+    /// tokens but no cost.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cost_priced: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// Errors the runtime reported.
@@ -263,6 +290,21 @@ impl RunRecord {
     /// Whether the run passed: graded at `pass` or better. Unavailable runs never pass.
     pub fn passes(&self, pass: Grade) -> bool {
         self.grade.is_some_and(|g| g.passes(pass))
+    }
+
+    /// What the run's agent spent: its tokens in and out, and its cost in dollars (as
+    /// reported, or priced). A reused run spent nothing this time.
+    pub fn spend(&self) -> crate::run::schedule::Spend {
+        match (&self.agent_report, &self.cached_from) {
+            (Some(r), None) => crate::run::schedule::Spend {
+                tokens: r
+                    .tokens_in
+                    .unwrap_or(0)
+                    .saturating_add(r.tokens_out.unwrap_or(0)),
+                usd: r.cost_usd.unwrap_or(0.0),
+            },
+            _ => crate::run::schedule::Spend::default(),
+        }
     }
 
     /// Whether the agent's claimed outcome agrees with the expectation (escalated exactly

@@ -124,6 +124,8 @@ fn eval_for(workspace: &Workspace, case: &Case, sandbox: &str, expose: &[PathBuf
         expose: expose.to_vec(),
         graders: Vec::new(),
         budget: Budget::default(),
+        agent_budget: super::schedule::AgentBudget::default(),
+        agent_prices: std::collections::BTreeMap::new(),
         rubric: rubric(case),
         gates: Vec::new(),
         registries: Vec::new(),
@@ -170,11 +172,7 @@ pub fn verify(
     expose: &[PathBuf],
     out: &Path,
 ) -> Result<Vec<CaseReport>> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(jobs.clamp(1, 8))
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Unexpected(format!("cannot start the async runtime: {e}")))?;
+    let scheduler = super::schedule::Scheduler::new(jobs)?;
     let scratch = tempfile::Builder::new()
         .prefix("skillbench-verify-")
         .tempdir()
@@ -267,45 +265,37 @@ pub fn verify(
             judging: None,
         })
         .collect();
+    // One plan per case: its three baselines, `trials` times each.
     let mut runs: Vec<(usize, PlannedRun, PathBuf)> = Vec::new();
     for (i, (_, case, source)) in pending.iter().enumerate() {
-        let case = Arc::new(case.clone());
-        let source = Arc::new(source.clone());
-        for trial in 1..=trials {
-            for agent in &evals[i].agents {
-                let mut dir = format!("{}__{}", case.id.replace('/', "__"), agent.name);
-                if trials > 1 {
-                    dir.push_str(&format!("__t{trial}"));
-                }
-                runs.push((
-                    i,
-                    PlannedRun {
-                        index: runs.len(),
-                        case: case.clone(),
-                        source: source.clone(),
-                        agent: Arc::new(agent.clone()),
-                        variant: Variant::Ignored,
-                        trial,
-                        key: String::new(),
-                        dir: dir.clone(),
-                    },
-                    out.join(dir),
-                ));
-            }
+        let cases = [(Arc::new(case.clone()), Arc::new(source.clone()))];
+        for run in super::plan::plan(
+            &cases,
+            &evals[i].agents,
+            &evals[i].variants,
+            trials,
+            &super::plan::KeyInputs::default(),
+        ) {
+            let dir = out.join(&run.dir);
+            runs.push((i, run, dir));
         }
     }
-    let records: Vec<(usize, RunRecord)> = runtime.block_on(async {
-        let permits = Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
-        futures::future::join_all(runs.iter().map(|(i, run, dir)| {
-            let permits = permits.clone();
-            let ctx = &contexts[*i];
-            async move {
-                let _permit = permits.acquire().await;
-                (*i, execute::execute(run, ctx, dir).await)
-            }
-        }))
-        .await
-    });
+    let outcomes = scheduler.run_all(
+        &runs,
+        |(i, run, dir)| execute::execute(run, &contexts[*i], dir),
+        |_| super::schedule::Spend::default(),
+    );
+    drop(scheduler);
+    let records: Vec<(usize, RunRecord)> = outcomes
+        .into_iter()
+        .zip(&runs)
+        .filter_map(|(outcome, (i, _, _))| match outcome {
+            super::schedule::Scheduled::Done(record) => Some((*i, record)),
+            // Stopped: the case's missing baselines fail it below, and the command
+            // exits as interrupted.
+            super::schedule::Scheduled::Held(_) => None,
+        })
+        .collect();
     for (i, (mut report, _, _)) in pending.into_iter().enumerate() {
         let mine: Vec<RunRecord> = records
             .iter()

@@ -576,3 +576,82 @@ fn a_skill_only_tested_for_or_named_in_a_failed_call_is_offered_not_opened() {
     assert_eq!(report["skill_use"], "offered_not_opened", "{report}");
     assert_eq!(report["turns"], 3, "{report}");
 }
+
+#[test]
+fn the_agents_budget_stops_new_runs_priced_from_the_tokens_and_says_so() {
+    let ws = Workspace::shipped();
+    let server = ModelServer::start(vec![Turn::text("Nothing to change here.")]);
+    // Codex reports tokens, no cost: the eval's prices give it ($0.10 a token, so one run
+    // spends more than the cent the budget allows).
+    let agent = format!(
+        "variants = [\"none\"]\ntrials = 3\n[agent.priced]\nkind = \"codex\"\nbinary = \"{}\"\nmodel = \"gpt-5.5\"\nbase_url = \"{}/v1\"\ncredentials = [\"OPENAI_API_KEY\"]\nusd_per_mtok_in = 100000.0\nusd_per_mtok_out = 100000.0\n",
+        runtime_bin("codex").display(),
+        server.url()
+    );
+    ws.write(
+        "evals/budget.toml",
+        &small_eval(r#""python-cves/settings-loader""#, r#""priced""#, &agent),
+    );
+    let out = ws.run_with(
+        &["eval", "evals/budget.toml", "-j", "1", "--max-usd", "0.01"],
+        &[("OPENAI_API_KEY", SECRET)],
+    );
+    // One run graded (a new snapshot to review); two never started.
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+    let results = ws.latest_results();
+    let runs = results["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 3, "every planned run is recorded");
+    let ran: Vec<&Value> = runs
+        .iter()
+        .filter(|r| r["status"] != "budget_spent")
+        .collect();
+    assert_eq!(ran.len(), 1, "{results}");
+    let report = &ran[0]["agent_report"];
+    let (tin, tout) = server.reported_usage();
+    assert!(tin > 0);
+    assert_eq!(report["cost_priced"], true, "{report}");
+    let cost = report["cost_usd"].as_f64().unwrap();
+    assert!(
+        (cost - (tin + tout) as f64 * 0.1).abs() < 1e-9,
+        "{cost} for {tin}+{tout} tokens"
+    );
+    let why = format!("the agents' budget of $0.01 is spent (${cost:.2} used)");
+    assert_eq!(results["budget_spent"], why.as_str());
+    for held in runs.iter().filter(|r| r["status"] == "budget_spent") {
+        assert!(held["grade"].is_null(), "not graded: {held}");
+        assert_eq!(
+            held["grade_reason"],
+            format!("not graded (not run for the budget): {why}").as_str()
+        );
+    }
+    // Said where a person looks: after the tables, and in the scorecard's cost table.
+    assert!(
+        out.stdout
+            .contains(&format!("budget: {why}: 2 run(s) not started")),
+        "{}",
+        out.stdout
+    );
+    let card = ws.run(&["scorecard"]);
+    card.expect_code(exit_code::SUCCESS);
+    assert!(card.stdout.contains("cost:"), "{}", card.stdout);
+    assert!(
+        card.stdout
+            .contains(&format!("total: {} tokens, ${cost:.4}", tin + tout)),
+        "{}",
+        card.stdout
+    );
+    // With budget left, the same command runs only what the budget held back.
+    let again = ws.run_with(
+        &["eval", "evals/budget.toml", "-j", "1"],
+        &[("OPENAI_API_KEY", SECRET)],
+    );
+    let results = ws.latest_results();
+    let reused = results["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| !r["cached_from"].is_null())
+        .count();
+    assert_eq!(reused, 1, "{}", again.stderr);
+    assert!(results["budget_spent"].is_null());
+}
