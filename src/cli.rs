@@ -113,8 +113,14 @@ pub enum SchemaName {
 
 #[derive(Debug, clap::Args)]
 pub struct EvalArgs {
-    /// The eval file, e.g. evals/pyyaml-safe-load.toml.
-    pub eval: PathBuf,
+    /// The eval files, e.g. evals/pyyaml-safe-load.toml [default: every evals/*.toml of
+    /// the workspace]. Each is checked before any runs; each is run and reported in turn.
+    pub evals: Vec<PathBuf>,
+    /// Run only the evals whose inputs changed since this git revision (by content: the
+    /// eval file, its skill, its cases with their checks and fixtures, its command agents'
+    /// files; uncommitted and untracked changes count). The pull-request mode.
+    #[arg(long, value_name = "REV")]
+    pub changed_since: Option<String>,
     /// Run only these agents (repeatable), instead of the eval's list.
     #[arg(long = "agent", value_name = "NAME")]
     pub agents: Vec<String>,

@@ -11,6 +11,7 @@
 pub mod agent;
 pub mod agents_list;
 pub mod calibrate;
+pub mod changed;
 pub mod cli;
 mod commands;
 pub mod corpus;
@@ -55,6 +56,26 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Of two outcomes (of two evals run by one command), the one the command ends with:
+    /// a stop first, then a failed gate, infrastructure, a pending snapshot, the rest.
+    #[must_use]
+    pub fn most_severe(self, other: Outcome) -> Outcome {
+        let rank = |o: Outcome| match o {
+            Outcome::Interrupted(_) => 6,
+            Outcome::GateFailed => 5,
+            Outcome::InfrastructureFailed => 4,
+            Outcome::SnapshotPending => 3,
+            Outcome::CorpusInvalid => 2,
+            Outcome::LintFailed => 1,
+            Outcome::Success => 0,
+        };
+        if rank(other) > rank(self) {
+            other
+        } else {
+            self
+        }
+    }
+
     pub fn exit_code(self) -> i32 {
         match self {
             Outcome::Success => exit_code::SUCCESS,

@@ -51,6 +51,10 @@ impl Workspace {
         self.root.join("corpora")
     }
 
+    pub fn evals_dir(&self) -> PathBuf {
+        self.root.join("evals")
+    }
+
     pub fn snapshots_dir(&self) -> PathBuf {
         self.root.join("evals").join("snapshots")
     }

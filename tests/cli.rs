@@ -14,6 +14,8 @@ mod runtimes;
 mod sandbox;
 #[path = "cli/secrets.rs"]
 mod secrets;
+#[path = "cli/several.rs"]
+mod several;
 mod support;
 
 use std::time::{Duration, Instant};
@@ -145,11 +147,12 @@ fn git_repo(dir: &std::path::Path) -> git2::Oid {
 
 /// Commits every file of `repo`'s work tree on HEAD.
 #[expect(clippy::unwrap_used, reason = "test setup")]
-fn commit_all(repo: &git2::Repository, message: &str) -> git2::Oid {
+pub(crate) fn commit_all(repo: &git2::Repository, message: &str) -> git2::Oid {
     let mut index = repo.index().unwrap();
     index
         .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
         .unwrap();
+    index.write().unwrap();
     let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
     let sig = git2::Signature::now("t", "t@example.invalid").unwrap();
     let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());

@@ -22,8 +22,20 @@ use crate::run::results::{Results, RunRecord, RunStatus};
 /// At most this much of each check log goes into `system-out`.
 const LOG_CAP: usize = 64 * 1024;
 
-/// The JUnit XML of `results`, whose run folders are under `results_dir`.
-pub fn render(results: &Results, results_dir: &Path) -> String {
+/// The JUnit XML of results sets (one test suite each, in order), each with the folder
+/// its runs are under.
+pub fn render(sets: &[(&Results, &Path)]) -> String {
+    let mut report = Report::new("skillbench");
+    for (results, dir) in sets {
+        report.add_test_suite(suite(results, dir));
+    }
+    report
+        .to_string()
+        .unwrap_or_else(|e| format!("<!-- cannot render JUnit XML: {e} -->\n"))
+}
+
+/// The test suite of `results`, whose run folders are under `results_dir`.
+fn suite(results: &Results, results_dir: &Path) -> TestSuite {
     let pass = results.pass_grade;
     let mut suite = TestSuite::new(results.eval.name.as_str());
     suite.set_time(Duration::from_millis(results.wall_ms));
@@ -99,11 +111,7 @@ pub fn render(results: &Results, results_dir: &Path) -> String {
         }
         suite.add_test_case(case);
     }
-    let mut report = Report::new("skillbench");
-    report.add_test_suite(suite);
-    report
-        .to_string()
-        .unwrap_or_else(|e| format!("<!-- cannot render JUnit XML: {e} -->\n"))
+    suite
 }
 
 fn grade_type(run: &RunRecord) -> String {

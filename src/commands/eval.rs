@@ -1,0 +1,345 @@
+//! `skillbench eval`: the evals named (or every one), checked and selected, run and
+//! concluded.
+
+use std::path::Path;
+
+use super::conclude::{Outputs, conclude};
+use super::{ci_mode, jobs_or_cores};
+use crate::Outcome;
+use crate::cli::{EvalArgs, MessageFormat};
+use crate::corpus::{self, Case, PreparedSource};
+use crate::error::{Error, Result};
+use crate::eval::Eval;
+use crate::run;
+use crate::run::event::{Fanout, Human, JsonLines, Reporter};
+use crate::skill::Skill;
+use crate::workspace;
+
+/// One eval, checked and selected, ready to run.
+struct Selected {
+    eval: Eval,
+    /// The eval file as the user named it (or as found under `evals/`).
+    arg: std::path::PathBuf,
+    skill: Skill,
+    cases: Vec<Case>,
+    sandbox: crate::agent::Sandbox,
+}
+
+/// `skillbench eval [EVAL…]`: every eval is loaded, checked and selected before any runs,
+/// so a bad one stops the command before any work; then each runs and is concluded in
+/// turn, and the outcome is the most severe of theirs.
+pub(super) fn eval(
+    args: &EvalArgs,
+    dir: Option<&Path>,
+    workspace: &dyn Fn() -> Result<workspace::Workspace>,
+    github: bool,
+) -> Result<Outcome> {
+    let paths = eval_paths(args, dir, workspace)?;
+    let several = paths.len() > 1;
+    let mut selected = Vec::new();
+    for path in &paths {
+        match select(args, path, several)? {
+            Some(s) => selected.push(s),
+            None => continue,
+        }
+    }
+    if selected.is_empty() {
+        return Err(Error::NothingSelected(format!(
+            "no eval of {} has what --agent and --case select",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    if let Some(rev) = &args.changed_since {
+        let changed = crate::changed::since(&selected[0].eval.workspace, rev)?;
+        let before = selected.len();
+        selected.retain(|s| changed.affects(&inputs(s)));
+        let names: Vec<&str> = selected.iter().map(|s| s.eval.name.as_str()).collect();
+        crate::outln!(
+            "changed since {rev}: {} of {before} eval(s){}{}",
+            selected.len(),
+            if names.is_empty() { "" } else { ": " },
+            names.join(", ")
+        );
+        if selected.is_empty() {
+            return Ok(Outcome::Success);
+        }
+    }
+    let json = args.message_format == MessageFormat::Json;
+    let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(Human::default())];
+    if json {
+        reporters.push(Box::new(JsonLines::new(std::io::stdout())));
+    }
+    let reporter = Fanout(reporters);
+    let outputs = Outputs {
+        ci: ci_mode(args.ci),
+        json,
+        github,
+    };
+    let jobs = jobs_or_cores(args.jobs);
+    let mut outcome = Outcome::Success;
+    let mut concluded = Vec::new();
+    for s in selected {
+        let (_scratch, prepared) = prepare_sources(s.cases)?;
+        let (results, results_dir) =
+            run::run_eval(&s.eval, &s.skill, prepared, jobs, &s.sandbox, &reporter)?;
+        let this = conclude(&s.eval, &s.arg, &results, &results_dir, &outputs, &reporter)?;
+        outcome = outcome.most_severe(this);
+        concluded.push((results, results_dir));
+        // Stopped: no further eval starts.
+        if matches!(this, Outcome::Interrupted(_)) {
+            break;
+        }
+    }
+    if let Some(path) = &args.junit {
+        let sets: Vec<(&run::results::Results, &Path)> =
+            concluded.iter().map(|(r, d)| (r, d.as_path())).collect();
+        super::write_junit(path, &sets)?;
+    }
+    Ok(outcome)
+}
+
+/// The eval files to run: those named (relative to `-C DIR` when given), or every
+/// `evals/*.toml` of the workspace, in name order.
+fn eval_paths(
+    args: &EvalArgs,
+    dir: Option<&Path>,
+    workspace: &dyn Fn() -> Result<workspace::Workspace>,
+) -> Result<Vec<std::path::PathBuf>> {
+    if !args.evals.is_empty() {
+        // With `-C DIR`, a relative eval path is under DIR, as every other path is.
+        return Ok(args
+            .evals
+            .iter()
+            .map(|p| match dir {
+                Some(dir) if p.is_relative() => dir.join(p),
+                _ => p.clone(),
+            })
+            .collect());
+    }
+    let evals = workspace()?.evals_dir();
+    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(&evals)
+        .map_err(|e| Error::read(&evals, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    // Shown (in errors too) as the user would name them: relative to here when below it.
+    if let Ok(here) = std::env::current_dir().and_then(|d| d.canonicalize()) {
+        for path in &mut paths {
+            if let Ok(rel) = path.strip_prefix(&here) {
+                *path = rel.to_path_buf();
+            }
+        }
+    }
+    if paths.is_empty() {
+        return Err(Error::NothingSelected(format!(
+            "no eval in {}: name one (skillbench eval evals/NAME.toml) or add evals/*.toml",
+            evals.display()
+        )));
+    }
+    Ok(paths)
+}
+
+/// What an eval's results depend on in the workspace: its file (the rubric and the gates
+/// with it), its skill, its cases (their checks, hidden files and fixtures) and the files
+/// its command agents name.
+fn inputs(s: &Selected) -> Vec<std::path::PathBuf> {
+    let mut inputs = vec![s.eval.path.clone(), s.eval.skill_dir.clone()];
+    inputs.extend(s.cases.iter().map(|c| c.dir.clone()));
+    for agent in &s.eval.agents {
+        if let crate::agent::AgentKind::Command { argv } = &agent.kind {
+            inputs.extend(
+                argv.iter()
+                    .map(std::path::PathBuf::from)
+                    .filter(|p| p.is_absolute() && p.is_file()),
+            );
+        }
+    }
+    inputs
+}
+
+/// Loads `path` and applies the command line to it; checks everything that can be checked
+/// before a run. With `several` evals, one that has none of the `--agent`s or `--case`s
+/// asked for is left out (`None`, with a note) instead of failing the command.
+fn select(args: &EvalArgs, path: &Path, several: bool) -> Result<Option<Selected>> {
+    let mut eval = Eval::load(path)?;
+    if !args.agents.is_empty() {
+        let missing: Vec<&String> = args
+            .agents
+            .iter()
+            .filter(|name| !eval.defined_agents.iter().any(|a| a.name == **name))
+            .collect();
+        if several && missing.len() == args.agents.len() {
+            crate::outln!(
+                "note: {} left out: it defines none of the agents asked for",
+                path.display()
+            );
+            return Ok(None);
+        }
+        if let Some(name) = missing.first().filter(|_| !several) {
+            let names: Vec<&str> = eval
+                .defined_agents
+                .iter()
+                .map(|a| a.name.as_str())
+                .collect();
+            return Err(Error::Usage(format!(
+                "--agent {name}: no such agent in {}; known: {}",
+                path.display(),
+                names.join(", ")
+            )));
+        }
+        eval.agents = args
+            .agents
+            .iter()
+            .filter_map(|name| {
+                eval.defined_agents
+                    .iter()
+                    .find(|a| a.name == *name)
+                    .cloned()
+            })
+            .collect();
+    }
+    if let Some(trials) = args.trials {
+        eval.subset |= trials < eval.trials;
+        eval.trials = trials;
+    }
+    eval.subset |= !args.agents.is_empty() || !args.cases.is_empty();
+    if args.max_tokens.is_some() {
+        eval.agent_budget.max_tokens = args.max_tokens;
+    }
+    if args.max_usd.is_some() {
+        eval.agent_budget.max_usd = args.max_usd;
+    }
+    eval.no_cache = args.no_cache;
+    eval.shard = args.shard;
+    if let Some(sandbox) = &args.sandbox {
+        eval.sandbox = sandbox.clone();
+    }
+    if let Some(network) = &args.network {
+        eval.network = crate::agent::Network::named(network);
+    }
+    eval.expose.extend(args.expose.iter().cloned());
+    if args.allow_unavailable {
+        for gate in &mut eval.gates {
+            gate.allow_unavailable = true;
+        }
+    }
+    let sandbox = check_sandbox(&eval)?;
+    let skill = Skill::load(&eval.skill_dir)?;
+
+    let (cases, unmatched) = corpus::select(&eval.workspace.corpora_dir(), &eval.case_patterns)?;
+    for pattern in &unmatched {
+        eprintln!(
+            "warning: case pattern '{pattern}' in {} matches no case",
+            path.display()
+        );
+    }
+    if cases.is_empty() {
+        return Err(Error::NothingSelected(format!(
+            "the case patterns of {} ({}) match no case under {}",
+            path.display(),
+            eval.case_patterns.join(", "),
+            eval.workspace.corpora_dir().display()
+        )));
+    }
+    let cases = match only_cases(cases, &args.cases, path) {
+        Err(Error::NothingSelected(why)) if several => {
+            crate::outln!("note: {} left out: {why}", path.display());
+            return Ok(None);
+        }
+        other => other?,
+    };
+    Ok(Some(Selected {
+        eval,
+        arg: path.to_path_buf(),
+        skill,
+        cases,
+        sandbox,
+    }))
+}
+
+/// The sandbox the eval asks for, checked: asking for one that is not there is an error,
+/// never a silent downgrade; and network settings the sandbox cannot honour are refused.
+fn check_sandbox(eval: &Eval) -> Result<crate::agent::Sandbox> {
+    let sandbox = crate::agent::Sandbox::named(&eval.sandbox)?;
+    let runtime_sandbox = run::runtime_sandbox(eval, &sandbox);
+    let unsandboxed = eval.agents.iter().any(|a| {
+        let theirs = if a.runtime().is_some() {
+            &runtime_sandbox
+        } else {
+            &sandbox
+        };
+        a.is_process() && *theirs == crate::agent::Sandbox::None
+    });
+    // A runtime in the sandbox with no network cannot reach its model endpoint: refused
+    // now, with the reason, rather than a run that times out with an empty transcript.
+    if eval.network == Some(crate::agent::Network::None)
+        && runtime_sandbox != crate::agent::Sandbox::None
+        && let Some(rt) = eval.agents.iter().find(|a| a.runtime().is_some())
+    {
+        let endpoint = rt
+            .runtime()
+            .and_then(|r| r.base_url.clone())
+            .unwrap_or_else(|| "its model endpoint".into());
+        return Err(Error::Usage(format!(
+            "network = \"none\" cuts agent {} off from {endpoint} (the sandbox's network namespace has no way out, not even to the host's loopback): use network = \"filtered\" (the model endpoint and the eval's registries only, the default for runtimes), or --network filtered",
+            rt.name
+        )));
+    }
+    if eval.network == Some(crate::agent::Network::Filtered) && unsandboxed {
+        return Err(Error::Usage(
+            "network = \"filtered\" needs the bwrap sandbox (its network namespace is what is filtered): add --sandbox bwrap, or choose --network host|none".into(),
+        ));
+    }
+    Ok(sandbox)
+}
+
+/// The eval's cases that match one of the `--case` patterns (all of them when none is
+/// given); a pattern that matches none of the eval's cases is an empty selection.
+fn only_cases(cases: Vec<Case>, patterns: &[String], eval_path: &Path) -> Result<Vec<Case>> {
+    if patterns.is_empty() {
+        return Ok(cases);
+    }
+    let mut matchers = Vec::new();
+    for pattern in patterns {
+        let glob = globset::GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| Error::Usage(format!("--case '{pattern}': not a glob: {e}")))?
+            .compile_matcher();
+        if !cases.iter().any(|c| glob.is_match(&c.id)) {
+            let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+            return Err(Error::NothingSelected(format!(
+                "--case '{pattern}' matches none of the cases of {}: {}",
+                eval_path.display(),
+                ids.join(", ")
+            )));
+        }
+        matchers.push(glob);
+    }
+    Ok(cases
+        .into_iter()
+        .filter(|c| matchers.iter().any(|m| m.is_match(&c.id)))
+        .collect())
+}
+
+/// Each case's repository prepared (fixture committed, or git mirror updated), in a scratch
+/// folder that must outlive the runs.
+pub(crate) fn prepare_sources(
+    cases: Vec<Case>,
+) -> Result<(tempfile::TempDir, Vec<(Case, PreparedSource)>)> {
+    let scratch = tempfile::Builder::new()
+        .prefix("skillbench-sources-")
+        .tempdir()
+        .map_err(|e| Error::write(std::env::temp_dir(), e))?;
+    let cache = workspace::cache_dir();
+    let prepared = cases
+        .into_iter()
+        .map(|case| corpus::source::prepare(&case, scratch.path(), &cache).map(|s| (case, s)))
+        .collect::<Result<_>>()?;
+    Ok((scratch, prepared))
+}

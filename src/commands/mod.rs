@@ -1,0 +1,209 @@
+//! The commands: each turns checked arguments into calls on the stages and an [`Outcome`].
+
+mod conclude;
+mod eval;
+mod stored;
+
+use std::path::Path;
+
+use crate::cli::{Cli, Command, SchemaName, SkillCommand};
+use crate::diagnostic::Severity;
+use crate::error::{Error, Result};
+use crate::eval::Eval;
+use crate::run::{self, store};
+use crate::skill;
+use crate::snapshot::pending;
+use crate::workspace::Workspace;
+use crate::{Outcome, report, suggest};
+
+pub(crate) use eval::prepare_sources;
+
+pub fn run(cli: Cli) -> Result<Outcome> {
+    if let Some(dir) = &cli.workspace
+        && !dir.is_dir()
+    {
+        return Err(Error::Usage(format!(
+            "-C {}: no such folder; name the workspace (the folder holding evals/, skills/ and corpora/)",
+            dir.display()
+        )));
+    }
+    let workspace = || match &cli.workspace {
+        Some(dir) => Ok(Workspace::new(dir)),
+        None => Workspace::discover(Path::new(".")),
+    };
+    let github = report::github::enabled(cli.github);
+    match &cli.command {
+        Command::Eval(args) => eval::eval(args, cli.workspace.as_deref(), &workspace, github),
+        Command::Skill(SkillCommand::Lint { paths }) => lint(&workspace()?, paths, github),
+        Command::Skill(SkillCommand::New { name, dir }) => {
+            let dir = dir.clone().unwrap_or_else(|| {
+                workspace()
+                    .map(|w| w.skills_dir())
+                    .unwrap_or_else(|_| "skills".into())
+            });
+            let created = skill::scaffold(&dir, name)?;
+            crate::outln!("created {}", created.join(skill::SKILL_FILE).display());
+            Ok(Outcome::Success)
+        }
+        Command::Review { eval } => {
+            let dir = workspace()?.snapshots_dir();
+            let (a, r, s) = pending::review(&dir, eval.as_deref(), &mut crate::out::stdout())?;
+            crate::outln!("accepted {a}, rejected {r}, skipped {s}");
+            Ok(if s > 0 {
+                Outcome::SnapshotPending
+            } else {
+                Outcome::Success
+            })
+        }
+        Command::Accept { eval } => settle(&workspace()?, eval.as_deref(), true),
+        Command::Reject { eval } => settle(&workspace()?, eval.as_deref(), false),
+        Command::Grade(args) => stored::regrade(&workspace()?, args, github),
+        Command::Merge(args) => stored::merge(&workspace()?, args, github),
+        Command::Gc { keep, older_than } => {
+            if keep.is_none() && older_than.is_none() {
+                return Err(Error::Usage(
+                    "say what to keep: --keep N (the newest N results sets) and/or --older-than DURATION (e.g. 30d)".into(),
+                ));
+            }
+            let removed = store::gc(&workspace()?, *keep, *older_than)?;
+            for id in &removed {
+                crate::outln!("removed {id}");
+            }
+            crate::outln!("{} results set(s) removed", removed.len());
+            Ok(Outcome::Success)
+        }
+        Command::Corpus(cmd) => crate::corpus_cmd::run(&workspace()?, cmd),
+        Command::Calibrate { labels, format } => {
+            let report = crate::calibrate::calibrate(&workspace()?, labels)?;
+            crate::out!("{}", crate::calibrate::render(&report, *format));
+            Ok(Outcome::Success)
+        }
+        Command::Scorecard { run, format } => {
+            let (_, results) = store::open(&workspace()?, run.as_deref())?;
+            partial_note(&results);
+            crate::out!("{}", report::scorecard(&results, *format));
+            Ok(Outcome::Success)
+        }
+        Command::Suggest { run } => {
+            let (dir, results) = store::open(&workspace()?, run.as_deref())?;
+            partial_note(&results);
+            crate::out!("{}", suggest::suggest(&results, &dir));
+            Ok(Outcome::Success)
+        }
+        Command::Agents { eval, format } => {
+            let rows = match eval {
+                Some(path) => crate::agents_list::rows(Some(&Eval::load(path)?.agents)),
+                None => crate::agents_list::rows(None),
+            };
+            crate::out!("{}", crate::agents_list::render(&rows, *format));
+            Ok(Outcome::Success)
+        }
+        Command::Schema { which } => {
+            match which {
+                SchemaName::Signals => crate::out!("{}", crate::signals::schema()),
+                SchemaName::Results => crate::out!("{}", results_schema()),
+            }
+            Ok(Outcome::Success)
+        }
+    }
+}
+
+/// The JSON Schema of `results.json`, as shipped in `schemas/`.
+pub fn results_schema() -> String {
+    let schema = schemars::schema_for!(run::results::Results);
+    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
+}
+
+fn lint(workspace: &Workspace, paths: &[std::path::PathBuf], github: bool) -> Result<Outcome> {
+    let dirs: Vec<std::path::PathBuf> = if paths.is_empty() {
+        let skills = workspace.skills_dir();
+        let mut dirs: Vec<_> = std::fs::read_dir(&skills)
+            .map_err(|e| Error::read(&skills, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_dir())
+            .collect();
+        dirs.sort();
+        dirs
+    } else {
+        paths.to_vec()
+    };
+    let (mut errors, mut warnings) = (0, 0);
+    let cwd = std::env::current_dir()
+        .and_then(|d| d.canonicalize())
+        .unwrap_or_default();
+    for dir in &dirs {
+        for mut finding in skill::lint(dir)? {
+            if let Ok(rel) = finding.path.strip_prefix(&cwd) {
+                finding.path = rel.to_path_buf();
+            }
+            match finding.severity {
+                Severity::Error => errors += 1,
+                Severity::Warning => warnings += 1,
+            }
+            crate::outln!("{finding}");
+            if github {
+                eprintln!("{}", report::github::diagnostic(&finding));
+            }
+        }
+    }
+    eprintln!(
+        "{} skill(s) linted: {errors} error(s), {warnings} warning(s)",
+        dirs.len()
+    );
+    Ok(if errors > 0 {
+        Outcome::LintFailed
+    } else {
+        Outcome::Success
+    })
+}
+
+fn settle(workspace: &Workspace, filter: Option<&str>, accept: bool) -> Result<Outcome> {
+    let dir = workspace.snapshots_dir();
+    let done = if accept {
+        pending::accept(&dir, filter)?
+    } else {
+        pending::reject(&dir, filter)?
+    };
+    if done.is_empty() {
+        return Err(pending::nothing_pending(&dir, filter));
+    }
+    for eval in done {
+        crate::outln!("{} {eval}", if accept { "accepted" } else { "rejected" });
+    }
+    Ok(Outcome::Success)
+}
+
+/// `--jobs`, or the number of cores.
+pub(crate) fn jobs_or_cores(jobs: Option<u32>) -> usize {
+    jobs.map_or_else(
+        || std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        |j| j as usize,
+    )
+}
+
+/// Writes the JUnit XML of `concluded` (one test suite per results set) to `path`.
+pub(crate) fn write_junit(
+    path: &Path,
+    concluded: &[(&run::results::Results, &Path)],
+) -> Result<()> {
+    let xml = report::junit::render(concluded);
+    crate::fsx::write_atomic(path, xml).map_err(|e| Error::write(path, e))
+}
+
+/// `--ci`, or CI=true (or 1) in the environment.
+pub(crate) fn ci_mode(flag: bool) -> bool {
+    flag || std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Says, on stderr, when stored results are those of an interrupted eval.
+pub(crate) fn partial_note(results: &run::results::Results) {
+    if let Some(stopped) = &results.interrupted {
+        eprintln!(
+            "note: run {} is partial: interrupted by {} after {} of {} runs",
+            results.run_id,
+            stopped.signal,
+            results.runs.len(),
+            stopped.planned
+        );
+    }
+}

@@ -1,0 +1,99 @@
+//! `skillbench grade` and `skillbench merge`: stored results made into a new results set,
+//! concluded as an eval.
+
+use std::path::Path;
+
+use super::conclude::{Outputs, conclude};
+use super::{ci_mode, jobs_or_cores, partial_note, prepare_sources, write_junit};
+use crate::Outcome;
+use crate::cli::GradeArgs;
+use crate::corpus;
+use crate::error::Result;
+use crate::eval::Eval;
+use crate::run::event::Human;
+use crate::run::{self, store};
+use crate::skill::Skill;
+use crate::workspace::Workspace;
+
+/// `skillbench grade`: the stored runs graded again with the current rubric.
+pub(super) fn regrade(workspace: &Workspace, args: &GradeArgs, github: bool) -> Result<Outcome> {
+    let (old_dir, old) = store::open(workspace, args.run.as_deref())?;
+    partial_note(&old);
+    let eval_path = args
+        .eval
+        .clone()
+        .unwrap_or_else(|| workspace.root().join(&old.eval.path));
+    let mut eval = Eval::load(&eval_path)?;
+    if let Some(sandbox) = &args.sandbox {
+        eval.sandbox = sandbox.clone();
+    }
+    let sandbox = crate::agent::Sandbox::named(&eval.sandbox)?;
+    let skill = Skill::load(&eval.skill_dir)?;
+    let ids: Vec<String> = old.cases.iter().map(|c| c.id.clone()).collect();
+    let (cases, _) = corpus::select(&eval.workspace.corpora_dir(), &ids)?;
+    let (_scratch, prepared) = prepare_sources(cases)?;
+    let jobs = jobs_or_cores(args.jobs);
+    let (results, dir) =
+        run::regrade::regrade(&old_dir, &old, &eval, &skill, prepared, jobs, &sandbox)?;
+    crate::outln!(
+        "re-graded run {} with the rubric of {} (no agent was called)",
+        old.run_id,
+        eval.workspace.display(&eval.path).display()
+    );
+    conclude_stored(
+        &eval,
+        &eval_path,
+        &results,
+        &dir,
+        args.ci,
+        args.junit.as_deref(),
+        github,
+    )
+}
+
+/// Concludes results written by `grade` or `merge` (no events were streamed for them).
+fn conclude_stored(
+    eval: &Eval,
+    eval_path: &Path,
+    results: &run::results::Results,
+    dir: &Path,
+    ci: bool,
+    junit: Option<&Path>,
+    github: bool,
+) -> Result<Outcome> {
+    let outputs = Outputs {
+        ci: ci_mode(ci),
+        json: false,
+        github,
+    };
+    let outcome = conclude(eval, eval_path, results, dir, &outputs, &Human::default())?;
+    if let Some(path) = junit {
+        write_junit(path, &[(results, dir)])?;
+    }
+    Ok(outcome)
+}
+
+/// `skillbench merge`: the shards' results as one results set, concluded as an eval.
+pub(super) fn merge(
+    workspace: &Workspace,
+    args: &crate::cli::MergeArgs,
+    github: bool,
+) -> Result<Outcome> {
+    let (results, dir) = run::merge::merge(workspace, &args.shards)?;
+    let eval_path = workspace.root().join(&results.eval.path);
+    let eval = Eval::load(&eval_path)?;
+    crate::outln!(
+        "merged {} shards into run {}",
+        results.merged_from.len(),
+        results.run_id
+    );
+    conclude_stored(
+        &eval,
+        &eval_path,
+        &results,
+        &dir,
+        args.ci,
+        args.junit.as_deref(),
+        github,
+    )
+}
