@@ -21,6 +21,17 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub github: bool,
 
+    /// Colours on the terminal: `auto` (when stderr is a terminal and NO_COLOR is unset),
+    /// `always` or `never`.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    pub color: crate::run::terminal::ColorChoice,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -109,6 +120,8 @@ pub enum SchemaName {
     Signals,
     /// results.json.
     Results,
+    /// The JSON lines of `--message-format json`.
+    Events,
 }
 
 #[derive(Debug, clap::Args)]
@@ -170,7 +183,8 @@ pub struct EvalArgs {
     /// Leave runs whose runtime is unavailable out of the gates instead of failing them.
     #[arg(long)]
     pub allow_unavailable: bool,
-    /// `human`, or `json` for one JSON object per event on stdout.
+    /// `human`, or `json` for one JSON object per event on stdout (schema:
+    /// `skillbench schema events`).
     #[arg(long, value_enum, default_value = "human")]
     pub message_format: MessageFormat,
 }
@@ -194,6 +208,10 @@ pub struct GradeArgs {
     /// Also write the new results as JUnit XML here (one test case per run).
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
+    /// `human`, or `json` for one JSON object per event on stdout (schema:
+    /// `skillbench schema events`).
+    #[arg(long, value_enum, default_value = "human")]
+    pub message_format: MessageFormat,
 }
 
 #[derive(Debug, clap::Args)]
@@ -207,6 +225,10 @@ pub struct MergeArgs {
     /// Also write the merged results as JUnit XML here.
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
+    /// `human`, or `json` for one JSON object per event on stdout (schema:
+    /// `skillbench schema events`).
+    #[arg(long, value_enum, default_value = "human")]
+    pub message_format: MessageFormat,
 }
 
 /// A positive, finite amount of dollars.
@@ -268,6 +290,10 @@ pub enum CorpusCommand {
         expose: Vec<PathBuf>,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
+        /// `human`, or `json` for one JSON object per event (each case verified) on
+        /// stdout; the report then goes to stderr.
+        #[arg(long, value_enum, default_value = "human")]
+        message_format: MessageFormat,
     },
     /// List the cases: expectation, ecosystems, source and pinned commit, findings.
     List {

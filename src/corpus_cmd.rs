@@ -44,7 +44,73 @@ fn cases(workspace: &Workspace, select: &[String]) -> Result<Vec<Case>> {
     Ok(cases)
 }
 
-pub fn run(workspace: &Workspace, cmd: &CorpusCommand) -> Result<Outcome> {
+/// `corpus verify`: each case's verdict as an event, then the report as the answer.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the verify command's options, as parsed"
+)]
+fn verify(
+    workspace: &Workspace,
+    select: &[String],
+    jobs: Option<u32>,
+    trials: u32,
+    sandbox: &str,
+    expose: &[std::path::PathBuf],
+    format: Format,
+    reporter: &crate::run::event::Reporters,
+) -> Result<Outcome> {
+    use crate::run::event::{Event, Level};
+    let cases = cases(workspace, select)?;
+    let sandbox = agent::Sandbox::named(sandbox)?;
+    let jobs = crate::commands::jobs_or_cores(jobs);
+    let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+        .to_string()
+        .replace([':', '-'], "");
+    let out = workspace.store_dir().join("verify").join(stamp);
+    let reports =
+        crate::run::verify::verify(workspace, cases, jobs, trials, &sandbox, expose, &out)?;
+    for r in &reports {
+        reporter.emit(&Event::CaseVerified {
+            case: r.case.clone(),
+            passed: r.passed(),
+            unavailable: r.unavailable.clone(),
+            failures: r.failures.clone(),
+        });
+    }
+    let mut answer = render_verify(&reports, format);
+    if format != Format::Json {
+        answer.push_str(&format!("runs: {}\n", workspace.display(&out).display()));
+    }
+    reporter.answer(&answer);
+    if let Some(signal) = crate::interrupt::requested() {
+        reporter.note(
+            Level::Note,
+            "interrupted: the cases whose baselines did not all run are reported failed; run the command again",
+        );
+        return Ok(Outcome::Interrupted(signal));
+    }
+    let unavailable = reports.iter().filter(|r| r.unavailable.is_some()).count();
+    Ok(if !reports.iter().all(CaseReport::passed) {
+        Outcome::CorpusInvalid
+    } else if unavailable == reports.len() {
+        // Nothing was verified: that is never a success.
+        reporter.note(
+            Level::Warning,
+            format!(
+                "every selected case ({unavailable}) was unavailable here: nothing was verified; run `skillbench corpus fetch` where the network allows"
+            ),
+        );
+        Outcome::InfrastructureFailed
+    } else {
+        Outcome::Success
+    })
+}
+
+pub fn run(
+    workspace: &Workspace,
+    cmd: &CorpusCommand,
+    color: crate::run::terminal::ColorChoice,
+) -> Result<Outcome> {
     match cmd {
         CorpusCommand::Verify {
             select,
@@ -53,39 +119,15 @@ pub fn run(workspace: &Workspace, cmd: &CorpusCommand) -> Result<Outcome> {
             sandbox,
             expose,
             format,
+            message_format,
         } => {
-            let cases = cases(workspace, select)?;
-            let sandbox = agent::Sandbox::named(sandbox)?;
-            let jobs = crate::commands::jobs_or_cores(*jobs);
-            let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
-                .to_string()
-                .replace([':', '-'], "");
-            let out = workspace.store_dir().join("verify").join(stamp);
-            let reports = crate::run::verify::verify(
-                workspace, cases, jobs, *trials, &sandbox, expose, &out,
+            let json = *message_format == crate::cli::MessageFormat::Json;
+            let reporter = crate::run::event::Reporters::standard(color, json, false);
+            let outcome = verify(
+                workspace, select, *jobs, *trials, sandbox, expose, *format, &reporter,
             )?;
-            crate::out!("{}", render_verify(&reports, *format));
-            if *format != Format::Json {
-                crate::outln!("runs: {}", workspace.display(&out).display());
-            }
-            if let Some(signal) = crate::interrupt::requested() {
-                eprintln!(
-                    "interrupted: the cases whose baselines did not all run are reported failed; run the command again"
-                );
-                return Ok(Outcome::Interrupted(signal));
-            }
-            let unavailable = reports.iter().filter(|r| r.unavailable.is_some()).count();
-            Ok(if !reports.iter().all(CaseReport::passed) {
-                Outcome::CorpusInvalid
-            } else if unavailable == reports.len() {
-                // Nothing was verified: that is never a success.
-                eprintln!(
-                    "error: every selected case ({unavailable}) was unavailable here: nothing was verified; run `skillbench corpus fetch` where the network allows"
-                );
-                Outcome::InfrastructureFailed
-            } else {
-                Outcome::Success
-            })
+            reporter.finish()?;
+            Ok(outcome)
         }
         CorpusCommand::ImportSarif { sarif, case } => {
             let findings = corpus::sarif::import(sarif)?;

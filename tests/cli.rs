@@ -8,6 +8,8 @@ mod graders;
 mod hostile;
 #[path = "cli/measures.rs"]
 mod measures;
+#[path = "cli/output.rs"]
+mod output;
 #[path = "cli/runtimes.rs"]
 mod runtimes;
 #[path = "cli/sandbox.rs"]
@@ -1515,6 +1517,7 @@ fn shipped_schemas_are_generated_from_the_types() {
     for (which, file) in [
         ("signals", "agent-signals.v1.schema.json"),
         ("results", "results.v1.schema.json"),
+        ("events", "events.v1.schema.json"),
     ] {
         let out = ws.run(&["schema", which]);
         out.expect_code(exit_code::SUCCESS);

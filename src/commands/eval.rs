@@ -11,7 +11,7 @@ use crate::corpus::{self, Case, PreparedSource};
 use crate::error::{Error, Result};
 use crate::eval::Eval;
 use crate::run;
-use crate::run::event::{Fanout, Human, JsonLines, Reporter};
+use crate::run::event::{Level, Reporters};
 use crate::skill::Skill;
 use crate::workspace;
 
@@ -32,13 +32,30 @@ pub(super) fn eval(
     args: &EvalArgs,
     dir: Option<&Path>,
     workspace: &dyn Fn() -> Result<workspace::Workspace>,
+    color: run::terminal::ColorChoice,
     github: bool,
+) -> Result<Outcome> {
+    let json = args.message_format == MessageFormat::Json;
+    let reporter = Reporters::standard(color, json, github);
+    let outcome = eval_with(args, dir, workspace, github, &reporter);
+    // The outcome's own error first; else what the reporters could not write.
+    let outcome = outcome?;
+    reporter.finish()?;
+    Ok(outcome)
+}
+
+fn eval_with(
+    args: &EvalArgs,
+    dir: Option<&Path>,
+    workspace: &dyn Fn() -> Result<workspace::Workspace>,
+    github: bool,
+    reporter: &Reporters,
 ) -> Result<Outcome> {
     let paths = eval_paths(args, dir, workspace)?;
     let several = paths.len() > 1;
     let mut selected = Vec::new();
     for path in &paths {
-        match select(args, path, several)? {
+        match select(args, path, several, reporter)? {
             Some(s) => selected.push(s),
             None => continue,
         }
@@ -58,25 +75,21 @@ pub(super) fn eval(
         let before = selected.len();
         selected.retain(|s| changed.affects(&inputs(s)));
         let names: Vec<&str> = selected.iter().map(|s| s.eval.name.as_str()).collect();
-        crate::outln!(
-            "changed since {rev}: {} of {before} eval(s){}{}",
-            selected.len(),
-            if names.is_empty() { "" } else { ": " },
-            names.join(", ")
+        reporter.note(
+            Level::Info,
+            format!(
+                "changed since {rev}: {} of {before} eval(s){}{}",
+                selected.len(),
+                if names.is_empty() { "" } else { ": " },
+                names.join(", ")
+            ),
         );
         if selected.is_empty() {
             return Ok(Outcome::Success);
         }
     }
-    let json = args.message_format == MessageFormat::Json;
-    let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(Human::default())];
-    if json {
-        reporters.push(Box::new(JsonLines::new(std::io::stdout())));
-    }
-    let reporter = Fanout(reporters);
     let outputs = Outputs {
         ci: ci_mode(args.ci),
-        json,
         github,
     };
     let jobs = jobs_or_cores(args.jobs);
@@ -85,8 +98,8 @@ pub(super) fn eval(
     for s in selected {
         let (_scratch, prepared) = prepare_sources(s.cases)?;
         let (results, results_dir) =
-            run::run_eval(&s.eval, &s.skill, prepared, jobs, &s.sandbox, &reporter)?;
-        let this = conclude(&s.eval, &s.arg, &results, &results_dir, &outputs, &reporter)?;
+            run::run_eval(&s.eval, &s.skill, prepared, jobs, &s.sandbox, reporter)?;
+        let this = conclude(&s.eval, &s.arg, &results, &results_dir, &outputs, reporter)?;
         outcome = outcome.most_severe(this);
         concluded.push((results, results_dir));
         // Stopped: no further eval starts.
@@ -121,6 +134,12 @@ fn eval_paths(
             .collect());
     }
     let evals = workspace()?.evals_dir();
+    if !evals.is_dir() {
+        return Err(Error::NothingSelected(format!(
+            "no eval in {}: name one (skillbench eval evals/NAME.toml) or add evals/*.toml",
+            evals.display()
+        )));
+    }
     let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(&evals)
         .map_err(|e| Error::read(&evals, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -165,7 +184,12 @@ fn inputs(s: &Selected) -> Vec<std::path::PathBuf> {
 /// Loads `path` and applies the command line to it; checks everything that can be checked
 /// before a run. With `several` evals, one that has none of the `--agent`s or `--case`s
 /// asked for is left out (`None`, with a note) instead of failing the command.
-fn select(args: &EvalArgs, path: &Path, several: bool) -> Result<Option<Selected>> {
+fn select(
+    args: &EvalArgs,
+    path: &Path,
+    several: bool,
+    reporter: &Reporters,
+) -> Result<Option<Selected>> {
     let mut eval = Eval::load(path)?;
     if !args.agents.is_empty() {
         let missing: Vec<&String> = args
@@ -174,9 +198,12 @@ fn select(args: &EvalArgs, path: &Path, several: bool) -> Result<Option<Selected
             .filter(|name| !eval.defined_agents.iter().any(|a| a.name == **name))
             .collect();
         if several && missing.len() == args.agents.len() {
-            crate::outln!(
-                "note: {} left out: it defines none of the agents asked for",
-                path.display()
+            reporter.note(
+                Level::Note,
+                format!(
+                    "{} left out: it defines none of the agents asked for",
+                    path.display()
+                ),
             );
             return Ok(None);
         }
@@ -233,9 +260,12 @@ fn select(args: &EvalArgs, path: &Path, several: bool) -> Result<Option<Selected
 
     let (cases, unmatched) = corpus::select(&eval.workspace.corpora_dir(), &eval.case_patterns)?;
     for pattern in &unmatched {
-        eprintln!(
-            "warning: case pattern '{pattern}' in {} matches no case",
-            path.display()
+        reporter.note(
+            Level::Warning,
+            format!(
+                "case pattern '{pattern}' in {} matches no case",
+                path.display()
+            ),
         );
     }
     if cases.is_empty() {
@@ -248,7 +278,7 @@ fn select(args: &EvalArgs, path: &Path, several: bool) -> Result<Option<Selected
     }
     let cases = match only_cases(cases, &args.cases, path) {
         Err(Error::NothingSelected(why)) if several => {
-            crate::outln!("note: {} left out: {why}", path.display());
+            reporter.note(Level::Note, format!("{} left out: {why}", path.display()));
             return Ok(None);
         }
         other => other?,

@@ -33,7 +33,13 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     };
     let github = report::github::enabled(cli.github);
     match &cli.command {
-        Command::Eval(args) => eval::eval(args, cli.workspace.as_deref(), &workspace, github),
+        Command::Eval(args) => eval::eval(
+            args,
+            cli.workspace.as_deref(),
+            &workspace,
+            cli.color,
+            github,
+        ),
         Command::Skill(SkillCommand::Lint { paths }) => lint(&workspace()?, paths, github),
         Command::Skill(SkillCommand::New { name, dir }) => {
             let dir = dir.clone().unwrap_or_else(|| {
@@ -57,8 +63,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         }
         Command::Accept { eval } => settle(&workspace()?, eval.as_deref(), true),
         Command::Reject { eval } => settle(&workspace()?, eval.as_deref(), false),
-        Command::Grade(args) => stored::regrade(&workspace()?, args, github),
-        Command::Merge(args) => stored::merge(&workspace()?, args, github),
+        Command::Grade(args) => stored::regrade(&workspace()?, args, cli.color, github),
+        Command::Merge(args) => stored::merge(&workspace()?, args, cli.color, github),
         Command::Gc { keep, older_than } => {
             if keep.is_none() && older_than.is_none() {
                 return Err(Error::Usage(
@@ -72,7 +78,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
             crate::outln!("{} results set(s) removed", removed.len());
             Ok(Outcome::Success)
         }
-        Command::Corpus(cmd) => crate::corpus_cmd::run(&workspace()?, cmd),
+        Command::Corpus(cmd) => crate::corpus_cmd::run(&workspace()?, cmd, cli.color),
         Command::Calibrate { labels, format } => {
             let report = crate::calibrate::calibrate(&workspace()?, labels)?;
             crate::out!("{}", crate::calibrate::render(&report, *format));
@@ -102,6 +108,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
             match which {
                 SchemaName::Signals => crate::out!("{}", crate::signals::schema()),
                 SchemaName::Results => crate::out!("{}", results_schema()),
+                SchemaName::Events => crate::out!("{}", run::event::schema()),
             }
             Ok(Outcome::Success)
         }
@@ -195,15 +202,22 @@ pub(crate) fn ci_mode(flag: bool) -> bool {
     flag || std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
-/// Says, on stderr, when stored results are those of an interrupted eval.
-pub(crate) fn partial_note(results: &run::results::Results) {
-    if let Some(stopped) = &results.interrupted {
-        eprintln!(
-            "note: run {} is partial: interrupted by {} after {} of {} runs",
+/// What to say when stored results are those of an interrupted eval.
+pub(crate) fn partial(results: &run::results::Results) -> Option<String> {
+    results.interrupted.as_ref().map(|stopped| {
+        format!(
+            "run {} is partial: interrupted by {} after {} of {} runs",
             results.run_id,
             stopped.signal,
             results.runs.len(),
             stopped.planned
-        );
+        )
+    })
+}
+
+/// Says, on stderr, when stored results read by a report are partial.
+fn partial_note(results: &run::results::Results) {
+    if let Some(note) = partial(results) {
+        eprintln!("note: {note}");
     }
 }

@@ -1,24 +1,33 @@
 //! `skillbench grade` and `skillbench merge`: stored results made into a new results set,
-//! concluded as an eval.
+//! concluded as an eval, reported as an eval is.
 
 use std::path::Path;
 
 use super::conclude::{Outputs, conclude};
-use super::{ci_mode, jobs_or_cores, partial_note, prepare_sources, write_junit};
+use super::{ci_mode, jobs_or_cores, prepare_sources, write_junit};
 use crate::Outcome;
-use crate::cli::GradeArgs;
+use crate::cli::{GradeArgs, MergeArgs, MessageFormat};
 use crate::corpus;
 use crate::error::Result;
 use crate::eval::Eval;
-use crate::run::event::Human;
+use crate::run::event::{Level, Reporters};
+use crate::run::terminal::ColorChoice;
 use crate::run::{self, store};
 use crate::skill::Skill;
 use crate::workspace::Workspace;
 
 /// `skillbench grade`: the stored runs graded again with the current rubric.
-pub(super) fn regrade(workspace: &Workspace, args: &GradeArgs, github: bool) -> Result<Outcome> {
+pub(super) fn regrade(
+    workspace: &Workspace,
+    args: &GradeArgs,
+    color: ColorChoice,
+    github: bool,
+) -> Result<Outcome> {
+    let reporter = Reporters::standard(color, args.message_format == MessageFormat::Json, github);
     let (old_dir, old) = store::open(workspace, args.run.as_deref())?;
-    partial_note(&old);
+    if let Some(note) = super::partial(&old) {
+        reporter.note(Level::Note, note);
+    }
     let eval_path = args
         .eval
         .clone()
@@ -35,65 +44,78 @@ pub(super) fn regrade(workspace: &Workspace, args: &GradeArgs, github: bool) -> 
     let jobs = jobs_or_cores(args.jobs);
     let (results, dir) =
         run::regrade::regrade(&old_dir, &old, &eval, &skill, prepared, jobs, &sandbox)?;
-    crate::outln!(
-        "re-graded run {} with the rubric of {} (no agent was called)",
-        old.run_id,
-        eval.workspace.display(&eval.path).display()
+    reporter.note(
+        Level::Info,
+        format!(
+            "re-graded run {} with the rubric of {} (no agent was called)",
+            old.run_id,
+            eval.workspace.display(&eval.path).display()
+        ),
     );
+    let outputs = Outputs {
+        ci: ci_mode(args.ci),
+        github,
+    };
     conclude_stored(
         &eval,
         &eval_path,
         &results,
         &dir,
-        args.ci,
+        &outputs,
         args.junit.as_deref(),
-        github,
+        &reporter,
     )
-}
-
-/// Concludes results written by `grade` or `merge` (no events were streamed for them).
-fn conclude_stored(
-    eval: &Eval,
-    eval_path: &Path,
-    results: &run::results::Results,
-    dir: &Path,
-    ci: bool,
-    junit: Option<&Path>,
-    github: bool,
-) -> Result<Outcome> {
-    let outputs = Outputs {
-        ci: ci_mode(ci),
-        json: false,
-        github,
-    };
-    let outcome = conclude(eval, eval_path, results, dir, &outputs, &Human::default())?;
-    if let Some(path) = junit {
-        write_junit(path, &[(results, dir)])?;
-    }
-    Ok(outcome)
 }
 
 /// `skillbench merge`: the shards' results as one results set, concluded as an eval.
 pub(super) fn merge(
     workspace: &Workspace,
-    args: &crate::cli::MergeArgs,
+    args: &MergeArgs,
+    color: ColorChoice,
     github: bool,
 ) -> Result<Outcome> {
+    let reporter = Reporters::standard(color, args.message_format == MessageFormat::Json, github);
     let (results, dir) = run::merge::merge(workspace, &args.shards)?;
     let eval_path = workspace.root().join(&results.eval.path);
     let eval = Eval::load(&eval_path)?;
-    crate::outln!(
-        "merged {} shards into run {}",
-        results.merged_from.len(),
-        results.run_id
+    reporter.note(
+        Level::Info,
+        format!(
+            "merged {} shards into run {}",
+            results.merged_from.len(),
+            results.run_id
+        ),
     );
+    let outputs = Outputs {
+        ci: ci_mode(args.ci),
+        github,
+    };
     conclude_stored(
         &eval,
         &eval_path,
         &results,
         &dir,
-        args.ci,
+        &outputs,
         args.junit.as_deref(),
-        github,
+        &reporter,
     )
+}
+
+/// Concludes results written by `grade` or `merge`, writes their JUnit, and returns the
+/// outcome (or the first error the reporters met).
+fn conclude_stored(
+    eval: &Eval,
+    eval_path: &Path,
+    results: &run::results::Results,
+    dir: &Path,
+    outputs: &Outputs,
+    junit: Option<&Path>,
+    reporter: &Reporters,
+) -> Result<Outcome> {
+    let outcome = conclude(eval, eval_path, results, dir, outputs, reporter)?;
+    if let Some(path) = junit {
+        write_junit(path, &[(results, dir)])?;
+    }
+    reporter.finish()?;
+    Ok(outcome)
 }

@@ -2,6 +2,7 @@
 //! annotations (`::error file=…,line=…::message`) for bad inputs, lint findings and
 //! failed cases, and a Markdown step summary appended to `$GITHUB_STEP_SUMMARY`.
 
+use std::io::Write;
 use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -91,9 +92,45 @@ pub fn summary(results: &Results, snapshot: &str, exit_code: i32) -> String {
     )
 }
 
+/// The GitHub Actions reporter: annotations to its writer (stderr, where the runner reads
+/// workflow commands), the step summary appended to `$GITHUB_STEP_SUMMARY`.
+pub struct Actions {
+    out: std::sync::Mutex<Box<dyn Write + Send>>,
+}
+
+impl std::fmt::Debug for Actions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Actions")
+    }
+}
+
+impl Actions {
+    pub fn new(out: Box<dyn Write + Send>) -> Actions {
+        Actions {
+            out: std::sync::Mutex::new(out),
+        }
+    }
+}
+
+impl crate::run::event::Reporter for Actions {
+    fn report(&self, event: &crate::run::event::Event) -> std::io::Result<()> {
+        let crate::run::event::Event::GithubOutput(output) = event else {
+            return Ok(());
+        };
+        {
+            let mut out = self
+                .out
+                .lock()
+                .map_err(|_| std::io::Error::other("a reporter panicked"))?;
+            out.write_all(output.annotations.as_bytes())?;
+            out.flush()?;
+        }
+        write_summary(&output.summary)
+    }
+}
+
 /// Appends the step summary to `$GITHUB_STEP_SUMMARY` when that names a file.
 pub fn write_summary(text: &str) -> std::io::Result<()> {
-    use std::io::Write;
     let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else {
         return Ok(());
     };

@@ -1,8 +1,13 @@
-//! Everything an eval does, as events fanned out to reporters: the human display on stderr
-//! and, with `--message-format json`, one JSON object per line on stdout.
+//! Everything a command that runs or grades does, as events fanned out to reporters: the
+//! terminal ([`super::terminal::Terminal`]: progress on stderr, conclusions on stdout) and,
+//! with `--message-format json`, one JSON object per line on stdout ([`JsonLines`]).
+//! Reporters write to injected writers, so tests render them into a `String`. The schema
+//! of the JSON lines is `schemas/events.v1.schema.json` (`skillbench schema events`).
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::sync::Mutex;
+
+use schemars::JsonSchema;
 
 use serde::Serialize;
 
@@ -11,7 +16,7 @@ use crate::grade::Grade;
 use crate::run::results::RunStatus;
 
 /// One thing that happened.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     EvalStarted {
@@ -50,6 +55,24 @@ pub enum Event {
         #[serde(skip_serializing_if = "Option::is_none")]
         cached_from: Option<String>,
     },
+    /// Something a person should know that is no run: a selection left out, a partial
+    /// results set, a stored shard.
+    Note { level: Level, message: String },
+    /// An eval's (or a re-grading's or a merge's) conclusions: where its results are, the
+    /// snapshot's verdict and each gate.
+    EvalConcluded(Box<Conclusion>),
+    /// GitHub Actions output of a conclusion (with `--github`): the workflow-command
+    /// annotations (for stderr) and the Markdown step summary.
+    GithubOutput(Box<GithubOutput>),
+    /// `corpus verify`: what one case showed.
+    CaseVerified {
+        case: String,
+        passed: bool,
+        /// Why it could not be verified here (a git source offline).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        unavailable: Option<String>,
+        failures: Vec<String>,
+    },
     EvalFinished {
         run_id: String,
         results: String,
@@ -67,9 +90,162 @@ pub enum Event {
     },
 }
 
-/// Receives events.
+/// How much a [`Event::Note`] matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// Part of the command's answer (stdout for people): `changed since REV: …`.
+    Info,
+    /// Beside the answer (stderr): `note: run … is partial`.
+    Note,
+    /// Something that may be wrong (stderr): `warning: case pattern … matches no case`.
+    Warning,
+}
+
+/// What an eval concluded, after its runs.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Conclusion {
+    pub eval: String,
+    /// The results folder, as shown (relative to the workspace).
+    pub results: String,
+    /// The grades and summary tables, for people (the JSON reader has `results.json`).
+    #[serde(skip)]
+    pub tables: String,
+    pub snapshot: SnapshotReport,
+    pub gates: Vec<GateLine>,
+    /// Further lines, in order: grading stopped by its budget, runs not graded, the
+    /// agents' budget.
+    pub notes: Vec<String>,
+}
+
+/// The snapshot check of a conclusion.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SnapshotReport {
+    /// The accepted snapshot's path, as shown.
+    pub path: String,
+    /// `matches`, `differs` or `new`.
+    pub verdict: String,
+    /// Only the rows of a subset run were compared.
+    pub subset: bool,
+    /// Rows with no graded trial, not compared.
+    pub not_compared: usize,
+    /// The diff (or the new snapshot), for people.
+    #[serde(skip)]
+    pub described: String,
+    /// What was done about it: the pending snapshot written, or why nothing was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+}
+
+/// What GitHub Actions gets from a conclusion.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct GithubOutput {
+    /// `::error file=…,line=…::…` lines.
+    pub annotations: String,
+    /// Markdown for `$GITHUB_STEP_SUMMARY`.
+    pub summary: String,
+}
+
+/// One gate's line.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct GateLine {
+    /// `holds`, `FAILS`, `UNDECIDED` or `skipped`.
+    pub mark: String,
+    pub gate: String,
+    pub passed: usize,
+    pub runs: usize,
+    /// What the gate left out of its rate, and the regressions it counted.
+    pub detail: String,
+}
+
+/// Receives events and writes them somewhere.
 pub trait Reporter: Send + Sync {
-    fn report(&self, event: &Event);
+    fn report(&self, event: &Event) -> std::io::Result<()>;
+
+    /// A command's answer for people, already rendered (a verification table); only the
+    /// terminal writes it: the JSON reader has the events.
+    fn answer(&self, _text: &str) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Every reporter of a command: each event goes to each; the first write error is kept
+/// and returned by [`Reporters::finish`], so a full disk or a failing terminal fails the
+/// command once its work is stored, never silently.
+pub struct Reporters {
+    reporters: Vec<Box<dyn Reporter>>,
+    failed: Mutex<Option<std::io::Error>>,
+}
+
+impl std::fmt::Debug for Reporters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Reporters({})", self.reporters.len())
+    }
+}
+
+impl Reporters {
+    pub fn new(reporters: Vec<Box<dyn Reporter>>) -> Reporters {
+        Reporters {
+            reporters,
+            failed: Mutex::new(None),
+        }
+    }
+
+    /// The terminal under `color`, JSON lines on stdout when `json`, GitHub Actions output
+    /// when `github`: what every command that runs work reports to.
+    pub fn standard(color: super::terminal::ColorChoice, json: bool, github: bool) -> Reporters {
+        let mut reporters: Vec<Box<dyn Reporter>> =
+            vec![Box::new(super::terminal::Terminal::standard(color, json))];
+        if json {
+            reporters.push(Box::new(JsonLines::new(crate::out::Quiet(
+                std::io::stdout(),
+            ))));
+        }
+        if github {
+            reporters.push(Box::new(crate::report::github::Actions::new(Box::new(
+                std::io::stderr(),
+            ))));
+        }
+        Reporters::new(reporters)
+    }
+
+    /// Sends `event` to every reporter.
+    pub fn emit(&self, event: &Event) {
+        for r in &self.reporters {
+            if let Err(e) = r.report(event)
+                && let Ok(mut failed) = self.failed.lock()
+            {
+                failed.get_or_insert(e);
+            }
+        }
+    }
+
+    /// A command's answer for people (see [`Reporter::answer`]).
+    pub fn answer(&self, text: &str) {
+        for r in &self.reporters {
+            if let Err(e) = r.answer(text)
+                && let Ok(mut failed) = self.failed.lock()
+            {
+                failed.get_or_insert(e);
+            }
+        }
+    }
+
+    /// A note (see [`Level`]).
+    pub fn note(&self, level: Level, message: impl Into<String>) {
+        self.emit(&Event::Note {
+            level,
+            message: message.into(),
+        });
+    }
+
+    /// The first write error any reporter met.
+    pub fn finish(&self) -> crate::error::Result<()> {
+        match self.failed.lock().ok().and_then(|mut f| f.take()) {
+            Some(e) => Err(crate::error::Error::write("the output", e)),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Writes each event as one JSON line.
@@ -87,130 +263,19 @@ impl<W: Write + Send> JsonLines<W> {
 }
 
 impl<W: Write + Send> Reporter for JsonLines<W> {
-    fn report(&self, event: &Event) {
-        if let (Ok(mut out), Ok(line)) = (self.out.lock(), serde_json::to_string(event)) {
-            let _ = writeln!(out, "{line}");
-            let _ = out.flush();
-        }
+    fn report(&self, event: &Event) -> std::io::Result<()> {
+        let line = serde_json::to_string(event).map_err(std::io::Error::other)?;
+        let mut out = self
+            .out
+            .lock()
+            .map_err(|_| std::io::Error::other("a reporter panicked"))?;
+        writeln!(out, "{line}")?;
+        out.flush()
     }
 }
 
-/// Progress for people, on stderr: a bar on a terminal, a line per graded run otherwise.
-#[derive(Debug, Default)]
-pub struct Human {
-    bar: Mutex<Option<indicatif::ProgressBar>>,
-}
-
-impl Human {
-    fn bar(&self) -> Option<indicatif::ProgressBar> {
-        self.bar.lock().ok().and_then(|b| b.clone())
-    }
-}
-
-impl Reporter for Human {
-    fn report(&self, event: &Event) {
-        match event {
-            Event::EvalStarted {
-                eval,
-                skill,
-                runs,
-                jobs,
-                ..
-            } => {
-                eprintln!("eval {eval}: skill {skill}, {runs} runs, {jobs} at a time");
-                // A progress bar only where a person watches: stderr is a terminal.
-                if std::io::stderr().is_terminal() {
-                    let bar = indicatif::ProgressBar::new(*runs as u64);
-                    if let Ok(style) = indicatif::ProgressStyle::with_template(
-                        "{spinner} [{elapsed}] {bar:30} {pos}/{len} runs",
-                    ) {
-                        bar.set_style(style);
-                    }
-                    bar.enable_steady_tick(std::time::Duration::from_millis(200));
-                    if let Ok(mut slot) = self.bar.lock() {
-                        *slot = Some(bar);
-                    }
-                }
-            }
-            Event::RunStarted { .. } => {}
-            Event::RunGraded {
-                case,
-                agent,
-                variant,
-                trial,
-                grade,
-                failed,
-                duration_ms,
-                tamper_proof,
-                agent_sandboxed,
-                status,
-                reason,
-                cached_from,
-                ..
-            } => {
-                let grade = match (grade, status) {
-                    (Some(g), _) => g.to_string(),
-                    (None, RunStatus::Unavailable) => "U".into(),
-                    (None, _) => "I".into(),
-                };
-                let line = format!(
-                    "  {grade}  {case}  {agent}  {variant}  trial {trial}  ({}){}{}{}{}",
-                    match cached_from {
-                        Some(id) => format!("cached from {id}"),
-                        None => format!("{:.1}s", *duration_ms as f64 / 1000.0),
-                    },
-                    if failed.is_empty() {
-                        String::new()
-                    } else {
-                        format!("  failed: {}", failed.join(", "))
-                    },
-                    // A run that ended before grading says why, on its own line.
-                    if matches!(status, RunStatus::Completed) {
-                        String::new()
-                    } else {
-                        format!("  — {reason}")
-                    },
-                    if *tamper_proof {
-                        ""
-                    } else {
-                        "  (not tamper-proof: no bubblewrap for the checks)"
-                    },
-                    if *agent_sandboxed {
-                        ""
-                    } else {
-                        "  (agent not sandboxed)"
-                    }
-                );
-                match self.bar() {
-                    Some(bar) => {
-                        bar.println(line);
-                        bar.inc(1);
-                    }
-                    None => eprintln!("{line}"),
-                }
-            }
-            Event::EvalFinished { .. } => {
-                if let Some(bar) = self.bar() {
-                    bar.finish_and_clear();
-                }
-            }
-        }
-    }
-}
-
-/// Sends every event to every reporter.
-pub struct Fanout(pub Vec<Box<dyn Reporter>>);
-
-impl std::fmt::Debug for Fanout {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Fanout({} reporters)", self.0.len())
-    }
-}
-
-impl Reporter for Fanout {
-    fn report(&self, event: &Event) {
-        for r in &self.0 {
-            r.report(event);
-        }
-    }
+/// The JSON Schema of the JSON lines, as shipped in `schemas/`.
+pub fn schema() -> String {
+    let schema = schemars::schema_for!(Event);
+    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
 }

@@ -16,6 +16,7 @@ pub mod regrade;
 pub mod results;
 pub mod schedule;
 pub mod store;
+pub mod terminal;
 pub mod verify;
 
 use std::collections::HashMap;
@@ -29,7 +30,7 @@ use crate::corpus::{Case, PreparedSource};
 use crate::error::{Error, Result};
 use crate::eval::Eval;
 use crate::skill::Skill;
-use event::{Event, Reporter};
+use event::{Event, Reporters};
 use results::{AgentInfo, CaseInfo, EvalInfo, RESULTS_SCHEMA, Results, SkillInfo};
 
 /// What every run of an eval shares.
@@ -265,7 +266,7 @@ pub fn run_eval(
     cases: Vec<(Case, PreparedSource)>,
     jobs: usize,
     sandbox: &Sandbox,
-    reporter: &dyn Reporter,
+    reporter: &Reporters,
 ) -> Result<(Results, std::path::PathBuf)> {
     let started_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let wall = Instant::now();
@@ -356,7 +357,7 @@ pub fn run_eval(
         redactor: redactor(eval),
     };
     let store = store::Store::begin(&eval.workspace)?;
-    reporter.report(&Event::EvalStarted {
+    reporter.emit(&Event::EvalStarted {
         eval: eval.name.clone(),
         skill: skill.name().into(),
         skill_hash: skill.hash.clone(),
@@ -374,10 +375,10 @@ pub fn run_eval(
             let cached = cache.get(&run.key);
             async move {
                 if let Some(record) = cached.and_then(|c| reuse(c, run, run_dir)) {
-                    reporter.report(&graded(run, &record, ctx));
+                    reporter.emit(&graded(run, &record, ctx));
                     return Some(record);
                 }
-                reporter.report(&Event::RunStarted {
+                reporter.emit(&Event::RunStarted {
                     index: run.index,
                     case: run.case.id.clone(),
                     agent: run.agent.name.clone(),
@@ -391,7 +392,7 @@ pub fn run_eval(
                     let _ = std::fs::remove_dir_all(run_dir);
                     return None;
                 }
-                reporter.report(&graded(run, &record, ctx));
+                reporter.emit(&graded(run, &record, ctx));
                 Some(record)
             }
         },
@@ -412,7 +413,7 @@ pub fn run_eval(
             // Not the agents' failure: recorded as not run, with the limit reached.
             schedule::Scheduled::Held(schedule::Held::Budget(why)) => {
                 let record = execute::held_for_budget(run, &why, run_dir);
-                reporter.report(&graded(run, &record, ctx));
+                reporter.emit(&graded(run, &record, ctx));
                 budget_spent.get_or_insert(why);
                 Some(record)
             }

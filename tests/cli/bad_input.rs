@@ -1067,7 +1067,12 @@ fn cli_rows() -> Vec<Row> {
         )
         .file(EVAL_PATH, RUN_EVAL)
         .expect(BAD, &["bwrap"]),
-        cli_row("eval-without-file", &["eval"]).expect(BAD, &["<EVAL>"]),
+        cli_row(
+            "eval-changed-since-unknown-revision",
+            &["eval", "--changed-since", "no-such-rev"],
+        )
+        .file(EVAL_PATH, RUN_EVAL)
+        .expect(BAD, &["is not in a git repository"]),
         cli_row("calibrate-without-labels", &["calibrate"]).expect(BAD, &["<LABELS>"]),
         cli_row(
             "scorecard-format-unknown",

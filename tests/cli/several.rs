@@ -87,6 +87,11 @@ fn a_bad_eval_among_several_stops_the_command_before_any_run() {
         out.stderr
     );
     assert_eq!(results_sets(&ws), 0, "nothing ran");
+
+    // A workspace with no eval at all: nothing selected, said so.
+    let out = Workspace::empty().run(&["eval"]);
+    out.expect_code(exit_code::NOTHING_SELECTED);
+    assert!(out.stderr.contains("no eval in"), "{}", out.stderr);
 }
 
 #[test]
