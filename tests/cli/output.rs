@@ -1,7 +1,6 @@
 //! What the commands that run work print, through their reporters: JSON lines that parse
 //! into the published event types exactly (unknown fields fail), nothing else on stdout in
 //! JSON mode, and colours only where asked.
-#![expect(clippy::unwrap_used, reason = "test setup and assertions")]
 
 use serde::Deserialize;
 
