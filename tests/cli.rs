@@ -1175,6 +1175,7 @@ fn shards_merged_give_the_snapshot_and_gates_of_one_run_and_a_missing_or_doubled
     let accepted = ws.read("evals/snapshots/sh.snap");
 
     let mut ids = Vec::new();
+    let mut splits = Vec::new();
     let mut total = 0;
     for i in 1..=3 {
         let shard = format!("{i}/3");
@@ -1194,6 +1195,10 @@ fn shards_merged_give_the_snapshot_and_gates_of_one_run_and_a_missing_or_doubled
         );
         let results = ws.latest_results();
         assert_eq!(results["shard"]["index"], i);
+        // The unsharded eval's times balance the split; every shard split alike.
+        let split = results["shard"]["split"].as_str().unwrap().to_string();
+        assert!(split.starts_with("durations sha256:"), "{split}");
+        splits.push(split);
         total += results["runs"].as_array().unwrap().len();
         ids.push(results["run_id"].as_str().unwrap().to_string());
     }
@@ -1248,6 +1253,33 @@ fn shards_merged_give_the_snapshot_and_gates_of_one_run_and_a_missing_or_doubled
     assert!(out.stderr.contains("is not a shard"), "{}", out.stderr);
     ws.run(&["eval", "evals/sh.toml", "--shard", "4/3"])
         .expect_code(exit_code::BAD_INPUT);
+    assert!(splits.iter().all(|s| *s == splits[0]));
+
+    // A shard run from an empty store is split by key: merging it with shards balanced by
+    // stored durations is refused, since their runs need not add up.
+    let elsewhere = Workspace::shipped();
+    elsewhere.write("evals/sh.toml", &ws.read("evals/sh.toml"));
+    elsewhere
+        .run(&["eval", "evals/sh.toml", "--shard", "2/3", "--ci"])
+        .expect_code(exit_code::SUCCESS);
+    assert_eq!(elsewhere.latest_results()["shard"]["split"], "key");
+    let foreign = elsewhere.latest_results()["run_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    skillbench::fsx::copy_tree(
+        &elsewhere.path(&format!(".skillbench/runs/{foreign}")),
+        &ws.path(&format!(".skillbench/runs/{foreign}")),
+    )
+    .unwrap();
+    let out = run_merge(&[&ids[0], &foreign, &ids[2]]);
+    out.expect_code(exit_code::BAD_INPUT);
+    assert!(
+        out.stderr
+            .contains("the shards saw different stored durations"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

@@ -51,6 +51,19 @@ pub fn merge(workspace: &Workspace, names: &[String]) -> Result<(Results, PathBu
                 r.run_id, s.index, s.count, first.run_id, plan.index, plan.count
             )));
         }
+        if s.split != plan.split {
+            return Err(Error::Usage(format!(
+                "run {} (shard {}/{}) was split {} but run {} (shard {}/{}) {}: the shards saw different stored durations; run every shard with the same results store (or an empty one), then merge",
+                r.run_id,
+                s.index,
+                s.count,
+                describe_split(&s.split),
+                first.run_id,
+                plan.index,
+                plan.count,
+                describe_split(&plan.split)
+            )));
+        }
         if let Some(other) = by_index.insert(s.index, &r.run_id) {
             return Err(Error::Usage(format!(
                 "shard {}/{} is given twice (runs {other} and {})",
@@ -143,4 +156,13 @@ pub fn merge(workspace: &Workspace, names: &[String]) -> Result<(Results, PathBu
     };
     let dir = store.finish(&merged)?;
     Ok((merged, dir))
+}
+
+/// A shard's split as a person reads it.
+fn describe_split(split: &str) -> String {
+    if split == "key" {
+        "by content key".into()
+    } else {
+        format!("by stored durations ({split})")
+    }
 }

@@ -299,21 +299,32 @@ pub fn run_eval(
     if planned.is_empty() {
         return Err(Error::NothingSelected("the eval selects no runs".into()));
     }
-    // A shard runs its share of the plan: each run by its key, so every shard of the same
-    // plan agrees on the split wherever it runs.
-    let shard = eval.shard.map(|(index, count)| results::ShardInfo {
-        index,
-        count,
-        plan: plan::plan_key(&planned),
-        planned: planned.len(),
-        subset: eval.subset,
-    });
-    let planned: Vec<plan::PlannedRun> = match eval.shard {
-        None => planned,
-        Some((index, count)) => planned
-            .into_iter()
-            .filter(|r| plan::shard_of(&r.key, count) == index)
-            .collect(),
+    // A shard runs its share of the plan: balanced by the stored durations of earlier
+    // runs (left out: this plan's own shards, which not every shard has seen), else by
+    // each run's key, so every shard of the same plan agrees on the split wherever it runs
+    // from the same store.
+    let plan_key = plan::plan_key(&planned);
+    let (planned, shard) = match eval.shard {
+        None => (planned, None),
+        Some((index, count)) => {
+            let durations = store::durations(&eval.workspace, &plan_key);
+            let (shards, split) = plan::split(&planned, count, &durations);
+            let info = results::ShardInfo {
+                index,
+                count,
+                plan: plan_key,
+                planned: planned.len(),
+                subset: eval.subset,
+                split,
+            };
+            let mine = planned
+                .into_iter()
+                .zip(shards)
+                .filter(|(_, s)| *s == index)
+                .map(|(r, _)| r)
+                .collect();
+            (mine, Some(info))
+        }
     };
     // Stored runs with the same content key stand in for running again.
     let cache = if eval.no_cache {

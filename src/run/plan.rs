@@ -175,6 +175,73 @@ pub fn plan_key(runs: &[PlannedRun]) -> String {
     format!("sha256:{:x}", h.finalize())
 }
 
+/// Milliseconds a (case, agent, variant) took when it last ran.
+pub type Durations = std::collections::BTreeMap<(String, String, Variant), u64>;
+
+/// How a plan is split into `count` shards: each run's shard (1-based, in plan order) and
+/// a name of the split that every shard of it records, so a merge can tell shards split
+/// alike from shards split by different stored durations.
+///
+/// With no stored duration for any run, each run goes to the shard its key hashes to
+/// ([`shard_of`]). Otherwise the runs are balanced by their expected time — the stored
+/// duration of their (case, agent, variant), or the mean of the known ones — longest
+/// first, each to the shard with the least time so far (the lowest index on a tie): the
+/// longest-processing-time rule, within 4/3 of the best split.
+pub fn split(runs: &[PlannedRun], count: u32, durations: &Durations) -> (Vec<u32>, String) {
+    let rows: Vec<(Row, &str)> = runs
+        .iter()
+        .map(|r| {
+            (
+                (r.case.id.clone(), r.agent.name.clone(), r.variant),
+                r.key.as_str(),
+            )
+        })
+        .collect();
+    split_rows(&rows, count, durations)
+}
+
+/// A (case, agent, variant).
+type Row = (String, String, Variant);
+
+/// [`split`] over each run's row and key.
+fn split_rows(runs: &[(Row, &str)], count: u32, durations: &Durations) -> (Vec<u32>, String) {
+    let count = count.max(1);
+    let expected: Vec<Option<u64>> = runs
+        .iter()
+        .map(|(row, _)| durations.get(row).copied())
+        .collect();
+    let known: Vec<u64> = expected.iter().flatten().copied().collect();
+    if known.is_empty() {
+        let shards = runs.iter().map(|(_, key)| shard_of(key, count)).collect();
+        return (shards, "key".into());
+    }
+    let mean = known.iter().sum::<u64>() / known.len() as u64;
+    let expected: Vec<u64> = expected.iter().map(|e| e.unwrap_or(mean).max(1)).collect();
+    let mut order: Vec<usize> = (0..runs.len()).collect();
+    order.sort_by(|&a, &b| {
+        expected[b]
+            .cmp(&expected[a])
+            .then_with(|| runs[a].1.cmp(runs[b].1))
+    });
+    let mut load = vec![0u64; count as usize];
+    let mut shards = vec![1u32; runs.len()];
+    for i in order {
+        let (least, _) = load
+            .iter()
+            .enumerate()
+            .min_by_key(|(j, l)| (**l, *j))
+            .unwrap_or((0, &0));
+        load[least] += expected[i];
+        shards[i] = u32::try_from(least).unwrap_or(0) + 1;
+    }
+    let mut h = Sha256::new();
+    for ((_, key), ms) in runs.iter().zip(&expected) {
+        h.update(key.as_bytes());
+        h.update(ms.to_le_bytes());
+    }
+    (shards, format!("durations sha256:{:x}", h.finalize()))
+}
+
 /// The shard (1-based, of `count`) a run with content key `key` belongs to.
 pub fn shard_of(key: &str, count: u32) -> u32 {
     let digest = Sha256::digest(key.as_bytes());
@@ -185,6 +252,58 @@ pub fn shard_of(key: &str, count: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn planned(n: usize) -> Vec<(Row, String)> {
+        (0..n)
+            .map(|i| {
+                (
+                    ("c/one".to_string(), format!("a{i}"), Variant::Ignored),
+                    format!("sha256:{i}"),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn stored_durations_balance_the_shards_and_name_the_split() {
+        let owned = planned(6);
+        let runs: Vec<(Row, &str)> = owned.iter().map(|(r, k)| (r.clone(), k.as_str())).collect();
+        // One long run and five short ones: by key they could land anywhere; by time the
+        // long one is alone.
+        let mut durations = Durations::new();
+        for (i, ms) in [(0, 600), (1, 100), (2, 100), (3, 100), (4, 100), (5, 100)] {
+            durations.insert(("c/one".into(), format!("a{i}"), Variant::Ignored), ms);
+        }
+        let (shards, name) = split_rows(&runs, 2, &durations);
+        assert_eq!(shards[0], 1);
+        assert!(shards[1..].iter().all(|&s| s == 2), "{shards:?}");
+        assert!(name.starts_with("durations sha256:"), "{name}");
+        assert_eq!(
+            split_rows(&runs, 2, &durations),
+            (shards, name.clone()),
+            "deterministic"
+        );
+        // A run with no stored time is expected to take the mean.
+        durations.remove(&("c/one".into(), "a5".into(), Variant::Ignored));
+        let (shards, other) = split_rows(&runs, 3, &durations);
+        assert_ne!(other, name);
+        let load = |s: u32| {
+            shards
+                .iter()
+                .zip([600, 100, 100, 100, 100, 200])
+                .filter(|(x, _)| **x == s)
+                .map(|(_, ms)| ms)
+                .sum::<u64>()
+        };
+        assert_eq!((load(1), load(2), load(3)), (600, 300, 300), "{shards:?}");
+        // None known: split by key.
+        let (by_key, name) = split_rows(&runs, 2, &Durations::new());
+        assert_eq!(name, "key");
+        assert_eq!(
+            by_key,
+            runs.iter().map(|(_, k)| shard_of(k, 2)).collect::<Vec<_>>()
+        );
+    }
 
     #[test]
     fn shards_split_keys_deterministically_and_cover_every_one() {

@@ -81,6 +81,15 @@ pub struct ShardInfo {
     /// Whether the plan itself was a subset of its eval (`--agent`, `--case`, `--trials`).
     #[serde(default)]
     pub subset: bool,
+    /// How the plan was split: `key` (by each run's content key), or `durations sha256:…`
+    /// (balanced by stored durations; the hash names the expected times used). Every shard
+    /// of one merge must have been split alike.
+    #[serde(default = "by_key")]
+    pub split: String,
+}
+
+fn by_key() -> String {
+    "key".into()
 }
 
 /// How far an interrupted eval got.

@@ -189,10 +189,10 @@ pub struct Cached {
     pub record: super::results::RunRecord,
 }
 
-/// The graded runs of the newest complete results sets under `workspace` written by this
-/// version of skillbench, by content key (the newest run of a key wins). A results set that
+/// The newest complete results sets under `workspace` written by this version of
+/// skillbench (at most [`CACHE_DEPTH`]), newest first, each with its id. A results set that
 /// cannot be read is skipped.
-pub fn cached_runs(workspace: &Workspace) -> std::collections::HashMap<String, Cached> {
+fn recent_results(workspace: &Workspace) -> Vec<(String, Results)> {
     let runs_dir = workspace.store_dir().join("runs");
     let mut ids: Vec<String> = std::fs::read_dir(&runs_dir)
         .into_iter()
@@ -204,18 +204,23 @@ pub fn cached_runs(workspace: &Workspace) -> std::collections::HashMap<String, C
     sort_by_age(&runs_dir, &mut ids);
     ids.reverse();
     ids.truncate(CACHE_DEPTH);
+    ids.into_iter()
+        .filter_map(|id| {
+            let text = std::fs::read_to_string(runs_dir.join(&id).join("results.json")).ok()?;
+            let results = serde_json::from_str::<Results>(&text).ok()?;
+            (results.schema == RESULTS_SCHEMA
+                && results.harness_version == env!("CARGO_PKG_VERSION"))
+            .then_some((id, results))
+        })
+        .collect()
+}
+
+/// The graded runs of the newest stored results sets, by content key (the newest run of a
+/// key wins).
+pub fn cached_runs(workspace: &Workspace) -> std::collections::HashMap<String, Cached> {
+    let runs_dir = workspace.store_dir().join("runs");
     let mut cached = std::collections::HashMap::new();
-    for id in ids {
-        let Ok(text) = std::fs::read_to_string(runs_dir.join(&id).join("results.json")) else {
-            continue;
-        };
-        let Ok(results) = serde_json::from_str::<Results>(&text) else {
-            continue;
-        };
-        if results.schema != RESULTS_SCHEMA || results.harness_version != env!("CARGO_PKG_VERSION")
-        {
-            continue;
-        }
+    for (id, results) in recent_results(workspace) {
         for record in results.runs {
             // Not reused: runs that were not graded (infrastructure), and runs a grader
             // left a criterion of ungraded (an endpoint down, a budget spent), which a new
@@ -238,6 +243,27 @@ pub fn cached_runs(workspace: &Workspace) -> std::collections::HashMap<String, C
         }
     }
     cached
+}
+
+/// How long each (case, agent, variant) took when it last ran for real (not reused, and
+/// graded), from the newest stored results sets — leaving out the shards of the plan
+/// `plan_key`, which the shards of that plan do not all see. What `eval --shard` balances
+/// by.
+pub fn durations(workspace: &Workspace, plan_key: &str) -> super::plan::Durations {
+    let mut durations = super::plan::Durations::new();
+    for (_, results) in recent_results(workspace) {
+        if results.shard.as_ref().is_some_and(|s| s.plan == plan_key) {
+            continue;
+        }
+        for r in results.runs {
+            if r.grade.is_some() && r.cached_from.is_none() {
+                durations
+                    .entry((r.case, r.agent, r.variant))
+                    .or_insert(r.timings.total_ms);
+            }
+        }
+    }
+    durations
 }
 
 /// A run id that names no stored run: nothing to act on, with the nearest stored ids.
