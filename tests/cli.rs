@@ -862,6 +862,78 @@ fn an_unchanged_eval_run_twice_calls_no_agent_the_second_time() {
 }
 
 #[test]
+fn a_changed_rubric_or_hidden_check_grades_the_stored_delivery_again_and_calls_no_agent() {
+    let ws = Workspace::shipped();
+    let calls = ws.path("calls.log");
+    ws.write(
+        "evals/note.sh",
+        &format!(
+            "#!/bin/sh\necho call >> '{}'\necho 'looked at it' > NOTE.txt\n",
+            calls.display()
+        ),
+    );
+    let eval = small_eval(
+        r#""python-cves/settings-loader""#,
+        r#""note""#,
+        "variants = [\"none\"]\n[agent.note]\nkind = \"command\"\ncommand = [\"sh\", \"./note.sh\"]\n",
+    );
+    ws.write("evals/note.toml", &eval);
+    let count = || {
+        std::fs::read_to_string(&calls)
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    ws.run(&["eval", "evals/note.toml"])
+        .expect_code(exit_code::SNAPSHOT_PENDING);
+    let first = ws.latest_results()["run_id"].as_str().unwrap().to_string();
+    assert_eq!(count(), 1);
+    assert!(criterion(&ws.latest_results()["runs"][0], "note").is_none());
+
+    // A new criterion: the stored delivery is graded with it, in a clean room; the agent
+    // is not called.
+    ws.write(
+        "evals/note.toml",
+        &format!(
+            "{eval}\n[[rubric.criteria]]\nid = \"note\"\nkind = \"command\"\nrun = \"test -f NOTE.txt\"\n"
+        ),
+    );
+    let out = ws.run(&["eval", "evals/note.toml"]);
+    assert_eq!(count(), 1, "only the grading changed: {}", out.stderr);
+    let run = ws.latest_results()["runs"][0].clone();
+    assert_eq!(run["delivery_from"], first.as_str(), "{run}");
+    assert!(run["cached_from"].is_null());
+    assert_eq!(criterion(&run, "note").unwrap()["verdict"], "pass", "{run}");
+    assert!(
+        out.stderr
+            .contains(&format!("(delivery of {first} graded again)")),
+        "{}",
+        out.stderr
+    );
+    let regraded = ws.latest_results()["run_id"].as_str().unwrap().to_string();
+
+    // A hidden check changes: graded again too, still from the first delivery.
+    let hidden = "corpora/python-cves/settings-loader/hidden/hidden_tests/test_settings_loading.py";
+    ws.write(hidden, &format!("{}\n# one more line\n", ws.read(hidden)));
+    ws.run(&["eval", "evals/note.toml"]);
+    assert_eq!(count(), 1);
+    let run = ws.latest_results()["runs"][0].clone();
+    assert_eq!(run["delivery_from"], first.as_str(), "{run}");
+    assert_ne!(ws.latest_results()["run_id"], regraded.as_str());
+
+    // The task changes: that is a new delivery, and the agent runs.
+    let manifest = "corpora/python-cves/settings-loader/case.toml";
+    let text = ws.read(manifest);
+    ws.write(
+        manifest,
+        &text.replacen("task = \"\"\"", "task = \"\"\"Please: ", 1),
+    );
+    ws.run(&["eval", "evals/note.toml"]);
+    assert_eq!(count(), 2, "a new task is a new delivery");
+    assert!(ws.latest_results()["runs"][0]["delivery_from"].is_null());
+}
+
+#[test]
 fn junit_has_a_test_case_per_run_with_reasons_logs_and_flaky_trials_and_validates() {
     let ws = Workspace::shipped();
     // Escalates on its even-numbered calls: right on the escalate case's first trial,

@@ -54,6 +54,10 @@ pub enum Event {
         /// The stored run whose result was reused (same content key): no agent was called.
         #[serde(skip_serializing_if = "Option::is_none")]
         cached_from: Option<String>,
+        /// The stored run whose delivery was graded again (only the grading changed): no
+        /// agent was called.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        delivery_from: Option<String>,
     },
     /// Something a person should know that is no run: a selection left out, a partial
     /// results set, a stored shard.

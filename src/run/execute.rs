@@ -63,6 +63,8 @@ fn record_of(run: &PlannedRun) -> RunRecord {
         grade: None,
         grade_reason: String::new(),
         cached_from: None,
+        delivery_key: run.delivery_key.clone(),
+        delivery_from: None,
     }
 }
 

@@ -189,21 +189,24 @@ fn key_inputs(
 ) -> plan::KeyInputs {
     // What the agents and the checks actually ran in counts too: a grade taken without
     // the grading jail never stands in for one taken with it.
-    let settings = format!(
-        "{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{}\u{1f}{}",
-        eval.rubric,
+    let delivery = format!(
+        "{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{}",
         eval.timeout,
         eval.sandbox,
         eval.network,
         eval.pass_env,
         eval.expose,
         eval.registries,
+        runtimes.name(),
+    );
+    let graded_by = format!(
+        "{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{}",
+        eval.rubric,
         eval.integrity_allow,
         eval.integrity_lookups_fail,
         eval.graders,
         eval.budget,
         grading.name(),
-        runtimes.name(),
     );
     let agents = eval
         .agents
@@ -221,7 +224,8 @@ fn key_inputs(
         .collect();
     plan::KeyInputs {
         skill: skill.hash.clone(),
-        eval: format!("{:x}", Sha256::digest(settings.as_bytes())),
+        delivery: format!("{:x}", Sha256::digest(delivery.as_bytes())),
+        grading: format!("{:x}", Sha256::digest(graded_by.as_bytes())),
         agents,
     }
 }
@@ -240,6 +244,44 @@ fn reuse(
     Some(record)
 }
 
+/// The stored delivery of `cached` graded again with the current rubric, as the result of
+/// `run`; `None` when it cannot be (then the run is carried out).
+async fn regrade_delivery(
+    cached: &store::Cached,
+    run: &plan::PlannedRun,
+    ctx: &Context<'_>,
+    run_dir: &std::path::Path,
+) -> Option<results::RunRecord> {
+    let mut record = cached.record.clone();
+    record.dir = run.dir.clone();
+    record.key = run.key.clone();
+    record.cached_from = None;
+    record.delivery_from = Some(
+        cached
+            .record
+            .delivery_from
+            .clone()
+            .unwrap_or_else(|| cached.run_id.clone()),
+    );
+    let source = Some((run.case.clone(), run.source.clone()));
+    let graded = async {
+        regrade::regrade_run(&mut record, ctx, source, &cached.dir, run_dir).await?;
+        let json = serde_json::to_string_pretty(&record).map_err(|e| e.to_string())?;
+        crate::fsx::write_atomic(&run_dir.join("grade.json"), json + "\n")
+            .map_err(|e| e.to_string())?;
+        // The new check logs lose the eval's secrets, as every run's files do.
+        ctx.redactor.redact_dir(run_dir).map_err(|e| e.to_string())
+    };
+    match graded.await {
+        Ok(()) => Some(record),
+        Err(_) => {
+            // Nothing half-done stays: the run is carried out instead, in a clean folder.
+            let _ = std::fs::remove_dir_all(run_dir);
+            None
+        }
+    }
+}
+
 /// The event of a graded (or reused) run.
 fn graded(run: &plan::PlannedRun, record: &results::RunRecord, ctx: &Context<'_>) -> Event {
     Event::RunGraded {
@@ -256,6 +298,7 @@ fn graded(run: &plan::PlannedRun, record: &results::RunRecord, ctx: &Context<'_>
         tamper_proof: ctx.grading_sandbox != Sandbox::None,
         agent_sandboxed: *ctx.agent_sandbox(&run.agent) != Sandbox::None || !run.agent.is_process(),
         cached_from: record.cached_from.clone(),
+        delivery_from: record.delivery_from.clone(),
     }
 }
 
@@ -328,7 +371,7 @@ pub fn run_eval(
     };
     // Stored runs with the same content key stand in for running again.
     let cache = if eval.no_cache {
-        HashMap::new()
+        store::Cache::default()
     } else {
         store::cached_runs(&eval.workspace)
     };
@@ -383,9 +426,17 @@ pub fn run_eval(
         &work,
         |(run, run_dir)| {
             let run = *run;
-            let cached = cache.get(&run.key);
+            let cached = cache.by_key.get(&run.key);
+            let delivered = cache.by_delivery.get(&run.delivery_key);
             async move {
                 if let Some(record) = cached.and_then(|c| reuse(c, run, run_dir)) {
+                    reporter.emit(&graded(run, &record, ctx));
+                    return Some(record);
+                }
+                // Only the grading changed: the stored delivery is graded again.
+                if let Some(c) = delivered
+                    && let Some(record) = regrade_delivery(c, run, ctx, run_dir).await
+                {
                     reporter.emit(&graded(run, &record, ctx));
                     return Some(record);
                 }

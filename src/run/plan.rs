@@ -20,8 +20,12 @@ pub struct PlannedRun {
     pub agent: Arc<AgentSpec>,
     pub variant: Variant,
     pub trial: u32,
-    /// `sha256:` over everything that determines the run.
+    /// `sha256:` over everything that determines the run and its grading.
     pub key: String,
+    /// `sha256:` over everything that determines what the agent delivers (the key without
+    /// the rubric, the graders and the grading sandbox): a stored run with the same
+    /// delivery key is graded again instead of run again.
+    pub delivery_key: String,
     /// The run's folder name in the results store.
     pub dir: String,
 }
@@ -31,9 +35,12 @@ pub struct PlannedRun {
 pub struct KeyInputs {
     /// The skill's content hash (only the `skill` variant's key holds it).
     pub skill: String,
-    /// The eval's settings that change a run or its grading: the rubric, the timeout, the
-    /// sandbox and network, what is passed and exposed, the graders.
-    pub eval: String,
+    /// The eval's settings that change what the agent does: the timeout, the sandboxes
+    /// and network, what is passed and exposed, the registries.
+    pub delivery: String,
+    /// The settings that change only how a delivery is graded: the rubric, the graders
+    /// and their budget, the integrity settings, the grading sandbox.
+    pub grading: String,
     /// Per agent: what it is beyond its definition (a runtime's version, the content of
     /// the files a command names).
     pub agents: HashMap<String, String>,
@@ -51,6 +58,7 @@ pub fn plan(
     let mut runs = Vec::new();
     for (case, source) in cases {
         let case_digest = case_digest(case);
+        let hidden = hidden_digest(case);
         for agent in agents {
             let agent = Arc::new(agent.clone());
             let agent_variants: Vec<Variant> = if agent.uses_skill() {
@@ -60,7 +68,9 @@ pub fn plan(
             };
             for variant in agent_variants {
                 for trial in 1..=trials {
-                    let key = key(&case_digest, source, &agent, variant, trial, inputs);
+                    let delivery_key =
+                        delivery_key(&case_digest, source, &agent, variant, trial, inputs);
+                    let key = graded_key(&delivery_key, &hidden, inputs);
                     let variant_dir = if variant == Variant::Ignored {
                         "any"
                     } else {
@@ -80,6 +90,7 @@ pub fn plan(
                         variant,
                         trial,
                         key,
+                        delivery_key,
                         dir,
                     });
                 }
@@ -89,23 +100,29 @@ pub fn plan(
     runs
 }
 
-/// The case's own content: its manifest, hidden files and reference patch (its repository
-/// is the source's pinned rev, hashed apart).
+/// The case's own content that decides what an agent does: its id, its manifest (the
+/// task, the setup) and its reference patch (its repository is the source's pinned rev,
+/// hashed apart).
 fn case_digest(case: &Case) -> String {
     let mut h = Sha256::new();
     h.update(case.id.as_bytes());
     h.update([0]);
     h.update(std::fs::read(&case.manifest_path).unwrap_or_default());
     h.update([0]);
+    if let Some(patch) = &case.reference_patch {
+        h.update(std::fs::read(patch).unwrap_or_default());
+    }
+    format!("{:x}", h.finalize())
+}
+
+/// The case's hidden files: they decide only how a delivery is graded.
+fn hidden_digest(case: &Case) -> String {
+    let mut h = Sha256::new();
     for (path, bytes, mode) in case.hidden.entries() {
         h.update(path.to_string_lossy().as_bytes());
         h.update([0]);
         h.update(bytes);
         h.update(mode.to_le_bytes());
-    }
-    h.update([0]);
-    if let Some(patch) = &case.reference_patch {
-        h.update(std::fs::read(patch).unwrap_or_default());
     }
     format!("{:x}", h.finalize())
 }
@@ -126,7 +143,17 @@ pub fn command_digest(argv: &[String], base: &std::path::Path) -> String {
     format!("{:x}", h.finalize())
 }
 
-fn key(
+/// The key of a delivery graded with the case's hidden files and `inputs.grading`.
+fn graded_key(delivery_key: &str, hidden: &str, inputs: &KeyInputs) -> String {
+    let mut h = Sha256::new();
+    for part in [delivery_key, hidden, &inputs.grading] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    format!("sha256:{:x}", h.finalize())
+}
+
+fn delivery_key(
     case_digest: &str,
     source: &PreparedSource,
     agent: &AgentSpec,
@@ -157,7 +184,7 @@ fn key(
         variant.as_str(),
         &trial.to_string(),
         skill,
-        &inputs.eval,
+        &inputs.delivery,
     ] {
         h.update(part.as_bytes());
         h.update([0]);

@@ -88,6 +88,13 @@ pub fn regrade(
                         format!("not graded (harness error): cannot re-grade: {message}");
                     record.criteria.clear();
                 }
+                // The new check logs lose the eval's secrets, as every run's files do.
+                if let Err(e) = ctx.redactor.redact_dir(&new_dir) {
+                    record.status = RunStatus::HarnessError;
+                    record.grade = None;
+                    record.grade_reason =
+                        format!("not graded (harness error): cannot redact the run's files: {e}");
+                }
                 if let Ok(json) = serde_json::to_string_pretty(&record) {
                     let _ = crate::fsx::write_atomic(&new_dir.join("grade.json"), json + "\n");
                 }
@@ -147,7 +154,7 @@ pub fn regrade(
 }
 
 /// Copies the stored run into the new results and, if it completed, grades it again.
-async fn regrade_run(
+pub(crate) async fn regrade_run(
     record: &mut RunRecord,
     ctx: &Context<'_>,
     source: Option<(Arc<Case>, Arc<PreparedSource>)>,

@@ -252,6 +252,13 @@ pub struct RunRecord {
     /// The stored run whose result this one reuses (same content key): no agent was called.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cached_from: Option<String>,
+    /// What determines the delivery alone (the key without the rubric and the graders).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub delivery_key: String,
+    /// The stored run whose delivery this run graded again (same delivery key, another
+    /// rubric or graders): no agent was called, the grade is the current rubric's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_from: Option<String>,
 }
 
 /// What was read off an agent runtime's transcript (`transcript.jsonl` in the run folder).

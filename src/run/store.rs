@@ -215,13 +215,37 @@ fn recent_results(workspace: &Workspace) -> Vec<(String, Results)> {
         .collect()
 }
 
-/// The graded runs of the newest stored results sets, by content key (the newest run of a
-/// key wins).
-pub fn cached_runs(workspace: &Workspace) -> std::collections::HashMap<String, Cached> {
+/// What the newest stored results sets offer a new eval.
+#[derive(Debug, Default)]
+pub struct Cache {
+    /// Graded runs by content key: each stands in for a planned run with its key.
+    pub by_key: std::collections::HashMap<String, Cached>,
+    /// Runs whose agent delivered (completed, errored or timed out), by delivery key:
+    /// each delivery can be graded again for a planned run with its delivery key.
+    pub by_delivery: std::collections::HashMap<String, Cached>,
+}
+
+/// The stored runs of the newest results sets, by content key and by delivery key (the
+/// newest run of a key wins).
+pub fn cached_runs(workspace: &Workspace) -> Cache {
     let runs_dir = workspace.store_dir().join("runs");
-    let mut cached = std::collections::HashMap::new();
+    let mut cache = Cache::default();
     for (id, results) in recent_results(workspace) {
         for record in results.runs {
+            let cached = || Cached {
+                run_id: record
+                    .cached_from
+                    .clone()
+                    .unwrap_or_else(|| results.run_id.clone()),
+                dir: runs_dir.join(&id).join(&record.dir),
+                record: record.clone(),
+            };
+            if !record.delivery_key.is_empty() && !record.status.is_infrastructure() {
+                cache
+                    .by_delivery
+                    .entry(record.delivery_key.clone())
+                    .or_insert_with(cached);
+            }
             // Not reused: runs that were not graded (infrastructure), and runs a grader
             // left a criterion of ungraded (an endpoint down, a budget spent), which a new
             // run may grade.
@@ -232,17 +256,13 @@ pub fn cached_runs(workspace: &Workspace) -> std::collections::HashMap<String, C
             if record.grade.is_none() || record.key.is_empty() || ungraded {
                 continue;
             }
-            cached.entry(record.key.clone()).or_insert_with(|| Cached {
-                run_id: record
-                    .cached_from
-                    .clone()
-                    .unwrap_or_else(|| results.run_id.clone()),
-                dir: runs_dir.join(&id).join(&record.dir),
-                record,
-            });
+            cache
+                .by_key
+                .entry(record.key.clone())
+                .or_insert_with(cached);
         }
     }
-    cached
+    cache
 }
 
 /// How long each (case, agent, variant) took when it last ran for real (not reused, and

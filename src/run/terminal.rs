@@ -144,6 +144,7 @@ fn run_line(event: &Event) -> Option<(String, String, Role)> {
         status,
         reason,
         cached_from,
+        delivery_from,
         ..
     } = event
     else {
@@ -152,9 +153,10 @@ fn run_line(event: &Event) -> Option<(String, String, Role)> {
     let (letter, role) = Role::of_grade(*grade, *status);
     let rest = format!(
         "  {case}  {agent}  {variant}  trial {trial}  ({}){}{}{}{}",
-        match cached_from {
-            Some(id) => format!("cached from {id}"),
-            None => format!("{:.1}s", *duration_ms as f64 / 1000.0),
+        match (cached_from, delivery_from) {
+            (Some(id), _) => format!("cached from {id}"),
+            (None, Some(id)) => format!("delivery of {id} graded again"),
+            (None, None) => format!("{:.1}s", *duration_ms as f64 / 1000.0),
         },
         if failed.is_empty() {
             String::new()
@@ -461,6 +463,7 @@ mod tests {
             tamper_proof: true,
             agent_sandboxed: true,
             cached_from: None,
+            delivery_from: None,
         }
     }
 

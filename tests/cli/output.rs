@@ -42,6 +42,7 @@ enum Line {
         tamper_proof: bool,
         agent_sandboxed: bool,
         cached_from: Option<String>,
+        delivery_from: Option<String>,
     },
     Note {
         level: String,
