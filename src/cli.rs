@@ -64,6 +64,9 @@ pub enum Command {
     /// Grade stored runs again with the current rubric, calling no agent; writes a new
     /// results set that names the one it re-graded, then compares and gates as `eval` does.
     Grade(GradeArgs),
+    /// Resume an interrupted eval: run what it had not finished, with the same selection,
+    /// reusing its finished runs; the results are those of an uninterrupted eval.
+    Resume(ResumeArgs),
     /// Merge the results sets of an eval's shards (`eval --shard I/N`) into one, then
     /// compare it with the snapshot and check the gates as for an unsharded eval.
     Merge(MergeArgs),
@@ -163,8 +166,12 @@ pub struct EvalArgs {
     #[arg(long, value_name = "DIR")]
     pub expose: Vec<PathBuf>,
     /// Run every run again, even those a stored run with the same content key answers.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "resume")]
     pub no_cache: bool,
+    /// Resume each eval's latest results set, which must be interrupted: only what it had
+    /// not finished runs (`skillbench resume RUN` repeats its selection for you).
+    #[arg(long)]
+    pub resume: bool,
     /// Also write the results as JUnit XML here (one test case per run).
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
@@ -210,6 +217,24 @@ pub struct GradeArgs {
     pub junit: Option<PathBuf>,
     /// `human`, or `json` for one JSON object per event on stdout (schema:
     /// `skillbench schema events`).
+    #[arg(long, value_enum, default_value = "human")]
+    pub message_format: MessageFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ResumeArgs {
+    /// The interrupted run: a run id or run folder; the latest run when omitted.
+    pub run: Option<String>,
+    /// How many runs at a time [default: the number of cores].
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
+    /// CI mode: never write snapshots; any difference fails. Also on when CI=true.
+    #[arg(long)]
+    pub ci: bool,
+    /// Also write the results as JUnit XML here.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+    /// `human`, or `json` for one JSON object per event on stdout.
     #[arg(long, value_enum, default_value = "human")]
     pub message_format: MessageFormat,
 }

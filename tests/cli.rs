@@ -1099,6 +1099,16 @@ fn stoppable_eval(ws: &Workspace, calls: &std::path::Path, marker: &str, slow: u
     );
 }
 
+/// `text` with what differs between two identical evals (run ids, durations) replaced by
+/// placeholders, as nextest redacts its snapshots.
+#[expect(clippy::unwrap_used, reason = "a fixed pattern")]
+fn stable(text: &str) -> String {
+    let id = regex::Regex::new(r"\d{8}T\d{6}Z-[0-9a-f]{6}").unwrap();
+    let secs = regex::Regex::new(r"\b\d+\.\ds\b").unwrap();
+    secs.replace_all(&id.replace_all(text, "<run>"), "<secs>")
+        .into_owned()
+}
+
 #[test]
 fn an_interrupted_eval_keeps_its_finished_runs_leaves_nothing_behind_and_resumes_to_the_same_snapshot()
  {
@@ -1191,13 +1201,21 @@ fn an_interrupted_eval_keeps_its_finished_runs_leaves_nothing_behind_and_resumes
         card.stderr
     );
 
-    // Run again: the finished run is reused, the rest run; the snapshot is the one an
-    // uninterrupted eval gives.
+    // Resumed: the finished run is reused, the rest run; the snapshot and the scorecard are
+    // the ones an uninterrupted eval gives.
     let out = ws.run_with(
-        &["eval", "evals/stop.toml", "--jobs", "1"],
+        &["resume", "--jobs", "1"],
         &[("TMPDIR", tmp.to_str().unwrap())],
     );
     out.expect_code(exit_code::SNAPSHOT_PENDING);
+    assert!(out.stderr.contains("(cached from "), "{}", out.stderr);
+    let resumed_card = stable(&ws.run(&["scorecard", "--format", "md"]).stdout);
+    // Nothing left to resume now: said so, with exit 6.
+    let out = ws.run(&["resume"]);
+    out.expect_code(exit_code::NOTHING_SELECTED);
+    assert!(out.stderr.contains("was not interrupted"), "{}", out.stderr);
+    ws.run(&["eval", "evals/stop.toml", "--resume"])
+        .expect_code(exit_code::NOTHING_SELECTED);
     assert_eq!(
         std::fs::read_to_string(&calls).unwrap().lines().count(),
         4,
@@ -1214,6 +1232,8 @@ fn an_interrupted_eval_keeps_its_finished_runs_leaves_nothing_behind_and_resumes
         .run(&["accept", "stop"])
         .expect_code(exit_code::SUCCESS);
     assert_eq!(resumed, fresh.read("evals/snapshots/stop.snap"));
+    let fresh_card = stable(&fresh.run(&["scorecard", "--format", "md"]).stdout);
+    assert_eq!(resumed_card, fresh_card);
 
     // SIGTERM stops it the same way, with 143.
     std::fs::remove_file(&calls).unwrap();

@@ -70,6 +70,9 @@ fn eval_with(
                 .join(", ")
         )));
     }
+    if args.resume {
+        check_resumable(&selected)?;
+    }
     if let Some(rev) = &args.changed_since {
         let changed = crate::changed::since(&selected[0].eval.workspace, rev)?;
         let before = selected.len();
@@ -257,6 +260,7 @@ fn select(
     }
     let sandbox = check_sandbox(&eval)?;
     let skill = Skill::load(&eval.skill_dir)?;
+    eval.command = command_of(args, &eval);
 
     let (cases, unmatched) = corpus::select(&eval.workspace.corpora_dir(), &eval.case_patterns)?;
     for pattern in &unmatched {
@@ -290,6 +294,129 @@ fn select(
         cases,
         sandbox,
     }))
+}
+
+/// The `eval` arguments that select `eval`'s plan, for `skillbench resume`: its file
+/// (relative to the workspace) and the flags that shape the plan.
+fn command_of(args: &EvalArgs, eval: &Eval) -> Vec<String> {
+    let mut command = vec![
+        eval.workspace
+            .display(&eval.path)
+            .to_string_lossy()
+            .into_owned(),
+    ];
+    let mut flag = |name: &str, value: String| {
+        command.push(name.to_string());
+        command.push(value);
+    };
+    for agent in &args.agents {
+        flag("--agent", agent.clone());
+    }
+    for case in &args.cases {
+        flag("--case", case.clone());
+    }
+    if let Some(trials) = args.trials {
+        flag("--trials", trials.to_string());
+    }
+    if let Some((i, n)) = args.shard {
+        flag("--shard", format!("{i}/{n}"));
+    }
+    if let Some(sandbox) = &args.sandbox {
+        flag("--sandbox", sandbox.clone());
+    }
+    if let Some(network) = &args.network {
+        flag("--network", network.clone());
+    }
+    for dir in &args.expose {
+        flag("--expose", dir.to_string_lossy().into_owned());
+    }
+    if let Some(n) = args.max_tokens {
+        flag("--max-tokens", n.to_string());
+    }
+    if let Some(usd) = args.max_usd {
+        flag("--max-usd", usd.to_string());
+    }
+    if args.allow_unavailable {
+        command.push("--allow-unavailable".into());
+    }
+    command
+}
+
+/// `--resume`: every selected eval's latest results set must be interrupted.
+fn check_resumable(selected: &[Selected]) -> Result<()> {
+    for s in selected {
+        match run::store::latest_of_eval(&s.eval.workspace, &s.eval.name) {
+            Some(results) if results.interrupted.is_some() => {}
+            Some(results) => {
+                return Err(Error::NothingSelected(format!(
+                    "--resume: the latest results of eval {} (run {}) were not interrupted: nothing to resume; run without --resume",
+                    s.eval.name, results.run_id
+                )));
+            }
+            None => {
+                return Err(Error::NothingSelected(format!(
+                    "--resume: eval {} has no stored results to resume",
+                    s.eval.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `skillbench resume [RUN]`: the interrupted run's own `eval` arguments, run again.
+pub(super) fn resume(
+    workspace: &workspace::Workspace,
+    args: &crate::cli::ResumeArgs,
+    color: run::terminal::ColorChoice,
+    github: bool,
+) -> Result<Outcome> {
+    let (_, results) = run::store::open(workspace, args.run.as_deref())?;
+    if results.interrupted.is_none() {
+        return Err(Error::NothingSelected(format!(
+            "run {} was not interrupted: nothing to resume",
+            results.run_id
+        )));
+    }
+    if results.command.is_empty() {
+        return Err(Error::Usage(format!(
+            "run {} does not record the command that made it (written by an older skillbench): run the same `skillbench eval` again",
+            results.run_id
+        )));
+    }
+    let argv = ["skillbench", "eval"]
+        .into_iter()
+        .map(String::from)
+        .chain(results.command.iter().cloned());
+    let parsed = <crate::cli::Cli as clap::Parser>::try_parse_from(argv).map_err(|e| {
+        Error::Usage(format!(
+            "run {}'s recorded command cannot be read: {e}",
+            results.run_id
+        ))
+    })?;
+    let crate::cli::Command::Eval(mut eval_args) = parsed.command else {
+        return Err(Error::Usage(format!(
+            "run {}'s recorded command is not an eval",
+            results.run_id
+        )));
+    };
+    eval_args.jobs = args.jobs;
+    eval_args.ci = args.ci;
+    eval_args.junit = args.junit.clone();
+    eval_args.message_format = args.message_format;
+    eval_args.resume = true;
+    let root = if workspace.root().as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        workspace.root()
+    };
+    eval(
+        &eval_args,
+        Some(root),
+        &|| Ok(workspace.clone()),
+        color,
+        github,
+    )
 }
 
 /// The sandbox the eval asks for, checked: asking for one that is not there is an error,

@@ -64,6 +64,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Accept { eval } => settle(&workspace()?, eval.as_deref(), true),
         Command::Reject { eval } => settle(&workspace()?, eval.as_deref(), false),
         Command::Grade(args) => stored::regrade(&workspace()?, args, cli.color, github),
+        Command::Resume(args) => eval::resume(&workspace()?, args, cli.color, github),
         Command::Merge(args) => stored::merge(&workspace()?, args, cli.color, github),
         Command::Gc { keep, older_than } => {
             if keep.is_none() && older_than.is_none() {

@@ -182,6 +182,7 @@ impl Eval {
             subset: false,
             no_cache: false,
             shard: None,
+            command: Vec::new(),
         })
     }
 }

@@ -116,6 +116,8 @@ pub struct Eval {
     pub no_cache: bool,
     /// `--shard I/N`: run only the runs of shard I.
     pub shard: Option<(u32, u32)>,
+    /// The `eval` arguments that select this plan, for `skillbench resume`.
+    pub command: Vec<String>,
 }
 
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);

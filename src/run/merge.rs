@@ -147,6 +147,7 @@ pub fn merge(workspace: &Workspace, names: &[String]) -> Result<(Results, PathBu
         subset: plan.subset,
         shard: None,
         merged_from: by_index.values().map(|id| id.to_string()).collect(),
+        command: first.command.clone(),
         budget_spent: shards.iter().find_map(|(_, r)| r.budget_spent.clone()),
         cases,
         agents,

@@ -519,6 +519,7 @@ pub fn run_eval(
             .map(|signal| results::Interrupted::by(signal, planned.len())),
         shard,
         merged_from: Vec::new(),
+        command: eval.command.clone(),
         budget_spent,
         runs,
         gates,

@@ -145,6 +145,7 @@ pub fn regrade(
         interrupted: interrupted.map(|s| super::results::Interrupted::by(s, old.runs.len())),
         shard: old.shard.clone(),
         merged_from: old.merged_from.clone(),
+        command: old.command.clone(),
         budget_spent: old.budget_spent.clone(),
         runs: records,
         gates,

@@ -60,6 +60,10 @@ pub struct Results {
     /// Set on the results of `skillbench merge`: the shards' run ids, in shard order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<String>,
+    /// The `eval` arguments that select this results set's plan (its eval file, relative to
+    /// the workspace, and the selection flags): what `skillbench resume` repeats.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
     /// Set when the agents' budget was spent before every planned run started: which
     /// limit, and what was spent. The runs it kept from starting are `budget_spent`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

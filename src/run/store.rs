@@ -215,6 +215,14 @@ fn recent_results(workspace: &Workspace) -> Vec<(String, Results)> {
         .collect()
 }
 
+/// The newest stored results set of the eval called `name`, if any.
+pub fn latest_of_eval(workspace: &Workspace, name: &str) -> Option<Results> {
+    recent_results(workspace)
+        .into_iter()
+        .map(|(_, r)| r)
+        .find(|r| r.eval.name == name)
+}
+
 /// What the newest stored results sets offer a new eval.
 #[derive(Debug, Default)]
 pub struct Cache {

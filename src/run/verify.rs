@@ -134,6 +134,7 @@ fn eval_for(workspace: &Workspace, case: &Case, sandbox: &str, expose: &[PathBuf
         subset: false,
         no_cache: true,
         shard: None,
+        command: Vec::new(),
     }
 }
 
