@@ -101,8 +101,14 @@ fn changed_since_runs_only_the_evals_whose_inputs_changed() {
     crate::commit_all(&repo, "the workspace");
 
     // Nothing changed: nothing runs, and that is a success.
-    let out = ws.run(&["eval", "--changed-since", "HEAD"]);
+    let out = ws.run(&["eval", "--changed-since", "HEAD", "--junit", "none.xml"]);
     out.expect_code(exit_code::SUCCESS);
+    assert!(
+        ws.read("none.xml")
+            .contains("<testsuites name=\"skillbench\" tests=\"0\""),
+        "{}",
+        ws.read("none.xml")
+    );
     assert!(
         out.stdout.contains("changed since HEAD: 0 of 2 eval(s)"),
         "{}",
