@@ -53,7 +53,7 @@ fn eval_with(
 ) -> Result<Outcome> {
     let paths = eval_paths(args, dir, workspace)?;
     let several = paths.len() > 1;
-    let mut selected = Vec::new();
+    let mut selected: Vec<Selected> = Vec::new();
     for path in &paths {
         match select(args, path, several, reporter)? {
             Some(s) => selected.push(s),
@@ -100,19 +100,26 @@ fn eval_with(
         github,
     };
     let jobs = jobs_or_cores(args.jobs);
+    // Every eval's sources prepared (the scratch folders live until the runs are done),
+    // then all their runs in one scheduler.
+    let mut scratches = Vec::new();
+    let mut eval_jobs = Vec::new();
+    for s in &mut selected {
+        let (scratch, prepared) = prepare_sources(std::mem::take(&mut s.cases))?;
+        scratches.push(scratch);
+        eval_jobs.push(run::evals::EvalJob {
+            eval: &s.eval,
+            skill: &s.skill,
+            cases: prepared,
+            sandbox: &s.sandbox,
+        });
+    }
+    let concluded = run::evals::run_evals(eval_jobs, jobs, reporter)?;
+    drop(scratches);
     let mut outcome = Outcome::Success;
-    let mut concluded = Vec::new();
-    for s in selected {
-        let (_scratch, prepared) = prepare_sources(s.cases)?;
-        let (results, results_dir) =
-            run::run_eval(&s.eval, &s.skill, prepared, jobs, &s.sandbox, reporter)?;
-        let this = conclude(&s.eval, &s.arg, &results, &results_dir, &outputs, reporter)?;
+    for (s, (results, results_dir)) in selected.iter().zip(&concluded) {
+        let this = conclude(&s.eval, &s.arg, results, results_dir, &outputs, reporter)?;
         outcome = outcome.most_severe(this);
-        concluded.push((results, results_dir));
-        // Stopped: no further eval starts.
-        if matches!(this, Outcome::Interrupted(_)) {
-            break;
-        }
     }
     if let Some(path) = &args.junit {
         let sets: Vec<(&run::results::Results, &Path)> =

@@ -27,6 +27,7 @@ pub enum Event {
         jobs: usize,
     },
     RunStarted {
+        eval: String,
         index: usize,
         case: String,
         agent: String,
@@ -34,6 +35,7 @@ pub enum Event {
         trial: u32,
     },
     RunGraded {
+        eval: String,
         index: usize,
         case: String,
         agent: String,

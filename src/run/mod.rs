@@ -7,6 +7,7 @@
 
 pub(crate) mod clean_room;
 pub mod delivery;
+pub mod evals;
 pub mod event;
 pub mod evidence;
 pub(crate) mod execute;
@@ -21,17 +22,15 @@ pub mod verify;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 use sha2::{Digest, Sha256};
 
 use crate::agent::{Probe, Sandbox};
-use crate::corpus::{Case, PreparedSource};
 use crate::error::{Error, Result};
 use crate::eval::Eval;
 use crate::skill::Skill;
-use event::{Event, Reporters};
-use results::{AgentInfo, CaseInfo, EvalInfo, RESULTS_SCHEMA, Results, SkillInfo};
+use event::Event;
+use results::EvalInfo;
 
 /// What every run of an eval shares.
 #[derive(Debug)]
@@ -285,6 +284,7 @@ async fn regrade_delivery(
 /// The event of a graded (or reused) run.
 fn graded(run: &plan::PlannedRun, record: &results::RunRecord, ctx: &Context<'_>) -> Event {
     Event::RunGraded {
+        eval: ctx.eval.name.clone(),
         index: run.index,
         case: record.case.clone(),
         agent: record.agent.clone(),
@@ -300,230 +300,4 @@ fn graded(run: &plan::PlannedRun, record: &results::RunRecord, ctx: &Context<'_>
         cached_from: record.cached_from.clone(),
         delivery_from: record.delivery_from.clone(),
     }
-}
-
-/// Runs every planned run and stores the results; returns them with their folder.
-pub fn run_eval(
-    eval: &Eval,
-    skill: &Skill,
-    cases: Vec<(Case, PreparedSource)>,
-    jobs: usize,
-    sandbox: &Sandbox,
-    reporter: &Reporters,
-) -> Result<(Results, std::path::PathBuf)> {
-    let started_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    let wall = Instant::now();
-    let cases: Vec<(Arc<Case>, Arc<PreparedSource>)> = cases
-        .into_iter()
-        .map(|(c, s)| (Arc::new(c), Arc::new(s)))
-        .collect();
-    // Each runtime is probed once: found on the PATH runs get, its version read, its
-    // credentials checked. A missing one makes its runs unavailable, not failed.
-    let path = std::env::var_os("PATH");
-    let grading_sandbox = sandbox.for_grading();
-    let probes: HashMap<String, Probe> = eval
-        .agents
-        .iter()
-        .filter_map(|a| Some((a.name.clone(), a.runtime()?.probe(path.as_deref()))))
-        .collect();
-    let planned = plan::plan(
-        &cases,
-        &eval.agents,
-        &eval.variants,
-        eval.trials,
-        &key_inputs(
-            eval,
-            skill,
-            &probes,
-            &grading_sandbox,
-            &runtime_sandbox(eval, sandbox),
-        ),
-    );
-    if planned.is_empty() {
-        return Err(Error::NothingSelected("the eval selects no runs".into()));
-    }
-    // A shard runs its share of the plan: balanced by the stored durations of earlier
-    // runs (left out: this plan's own shards, which not every shard has seen), else by
-    // each run's key, so every shard of the same plan agrees on the split wherever it runs
-    // from the same store.
-    let plan_key = plan::plan_key(&planned);
-    let (planned, shard) = match eval.shard {
-        None => (planned, None),
-        Some((index, count)) => {
-            let durations = store::durations(&eval.workspace, &plan_key);
-            let (shards, split) = plan::split(&planned, count, &durations);
-            let info = results::ShardInfo {
-                index,
-                count,
-                plan: plan_key,
-                planned: planned.len(),
-                subset: eval.subset,
-                split,
-            };
-            let mine = planned
-                .into_iter()
-                .zip(shards)
-                .filter(|(_, s)| *s == index)
-                .map(|(r, _)| r)
-                .collect();
-            (mine, Some(info))
-        }
-    };
-    // Stored runs with the same content key stand in for running again.
-    let cache = if eval.no_cache {
-        store::Cache::default()
-    } else {
-        store::cached_runs(&eval.workspace)
-    };
-    // Everything that can fail before the runs is done before the store is opened, so a
-    // failure leaves no partial results behind.
-    let eval_info = eval_info(eval)?;
-    let scheduler = schedule::Scheduler::new(jobs)?.with_budget(eval.agent_budget);
-    let agents = eval
-        .agents
-        .iter()
-        .map(|a| {
-            let probe = probes.get(&a.name);
-            let rt = a.runtime();
-            AgentInfo {
-                name: a.name.clone(),
-                kind: a.kind_name().into(),
-                binary: probe
-                    .and_then(|p| p.binary.as_ref())
-                    .map(|b| b.to_string_lossy().into_owned()),
-                version: probe.and_then(|p| p.version.clone()),
-                model: rt.and_then(|r| r.model.clone()),
-                base_url: rt.and_then(|r| r.base_url.clone()),
-                credentials: rt.map(|r| r.credentials.clone()).unwrap_or_default(),
-                missing: probe.map(|p| p.missing.clone()).unwrap_or_default(),
-            }
-        })
-        .collect();
-    let judging = judging(eval, sandbox, path.as_deref());
-    let ctx = Context {
-        eval,
-        skill: Some(skill),
-        sandbox,
-        grading_sandbox,
-        runtime_sandbox: runtime_sandbox(eval, sandbox),
-        probes,
-        judging,
-        redactor: redactor(eval),
-    };
-    let store = store::Store::begin(&eval.workspace)?;
-    reporter.emit(&Event::EvalStarted {
-        eval: eval.name.clone(),
-        skill: skill.name().into(),
-        skill_hash: skill.hash.clone(),
-        runs: planned.len(),
-        jobs,
-    });
-
-    let work: Vec<(&plan::PlannedRun, std::path::PathBuf)> =
-        planned.iter().map(|r| (r, store.run_dir(&r.dir))).collect();
-    let ctx = &ctx;
-    let outcomes = scheduler.run_all(
-        &work,
-        |(run, run_dir)| {
-            let run = *run;
-            let cached = cache.by_key.get(&run.key);
-            let delivered = cache.by_delivery.get(&run.delivery_key);
-            async move {
-                if let Some(record) = cached.and_then(|c| reuse(c, run, run_dir)) {
-                    reporter.emit(&graded(run, &record, ctx));
-                    return Some(record);
-                }
-                // Only the grading changed: the stored delivery is graded again.
-                if let Some(c) = delivered
-                    && let Some(record) = regrade_delivery(c, run, ctx, run_dir).await
-                {
-                    reporter.emit(&graded(run, &record, ctx));
-                    return Some(record);
-                }
-                reporter.emit(&Event::RunStarted {
-                    index: run.index,
-                    case: run.case.id.clone(),
-                    agent: run.agent.name.clone(),
-                    variant: run.variant,
-                    trial: run.trial,
-                });
-                let record = execute::execute(run, ctx, run_dir).await;
-                // A run the stop cut short is not a result: it goes, and runs again on
-                // the next eval.
-                if crate::interrupt::requested().is_some() {
-                    let _ = std::fs::remove_dir_all(run_dir);
-                    return None;
-                }
-                reporter.emit(&graded(run, &record, ctx));
-                Some(record)
-            }
-        },
-        |record| {
-            record
-                .as_ref()
-                .map(results::RunRecord::spend)
-                .unwrap_or_default()
-        },
-    );
-    let mut budget_spent = None;
-    let records: Vec<Option<results::RunRecord>> = outcomes
-        .into_iter()
-        .zip(&work)
-        .map(|(outcome, (run, run_dir))| match outcome {
-            schedule::Scheduled::Done(record) => record,
-            schedule::Scheduled::Held(schedule::Held::Interrupted(_)) => None,
-            // Not the agents' failure: recorded as not run, with the limit reached.
-            schedule::Scheduled::Held(schedule::Held::Budget(why)) => {
-                let record = execute::held_for_budget(run, &why, run_dir);
-                reporter.emit(&graded(run, &record, ctx));
-                budget_spent.get_or_insert(why);
-                Some(record)
-            }
-        })
-        .collect();
-    drop(scheduler);
-
-    let mut runs: Vec<results::RunRecord> = records.into_iter().flatten().collect();
-    let gates = order_and_gate(&mut runs, eval);
-    let results = Results {
-        schema: RESULTS_SCHEMA.into(),
-        run_id: store.id().to_string(),
-        harness_version: env!("CARGO_PKG_VERSION").into(),
-        eval: eval_info,
-        skill: SkillInfo {
-            name: skill.name().into(),
-            hash: skill.hash.clone(),
-        },
-        started_at,
-        finished_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
-        wall_ms: u64::try_from(wall.elapsed().as_millis()).unwrap_or(u64::MAX),
-        trials: eval.trials,
-        pass_grade: eval.rubric.pass,
-        cases: cases
-            .iter()
-            .map(|(c, s)| CaseInfo {
-                id: c.id.clone(),
-                expectation: c.expectation,
-                origin: s.origin.clone(),
-                rev: s.rev.to_string(),
-            })
-            .collect(),
-        agents,
-        sandbox: sandbox.name().into(),
-        grading_sandbox: ctx.grading_sandbox.name().into(),
-        runtime_sandbox: ctx.runtime_sandbox.name().into(),
-        grading: ctx.judging.as_ref().map(crate::grade::Judging::info),
-        regraded_from: None,
-        subset: eval.subset || shard.is_some(),
-        interrupted: crate::interrupt::requested()
-            .map(|signal| results::Interrupted::by(signal, planned.len())),
-        shard,
-        merged_from: Vec::new(),
-        command: eval.command.clone(),
-        budget_spent,
-        runs,
-        gates,
-    };
-    let dir = store.finish(&results)?;
-    Ok((results, dir))
 }

@@ -81,13 +81,14 @@ pub enum Scheduled<O> {
     Held(Held),
 }
 
-/// An async runtime and a number of slots.
+/// An async runtime, a number of slots, and the budgets of the groups of work it runs
+/// (one per eval).
 #[derive(Debug)]
 pub struct Scheduler {
     runtime: tokio::runtime::Runtime,
     jobs: usize,
-    budget: AgentBudget,
-    spent: Mutex<Spend>,
+    budgets: Vec<AgentBudget>,
+    spent: Mutex<Vec<Spend>>,
 }
 
 impl Scheduler {
@@ -104,29 +105,44 @@ impl Scheduler {
         Ok(Scheduler {
             runtime,
             jobs: jobs.max(1),
-            budget: AgentBudget::default(),
-            spent: Mutex::new(Spend::default()),
+            budgets: vec![AgentBudget::default()],
+            spent: Mutex::new(vec![Spend::default()]),
         })
     }
 
     /// No new work starts once `budget` is spent.
     #[must_use]
-    pub fn with_budget(mut self, budget: AgentBudget) -> Scheduler {
-        self.budget = budget;
+    pub fn with_budget(self, budget: AgentBudget) -> Scheduler {
+        self.with_budgets(vec![budget])
+    }
+
+    /// Group `i`'s work (see [`Scheduler::run_grouped`]) starts no more once `budgets[i]`
+    /// is spent.
+    #[must_use]
+    pub fn with_budgets(mut self, budgets: Vec<AgentBudget>) -> Scheduler {
+        self.spent = Mutex::new(vec![Spend::default(); budgets.len()]);
+        self.budgets = budgets;
         self
     }
 
-    /// What the work has cost so far.
-    pub fn spent(&self) -> Spend {
-        self.spent.lock().map(|s| *s).unwrap_or_default()
+    /// What group `group`'s work has cost so far.
+    pub fn spent(&self, group: usize) -> Spend {
+        self.spent
+            .lock()
+            .ok()
+            .and_then(|s| s.get(group).copied())
+            .unwrap_or_default()
     }
 
-    /// Why new work may not start now, if it may not.
-    fn hold(&self) -> Option<Held> {
+    /// Why new work of `group` may not start now, if it may not.
+    fn hold(&self, group: usize) -> Option<Held> {
         if let Some(signal) = crate::interrupt::requested() {
             return Some(Held::Interrupted(signal));
         }
-        self.budget.spent_by(self.spent()).map(Held::Budget)
+        self.budgets
+            .get(group)
+            .and_then(|b| b.spent_by(self.spent(group)))
+            .map(Held::Budget)
     }
 
     /// Runs `work` on every item, at most `jobs` at a time, and returns each item's
@@ -141,21 +157,39 @@ impl Scheduler {
     where
         Fut: Future<Output = O>,
     {
+        self.run_grouped(items, |_| 0, work, cost)
+    }
+
+    /// [`Scheduler::run_all`] over items of several groups (`group` says each item's):
+    /// they share the slots, and each group is held by its own budget.
+    pub fn run_grouped<'a, T, O, Fut>(
+        &self,
+        items: &'a [T],
+        group: impl Fn(&T) -> usize,
+        work: impl Fn(&'a T) -> Fut,
+        cost: impl Fn(&O) -> Spend,
+    ) -> Vec<Scheduled<O>>
+    where
+        Fut: Future<Output = O>,
+    {
         let permits = Arc::new(Semaphore::new(self.jobs));
-        let (work, cost) = (&work, &cost);
+        let (work, cost, group) = (&work, &cost, &group);
         self.runtime
             .block_on(futures::future::join_all(items.iter().map(|item| {
                 let permits = permits.clone();
                 async move {
                     // A closed semaphore never happens here: it is never closed.
                     let _permit = permits.acquire().await;
-                    if let Some(held) = self.hold() {
+                    let g = group(item);
+                    if let Some(held) = self.hold(g) {
                         return Scheduled::Held(held);
                     }
                     let output = work(item).await;
                     let spend = cost(&output);
-                    if let Ok(mut spent) = self.spent.lock() {
-                        *spent += spend;
+                    if let Ok(mut spent) = self.spent.lock()
+                        && let Some(s) = spent.get_mut(g)
+                    {
+                        *s += spend;
                     }
                     Scheduled::Done(output)
                 }
@@ -233,7 +267,36 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert_eq!(scheduler.spent().tokens, 300);
+        assert_eq!(scheduler.spent(0).tokens, 300);
+    }
+
+    #[test]
+    fn each_group_is_held_by_its_own_budget_and_the_slots_are_shared() {
+        let scheduler = Scheduler::new(1).expect("runtime").with_budgets(vec![
+            AgentBudget {
+                max_tokens: Some(1),
+                max_usd: None,
+            },
+            AgentBudget::default(),
+        ]);
+        // (group, tokens): group 0 spends its budget on its first item; group 1 has none.
+        let items: Vec<(usize, u64)> = vec![(0, 5), (1, 5), (0, 5), (1, 5), (0, 5)];
+        let out = scheduler.run_grouped(
+            &items,
+            |(g, _)| *g,
+            |(_, t)| async move { *t },
+            |t| Spend {
+                tokens: *t,
+                usd: 0.0,
+            },
+        );
+        let done: Vec<bool> = out
+            .iter()
+            .map(|s| matches!(s, Scheduled::Done(_)))
+            .collect();
+        assert_eq!(done, [true, true, false, true, false]);
+        assert_eq!(scheduler.spent(0).tokens, 5);
+        assert_eq!(scheduler.spent(1).tokens, 10);
     }
 
     #[test]

@@ -68,6 +68,16 @@ impl Store {
     }
 }
 
+/// A results set never finished (an error before its `results.json`) leaves no staging
+/// folder behind; a finished one was moved away, and there is nothing to remove.
+impl Drop for Store {
+    fn drop(&mut self) {
+        if self.staging.exists() {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
 /// Opens a stored results set: `run` is a run id, a path to a run folder, or `None` for the
 /// latest.
 pub fn open(workspace: &Workspace, run: Option<&str>) -> Result<(PathBuf, Results)> {

@@ -129,9 +129,11 @@ fn fit(text: &str, width: Option<usize>) -> String {
     }
 }
 
-/// The progress line of a graded run, uncoloured, and its grade's role.
-fn run_line(event: &Event) -> Option<(String, String, Role)> {
+/// The progress line of a graded run, uncoloured, and its grade's role; `several` when
+/// runs of several evals interleave (each line then names its eval).
+fn run_line(event: &Event, several: bool) -> Option<(String, String, Role)> {
     let Event::RunGraded {
+        eval,
         case,
         agent,
         variant,
@@ -152,7 +154,12 @@ fn run_line(event: &Event) -> Option<(String, String, Role)> {
     };
     let (letter, role) = Role::of_grade(*grade, *status);
     let rest = format!(
-        "  {case}  {agent}  {variant}  trial {trial}  ({}){}{}{}{}",
+        "  {}{case}  {agent}  {variant}  trial {trial}  ({}){}{}{}{}",
+        if several {
+            format!("{eval}: ")
+        } else {
+            String::new()
+        },
         match (cached_from, delivery_from) {
             (Some(id), _) => format!("cached from {id}"),
             (None, Some(id)) => format!("delivery of {id} graded again"),
@@ -184,7 +191,8 @@ fn run_line(event: &Event) -> Option<(String, String, Role)> {
 }
 
 /// How one event reads on the progress writer (stderr); `None` when it has nothing there.
-pub fn progress(event: &Event, style: &Style) -> Option<String> {
+/// `several`: runs of several evals interleave.
+pub fn progress(event: &Event, style: &Style, several: bool) -> Option<String> {
     match event {
         Event::EvalStarted {
             eval,
@@ -198,7 +206,7 @@ pub fn progress(event: &Event, style: &Style) -> Option<String> {
         ))
         .map(|line| style.paint(Role::Heading, &line)),
         Event::RunGraded { .. } => {
-            let (letter, rest, role) = run_line(event)?;
+            let (letter, rest, role) = run_line(event, several)?;
             // The grade keeps its colour; the rest is cut to fit.
             let rest = fit(&rest, style.width.map(|w| w.saturating_sub(3)));
             Some(format!("  {}{rest}", style.paint(role, &letter)))
@@ -315,6 +323,8 @@ pub struct Terminal {
     /// A progress bar, only where a person watches: stderr is a terminal.
     bar: Mutex<Option<indicatif::ProgressBar>>,
     use_bar: bool,
+    /// How many evals have started: with more than one, run lines name their eval.
+    evals: std::sync::atomic::AtomicUsize,
 }
 
 impl std::fmt::Debug for Terminal {
@@ -338,6 +348,7 @@ impl Terminal {
             style,
             bar: Mutex::new(None),
             use_bar: false,
+            evals: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -386,10 +397,21 @@ impl Reporter for Terminal {
     }
 
     fn report(&self, event: &Event) -> std::io::Result<()> {
-        if let Some(line) = progress(event, &self.style) {
+        use std::sync::atomic::Ordering;
+        if matches!(event, Event::EvalStarted { .. }) {
+            self.evals.fetch_add(1, Ordering::SeqCst);
+        }
+        let several = self.evals.load(Ordering::SeqCst) > 1;
+        if let Some(line) = progress(event, &self.style, several) {
             self.write_progress(&line)?;
         }
         match event {
+            Event::EvalStarted { runs, .. } if self.use_bar && self.bar().is_some() => {
+                // One bar for every eval the command runs.
+                if let Some(bar) = self.bar() {
+                    bar.inc_length(*runs as u64);
+                }
+            }
             Event::EvalStarted { runs, .. } if self.use_bar => {
                 let bar = indicatif::ProgressBar::new(*runs as u64);
                 if let Ok(style) = indicatif::ProgressStyle::with_template(
@@ -450,6 +472,7 @@ mod tests {
 
     fn graded(grade: Option<Grade>, status: RunStatus, reason: &str) -> Event {
         Event::RunGraded {
+            eval: "e".into(),
             index: 0,
             case: "python-cves/settings-loader-with-a-long-name".into(),
             agent: "claude-code".into(),

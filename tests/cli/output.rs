@@ -22,6 +22,7 @@ enum Line {
         jobs: usize,
     },
     RunStarted {
+        eval: String,
         index: usize,
         case: String,
         agent: String,
@@ -29,6 +30,7 @@ enum Line {
         trial: u32,
     },
     RunGraded {
+        eval: String,
         index: usize,
         case: String,
         agent: String,

@@ -51,6 +51,13 @@ fn eval_with_no_argument_runs_every_eval_and_reports_each_in_one_junit_file() {
     assert_eq!(results_sets(&ws), 2);
     assert!(out.stderr.contains("eval alpha: skill"), "{}", out.stderr);
     assert!(out.stderr.contains("eval beta: skill"), "{}", out.stderr);
+    // Their runs share one scheduler, so each line names its eval.
+    assert!(
+        out.stderr
+            .contains("  A  alpha: python-cves/settings-loader  reference"),
+        "{}",
+        out.stderr
+    );
     let xml = ws.read("all.xml");
     assert_eq!(xml.matches("<testsuite ").count(), 2, "{xml}");
     assert!(xml.contains("name=\"alpha\"") && xml.contains("name=\"beta\""));
