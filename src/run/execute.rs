@@ -187,6 +187,42 @@ fn redact_record(record: RunRecord, redactor: &Redactor) -> RunRecord {
         .unwrap_or(record)
 }
 
+/// A run's room: its scratch folder (the checkout, the agent's HOME and TMPDIR, the prompt
+/// and the signals file), the agent's environment, what its jail mounts, and the checkout's
+/// state after setup.
+struct Room<'a> {
+    scratch: &'a Path,
+    checkout: std::path::PathBuf,
+    env: ColdEnv,
+    /// The runtime's shared folders that exist (read-only to the agent).
+    shared: Vec<std::path::PathBuf>,
+    /// What the eval exposes, and the files a command agent's argv names.
+    exposed: Vec<std::path::PathBuf>,
+    baseline: delivery::Baseline,
+}
+
+impl Room<'_> {
+    /// The jail of a process in this room.
+    fn jail(&self, ctx: &Context<'_>, network: Network, cache_writable: bool) -> Jail {
+        Jail::for_run(
+            self.scratch,
+            ctx.eval.workspace.root(),
+            &self.shared,
+            &self.exposed,
+            network,
+            cache_writable,
+        )
+    }
+}
+
+/// What the agent did in its room.
+struct AgentRun {
+    exit: agent::AgentExit,
+    report: Option<AgentReport>,
+    signals_file: std::path::PathBuf,
+    stderr_log: std::path::PathBuf,
+}
+
 /// Sets `agent_ran` when the agent has been started: what fails after that, the agent may
 /// have caused.
 async fn carry_out(
@@ -196,16 +232,78 @@ async fn carry_out(
     timings: &mut Timings,
     agent_ran: &mut bool,
 ) -> Result<Outcome, String> {
-    let eval = ctx.eval;
     std::fs::create_dir_all(run_dir)
         .map_err(|e| format!("cannot create {}: {e}", run_dir.display()))?;
     let scratch = tempfile::Builder::new()
         .prefix("skillbench-run-")
         .tempdir()
         .map_err(|e| format!("cannot create a temporary folder: {e}"))?;
-    let scratch = scratch.path();
-    let checkout = scratch.join("checkout");
+    let mut room = match prepare_room(run, ctx, run_dir, scratch.path(), timings).await? {
+        Ok(room) => room,
+        Err(setup_failed) => return Ok(setup_failed),
+    };
+    *agent_ran = true;
+    let agent = run_agent(run, ctx, run_dir, &mut room).await?;
+    timings.agent_ms = millis(agent.exit.duration);
 
+    let t = Instant::now();
+    let (change, signals) = match take_delivery(run, ctx, run_dir, room, &agent).await? {
+        Ok(delivered) => delivered,
+        Err(why) => {
+            let mut o = Outcome::ended(RunStatus::AgentError, why);
+            o.report = agent.report;
+            return Ok(o);
+        }
+    };
+    let (status, detail) = ended(&agent);
+    let mut criteria = Vec::new();
+    if status == RunStatus::Completed {
+        let checked = match super::clean_room::grade_delivery(
+            ctx,
+            &run.case,
+            &run.source,
+            &change,
+            &signals,
+            run_dir,
+        )
+        .await
+        {
+            Ok(checked) => checked,
+            Err(super::clean_room::Ungradable::Delivery(why)) => {
+                let mut o = Outcome::ended(RunStatus::AgentError, why);
+                o.report = agent.report;
+                o.change = change;
+                o.signals = signals;
+                return Ok(o);
+            }
+            Err(super::clean_room::Ungradable::Harness(why)) => return Err(why),
+        };
+        timings.check_commands_ms = millis(checked.command_time);
+        criteria = checked.results;
+    }
+    timings.grade_ms = millis(t.elapsed());
+    Ok(Outcome {
+        status,
+        detail,
+        signals,
+        change,
+        criteria,
+        report: agent.report,
+    })
+}
+
+/// The room made ready: the pinned commit checked out, the cold environment, the case's
+/// setup run, and the checkout's state recorded as the delivery's starting point. A failed
+/// setup is the run's outcome (`Ok(Err(…))`): infrastructure, not the agent's.
+async fn prepare_room<'a>(
+    run: &PlannedRun,
+    ctx: &Context<'_>,
+    run_dir: &Path,
+    scratch: &'a Path,
+    timings: &mut Timings,
+) -> Result<Result<Room<'a>, Outcome>, String> {
+    let eval = ctx.eval;
+    let checkout = scratch.join("checkout");
     let t = Instant::now();
     let source = run.source.clone();
     let target = checkout.clone();
@@ -215,45 +313,43 @@ async fn carry_out(
         .map_err(|e| format!("cannot check out {}: {e}", run.case.id))?;
     timings.materialize_ms = millis(t.elapsed());
 
-    let agent_env =
+    let mut env =
         ColdEnv::new(&scratch.join("agent"), &eval.pass_env).map_err(|e| e.to_string())?;
     let probe = ctx.probes.get(&run.agent.name);
     // Mounted back read-only: what the eval exposes, the runtime's installation, and the
     // files a command agent's argv names (its script may live in the hidden workspace).
     let command_files = agent::sandbox::exposed_for(&run.agent, probe, eval.workspace.root());
+    // The shared package cache is written only by the case's setup; the agent sees it
+    // read-only, so nothing it plants there reaches a later run.
     let shared: Vec<std::path::PathBuf> = run
         .agent
         .runtime()
         .map(agent::RuntimeAgent::shared_dirs)
-        .unwrap_or_default();
-    // The shared package cache is written only by the case's setup; the agent sees it
-    // read-only, so nothing it plants there reaches a later run.
-    let shared: Vec<std::path::PathBuf> = shared.into_iter().filter(|d| d.is_dir()).collect();
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|d| d.is_dir())
+        .collect();
     let exposed: Vec<std::path::PathBuf> = eval
         .expose
         .iter()
         .chain(command_files.iter())
         .cloned()
         .collect();
-    let jail = |network: Network, cache_writable: bool| {
-        Jail::for_run(
-            scratch,
-            eval.workspace.root(),
-            &shared,
-            &exposed,
-            network,
-            cache_writable,
-        )
-    };
-    let mut agent_env = agent_env;
-    let agent_sandbox = ctx.agent_sandbox(&run.agent);
-    if *agent_sandbox != agent::Sandbox::None {
+    if *ctx.agent_sandbox(&run.agent) != agent::Sandbox::None {
         // npm must write its cache; the agent's goes to its own folder.
-        agent_env.set(
+        env.set(
             "npm_config_cache",
             &scratch.join("agent/tmp/npm-cache").to_string_lossy(),
         );
     }
+    let mut room = Room {
+        scratch,
+        checkout,
+        env,
+        shared,
+        exposed,
+        baseline: delivery::Baseline::default(),
+    };
 
     let t = Instant::now();
     if !run.case.setup.is_empty() {
@@ -261,11 +357,11 @@ async fn carry_out(
         let spec = Spec {
             argv: ctx.sandbox.wrap(
                 vec!["sh".into(), "-c".into(), script],
-                &checkout,
-                &jail(Network::Host, true),
+                &room.checkout,
+                &room.jail(ctx, Network::Host, true),
             ),
-            cwd: checkout.clone(),
-            env: agent_env.vars().to_vec(),
+            cwd: room.checkout.clone(),
+            env: room.env.vars().to_vec(),
             timeout: eval.timeout,
             output: Output::Combined(run_dir.join("setup.log")),
             redactor: ctx.redactor.clone(),
@@ -277,26 +373,43 @@ async fn carry_out(
         if done.status != Status::Exited(0) {
             let log = std::fs::read_to_string(run_dir.join("setup.log")).unwrap_or_default();
             let last = grade::failure::last_line(&log);
-            return Ok(Outcome::ended(
+            return Ok(Err(Outcome::ended(
                 RunStatus::SetupFailed,
                 format!("{}; setup.log ends: {last}", done.status),
-            ));
+            )));
         }
     }
 
     // What setup left is the room's starting point, not the agent's change.
-    let (src, room) = (run.source.clone(), checkout.clone());
-    let mut baseline = tokio::task::spawn_blocking(move || delivery::Baseline::record(&src, &room))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| format!("cannot record the checkout after setup: {e}"))?;
+    let (src, checkout) = (run.source.clone(), room.checkout.clone());
+    room.baseline =
+        tokio::task::spawn_blocking(move || delivery::Baseline::record(&src, &checkout))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| format!("cannot record the checkout after setup: {e}"))?;
+    Ok(Ok(room))
+}
+
+/// The skill installed (in the skill variant), the prompt written, the network set up,
+/// and the agent run in its room.
+async fn run_agent(
+    run: &PlannedRun,
+    ctx: &Context<'_>,
+    run_dir: &Path,
+    room: &mut Room<'_>,
+) -> Result<AgentRun, String> {
+    let eval = ctx.eval;
+    let scratch = room.scratch;
     let skill = ctx.skill;
     let runtime = run.agent.runtime();
     if let (Variant::Skill, Some(skill), Some(rt)) = (run.variant, skill, runtime) {
-        baseline.exclude(&format!("{}/{}", rt.runtime.skills_dir(), skill.name()));
+        room.baseline
+            .exclude(&format!("{}/{}", rt.runtime.skills_dir(), skill.name()));
     }
     let skill_copy = match (run.variant, skill) {
-        (Variant::Skill, Some(skill)) => Some(install_skill(skill, runtime, scratch, &checkout)?),
+        (Variant::Skill, Some(skill)) => {
+            Some(install_skill(skill, runtime, scratch, &room.checkout)?)
+        }
         (Variant::Skill, None) => return Err("the skill variant needs a skill".into()),
         _ => None,
     };
@@ -318,6 +431,7 @@ async fn carry_out(
     )
     .map_err(|e| e.to_string())?;
 
+    let agent_sandbox = ctx.agent_sandbox(&run.agent);
     let sandboxed = *agent_sandbox != agent::Sandbox::None;
     let network = eval
         .network
@@ -326,7 +440,7 @@ async fn carry_out(
             (true, false) => Network::Host,
             (false, _) => Network::None,
         });
-    let mut agent_jail = jail(network, false);
+    let mut agent_jail = room.jail(ctx, network, false);
     let (proxy, forward) = match network {
         Network::Filtered => {
             let (proxy, forward) = filtered_network(run, eval, scratch)?;
@@ -339,7 +453,7 @@ async fn carry_out(
                 "ALL_PROXY",
                 "all_proxy",
             ] {
-                agent_env.set(
+                room.env.set(
                     var,
                     &format!("http://127.0.0.1:{}", agent::proxy::PROXY_PORT),
                 );
@@ -348,11 +462,12 @@ async fn carry_out(
         }
         _ => (None, None),
     };
+    let stderr_log = run_dir.join("stderr.log");
     let inv = Invocation {
         case: &run.case,
         source_repo: &run.source.repo,
-        checkout: &checkout,
-        env: &agent_env,
+        checkout: &room.checkout,
+        env: &room.env,
         prompt_file: &prompt_file,
         signals_file: &signals_file,
         // Only a command agent is told where the skill is: a runtime finds it where it
@@ -360,15 +475,14 @@ async fn carry_out(
         skill_dir: named_skill.map(|(_, dir)| dir),
         timeout: eval.timeout,
         stdout_log: run_dir.join("stdout.log"),
-        stderr_log: run_dir.join("stderr.log"),
+        stderr_log: stderr_log.clone(),
         transcript_file: run_dir.join("transcript.jsonl"),
         sandbox: agent_sandbox,
         jail: &agent_jail,
-        probe,
+        probe: ctx.probes.get(&run.agent.name),
         redactor: &ctx.redactor,
         forward: forward.as_ref(),
     };
-    *agent_ran = true;
     let exit = agent::run(&run.agent, &inv).await;
     if let Some(proxy) = proxy {
         crate::fsx::write_atomic(
@@ -377,34 +491,45 @@ async fn carry_out(
         )
         .map_err(|e| e.to_string())?;
     }
-    timings.agent_ms = millis(exit.duration);
     let report = match (runtime, &exit.transcript) {
         (Some(rt), Some(t)) => Some(agent_report(
             t,
             rt,
             skill,
             run.variant,
-            ctx.eval.agent_prices.get(&run.agent.name).copied(),
+            eval.agent_prices.get(&run.agent.name).copied(),
         )),
         _ => None,
     };
+    Ok(AgentRun {
+        exit,
+        report,
+        signals_file,
+        stderr_log,
+    })
+}
 
-    let t = Instant::now();
-    // The delivery, computed by skillbench from the room against the pinned commit; the
-    // room itself is never graded.
-    let (src, room) = (run.source.clone(), checkout.clone());
+/// The delivery taken from the room — computed by skillbench against the pinned commit,
+/// stored without secrets — with the agent's signals; then the room deleted, unread but
+/// for those. `Ok(Err(why))`: what the agent left cannot be delivered (its failure).
+async fn take_delivery(
+    run: &PlannedRun,
+    ctx: &Context<'_>,
+    run_dir: &Path,
+    room: Room<'_>,
+    agent: &AgentRun,
+) -> Result<Result<(Change, SignalsReport), String>, String> {
+    let scratch = room.scratch;
+    let (src, checkout, baseline) = (run.source.clone(), room.checkout, room.baseline);
     let redactor = ctx.redactor.clone();
-    let delivered =
-        tokio::task::spawn_blocking(move || delivery::deliver(&src, &room, &baseline, &redactor))
-            .await
-            .map_err(|e| e.to_string())?;
+    let delivered = tokio::task::spawn_blocking(move || {
+        delivery::deliver(&src, &checkout, &baseline, &redactor)
+    })
+    .await
+    .map_err(|e| e.to_string())?;
     let patch = match delivered {
         Ok(patch) => patch,
-        Err(e) if e.is_agents() => {
-            let mut o = Outcome::ended(RunStatus::AgentError, e.to_string());
-            o.report = report;
-            return Ok(o);
-        }
+        Err(e) if e.is_agents() => return Ok(Err(e.to_string())),
         Err(e) => return Err(format!("cannot take the delivery: {e}")),
     };
     // Stored without secrets; a delivery that holds one fails its integrity criterion.
@@ -415,15 +540,12 @@ async fn carry_out(
     let change = match Change::from_patch(patch) {
         Ok(change) => change,
         Err(e) => {
-            let mut o = Outcome::ended(
-                RunStatus::AgentError,
-                format!("the delivery cannot be read back as a patch: {e}"),
-            );
-            o.report = report;
-            return Ok(o);
+            return Ok(Err(format!(
+                "the delivery cannot be read back as a patch: {e}"
+            )));
         }
     };
-    let (signals, raw) = signals::read(&signals_file);
+    let (signals, raw) = signals::read(&agent.signals_file);
     if let Some(raw) = raw {
         // Valid signals are stored as skillbench writes them (so no escape form of a
         // secret, `\u0073…`, slips past the redactor); anything else as it came.
@@ -444,14 +566,27 @@ async fn carry_out(
             std::fs::remove_file(&path)
         };
     }
+    Ok(Ok((change, signals)))
+}
 
-    let (status, detail) = match &exit.status {
+/// How the agent's process ended, as a run status and its reason. A runtime that never
+/// got a response from its model (refused, failing, unreachable) met infrastructure, not
+/// the task: not the agent's C; a runtime that retried until the timeout is one of them.
+fn ended(agent: &AgentRun) -> (RunStatus, String) {
+    let exit = &agent.exit;
+    if let Some(why) = endpoint_failure(agent.report.as_ref(), &agent.stderr_log) {
+        return (
+            RunStatus::EndpointFailed,
+            format!("the model endpoint failed before the agent's first turn: {why}"),
+        );
+    }
+    match &exit.status {
         AgentStatus::Finished => (RunStatus::Completed, "the agent finished".to_string()),
         AgentStatus::Exited(code) => (
             RunStatus::AgentError,
             format!(
                 "the agent exited with code {code}{}",
-                last_error(exit.transcript.as_ref(), &inv.stderr_log)
+                last_error(exit.transcript.as_ref(), &agent.stderr_log)
             ),
         ),
         AgentStatus::Signaled(sig) => (
@@ -466,51 +601,7 @@ async fn carry_out(
             ),
         ),
         AgentStatus::Failed(why) => (RunStatus::AgentError, why.clone()),
-    };
-    // A runtime that never got a response from its model (refused, failing, unreachable)
-    // met infrastructure, not the task: not the agent's C. A runtime that retried until
-    // the timeout is one of them.
-    let (status, detail) = match endpoint_failure(report.as_ref(), &inv.stderr_log) {
-        Some(why) => (
-            RunStatus::EndpointFailed,
-            format!("the model endpoint failed before the agent's first turn: {why}"),
-        ),
-        _ => (status, detail),
-    };
-    let mut criteria = Vec::new();
-    if status == RunStatus::Completed {
-        let checked = match super::clean_room::grade_delivery(
-            ctx,
-            &run.case,
-            &run.source,
-            &change,
-            &signals,
-            run_dir,
-        )
-        .await
-        {
-            Ok(checked) => checked,
-            Err(super::clean_room::Ungradable::Delivery(why)) => {
-                let mut o = Outcome::ended(RunStatus::AgentError, why);
-                o.report = report;
-                o.change = change;
-                o.signals = signals;
-                return Ok(o);
-            }
-            Err(super::clean_room::Ungradable::Harness(why)) => return Err(why),
-        };
-        timings.check_commands_ms = millis(checked.command_time);
-        criteria = checked.results;
     }
-    timings.grade_ms = millis(t.elapsed());
-    Ok(Outcome {
-        status,
-        detail,
-        signals,
-        change,
-        criteria,
-        report,
-    })
 }
 
 /// The proxy and forwarder of a run under the filtering network: the runtime's model
