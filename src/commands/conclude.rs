@@ -61,63 +61,12 @@ pub(super) fn conclude(
         return Ok(Outcome::Interrupted(signal));
     }
 
-    let snapshots = eval.workspace.snapshots_dir();
-    let new = Snapshot::from_results(results);
-    let shown = |p: &Path| eval.workspace.display(p).display().to_string();
-    // CI never writes; elsewhere the pending snapshot is settled under a lock, so
-    // concurrent evals never delete or overwrite each other's.
-    // With no run graded at all there is nothing to accept: infrastructure decided it all.
-    let graded_any = results.runs.iter().any(|r| r.grade.is_some());
-    let (verdict, settled) = if outputs.ci || !graded_any {
-        let verdict = pending::check(&snapshots, &eval.name, &new, results.subset)?;
-        (verdict, pending::Settled::Nothing)
-    } else {
-        let mark = pending::RunMark {
-            run_id: &results.run_id,
-            started_at: &results.started_at,
-            finished_at: &results.finished_at,
-        };
-        pending::settle(&snapshots, &eval.name, &new, results.subset, &mark)?
-    };
+    let graded_any = graded_any(results);
+    let (verdict, snapshot) = check_snapshot(eval, results, outputs.ci || !graded_any)?;
     let changes: &[crate::snapshot::Change] = match &verdict {
         pending::Verdict::Compared { changes, .. } => changes,
         pending::Verdict::New => &[],
     };
-    let action = if verdict.differs() {
-        Some(match &settled {
-            pending::Settled::Wrote(path) => format!(
-                "wrote {}; review with `skillbench review`, or `skillbench accept {}` / `skillbench reject {}`",
-                shown(path),
-                eval.name,
-                eval.name
-            ),
-            _ if !graded_any => {
-                "no run was graded: nothing written (every run failed for infrastructure reasons)"
-                    .into()
-            }
-            _ => "CI mode: nothing written; the results must match the accepted snapshot.".into(),
-        })
-    } else {
-        match &settled {
-            pending::Settled::KeptOther(run) => Some(format!(
-                "left {} alone: it holds the findings of another run ({run})",
-                shown(&pending::pending_path(&snapshots, &eval.name))
-            )),
-            _ => None,
-        }
-    };
-    let snapshot = SnapshotReport {
-        path: shown(&pending::accepted_path(&snapshots, &eval.name)),
-        verdict: verdict.word().into(),
-        subset: results.subset,
-        not_compared: changes
-            .iter()
-            .filter(|c| c.kind == ChangeKind::NotCompared)
-            .count(),
-        described: pending::describe(&verdict, &new),
-        action,
-    };
-
     let (gates, gate_fails) = gate_lines(eval, results, changes);
     let mut notes = Vec::new();
     if let Some(stopped) = results.grading.as_ref().and_then(|g| g.stopped.as_ref()) {
@@ -264,4 +213,74 @@ fn gate_lines(
         })
         .collect();
     (lines, any_fails)
+}
+
+/// The results held against the accepted snapshot: settled under a lock (the pending
+/// snapshot written, or left to a concurrent run's), or only checked (`check_only`: CI, or
+/// nothing graded, when nothing may be written); the verdict and how it reads.
+fn check_snapshot(
+    eval: &Eval,
+    results: &run::results::Results,
+    check_only: bool,
+) -> Result<(pending::Verdict, SnapshotReport)> {
+    let snapshots = eval.workspace.snapshots_dir();
+    let new = Snapshot::from_results(results);
+    let shown = |p: &Path| eval.workspace.display(p).display().to_string();
+    // CI never writes; elsewhere the pending snapshot is settled under a lock, so
+    // concurrent evals never delete or overwrite each other's.
+    // With no run graded at all there is nothing to accept: infrastructure decided it all.
+    let (verdict, settled) = if check_only {
+        let verdict = pending::check(&snapshots, &eval.name, &new, results.subset)?;
+        (verdict, pending::Settled::Nothing)
+    } else {
+        let mark = pending::RunMark {
+            run_id: &results.run_id,
+            started_at: &results.started_at,
+            finished_at: &results.finished_at,
+        };
+        pending::settle(&snapshots, &eval.name, &new, results.subset, &mark)?
+    };
+    let action = if verdict.differs() {
+        Some(match &settled {
+            pending::Settled::Wrote(path) => format!(
+                "wrote {}; review with `skillbench review`, or `skillbench accept {}` / `skillbench reject {}`",
+                shown(path),
+                eval.name,
+                eval.name
+            ),
+            _ if !graded_any(results) => {
+                "no run was graded: nothing written (every run failed for infrastructure reasons)"
+                    .into()
+            }
+            _ => "CI mode: nothing written; the results must match the accepted snapshot.".into(),
+        })
+    } else {
+        match &settled {
+            pending::Settled::KeptOther(run) => Some(format!(
+                "left {} alone: it holds the findings of another run ({run})",
+                shown(&pending::pending_path(&snapshots, &eval.name))
+            )),
+            _ => None,
+        }
+    };
+    let snapshot = SnapshotReport {
+        path: shown(&pending::accepted_path(&snapshots, &eval.name)),
+        verdict: verdict.word().into(),
+        subset: results.subset,
+        not_compared: match &verdict {
+            pending::Verdict::Compared { changes, .. } => changes
+                .iter()
+                .filter(|c| c.kind == ChangeKind::NotCompared)
+                .count(),
+            pending::Verdict::New => 0,
+        },
+        described: pending::describe(&verdict, &new),
+        action,
+    };
+    Ok((verdict, snapshot))
+}
+
+/// Whether any run was graded (the others were infrastructure).
+fn graded_any(results: &run::results::Results) -> bool {
+    results.runs.iter().any(|r| r.grade.is_some())
 }
