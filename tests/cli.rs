@@ -1247,6 +1247,25 @@ fn an_interrupted_eval_keeps_its_finished_runs_leaves_nothing_behind_and_resumes
     };
     assert_eq!(code, exit_code::TERMINATED, "{stderr}");
     assert!(stderr.contains("interrupted by SIGTERM"), "{stderr}");
+    // Nothing left after SIGTERM either.
+    let alive = std::process::Command::new("pgrep")
+        .args(["-f", &marker])
+        .output()
+        .unwrap();
+    assert!(
+        !alive.status.success(),
+        "a detached process survived SIGTERM: {}",
+        String::from_utf8_lossy(&alive.stdout)
+    );
+    let left: Vec<_> = std::fs::read_dir(&tmp)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(
+        left.is_empty(),
+        "temporary folders left after SIGTERM: {left:?}"
+    );
 }
 
 #[test]
@@ -1265,6 +1284,34 @@ fn shards_merged_give_the_snapshot_and_gates_of_one_run_and_a_missing_or_doubled
         .expect_code(exit_code::SNAPSHOT_PENDING);
     ws.run(&["accept", "sh"]).expect_code(exit_code::SUCCESS);
     let accepted = ws.read("evals/snapshots/sh.snap");
+
+    // One, two and four shards merged give the accepted snapshot too.
+    for count in [1, 2, 4] {
+        let mut ids = Vec::new();
+        for i in 1..=count {
+            let shard = format!("{i}/{count}");
+            ws.run(&[
+                "eval",
+                "evals/sh.toml",
+                "--shard",
+                &shard,
+                "--no-cache",
+                "--ci",
+            ])
+            .expect_code(exit_code::SUCCESS);
+            ids.push(ws.latest_results()["run_id"].as_str().unwrap().to_string());
+        }
+        let mut args = vec!["merge", "--ci"];
+        args.extend(ids.iter().map(String::as_str));
+        let out = ws.run(&args);
+        out.expect_code(exit_code::SUCCESS);
+        assert!(
+            out.stdout.contains("snapshot: matches"),
+            "{count}: {}",
+            out.stdout
+        );
+        assert_eq!(ws.latest_results()["runs"].as_array().unwrap().len(), 8);
+    }
 
     let mut ids = Vec::new();
     let mut splits = Vec::new();
