@@ -19,10 +19,47 @@ pub struct Changed {
 
 impl Changed {
     /// Whether any of `inputs` (files, or folders meaning everything under them) changed.
+    /// Each input counts both as written and as its links resolve: a retargeted link
+    /// changes the link, a changed target changes what it points at.
     pub fn affects(&self, inputs: &[PathBuf]) -> bool {
         inputs.iter().any(|input| {
-            let input = canonical(input);
-            self.paths.iter().any(|p| p.starts_with(&input))
+            let (written, resolved) = (absolute(input), canonical(input));
+            self.paths
+                .iter()
+                .any(|p| p.starts_with(&written) || p.starts_with(&resolved))
+        })
+    }
+
+    /// Whether a case that `patterns` (globs over `corpus/case` ids) select was added,
+    /// changed or removed under `corpora`: a removed case is in no eval's inputs any more,
+    /// but its rows leave the results.
+    pub fn touches_cases(&self, corpora: &Path, patterns: &[String]) -> bool {
+        let globs: Vec<globset::GlobMatcher> = patterns
+            .iter()
+            .filter_map(|p| {
+                globset::GlobBuilder::new(p)
+                    .literal_separator(true)
+                    .build()
+                    .ok()
+            })
+            .map(|g| g.compile_matcher())
+            .collect();
+        let roots = [absolute(corpora), canonical(corpora)];
+        self.paths.iter().any(|p| {
+            roots.iter().any(|root| {
+                let Ok(rel) = p.strip_prefix(root) else {
+                    return false;
+                };
+                let parts: Vec<String> = rel
+                    .components()
+                    .take(2)
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                parts.len() == 2 && {
+                    let id = parts.join("/");
+                    globs.iter().any(|g| g.is_match(&id))
+                }
+            })
         })
     }
 
@@ -33,6 +70,17 @@ impl Changed {
     pub fn is_empty(&self) -> bool {
         self.paths.is_empty()
     }
+}
+
+/// `path` made absolute, links not resolved (the current folder is canonical).
+fn absolute(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        return path.to_path_buf();
+    }
+    std::env::current_dir()
+        .and_then(|d| d.canonicalize())
+        .map(|d| d.join(path))
+        .unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// `path` made absolute and canonical where it exists; a path that no longer exists keeps
@@ -116,5 +164,34 @@ mod tests {
         assert!(!changed.affects(&[root.join("skills/ab")]));
         assert!(!changed.affects(&[root.join("skills/b"), root.join("evals/a.toml")]));
         assert!(changed.affects(&[root.join("skills/a/SKILL.md")]));
+    }
+
+    #[test]
+    fn a_case_added_or_removed_under_the_globs_is_a_change() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().canonicalize().expect("canonical");
+        let changed = Changed {
+            paths: [root.join("corpora/py/gone/case.toml")]
+                .into_iter()
+                .collect(),
+        };
+        let corpora = root.join("corpora");
+        assert!(changed.touches_cases(&corpora, &["py/*".into()]));
+        assert!(changed.touches_cases(&corpora, &["py/gone".into()]));
+        assert!(!changed.touches_cases(&corpora, &["npm/*".into(), "py/other".into()]));
+    }
+
+    #[test]
+    fn a_retargeted_link_is_a_change_of_the_link() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().canonicalize().expect("canonical");
+        std::fs::create_dir_all(root.join("shared/v2")).expect("mkdir");
+        std::fs::create_dir_all(root.join("skills")).expect("mkdir");
+        std::os::unix::fs::symlink(root.join("shared/v2"), root.join("skills/s")).expect("link");
+        // git reports the link itself, not what it points at.
+        let changed = Changed {
+            paths: [root.join("skills/s")].into_iter().collect(),
+        };
+        assert!(changed.affects(&[root.join("skills/s")]));
     }
 }

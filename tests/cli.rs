@@ -934,6 +934,36 @@ fn a_changed_rubric_or_hidden_check_grades_the_stored_delivery_again_and_calls_n
 }
 
 #[test]
+fn a_grade_with_another_rubric_never_answers_for_the_original_eval() {
+    let ws = Workspace::shipped();
+    ws.write(
+        "evals/note.sh",
+        "#!/bin/sh\necho 'looked at it' > NOTE.txt\n",
+    );
+    let agent = "variants = [\"none\"]\n[agent.note]\nkind = \"command\"\ncommand = [\"sh\", \"./note.sh\"]\n";
+    ws.write(
+        "evals/strict.toml",
+        &small_eval(r#""python-cves/settings-loader""#, r#""note""#, agent),
+    );
+    ws.write(
+        "evals/lenient.toml",
+        &format!(
+            "skill = \"pyyaml-safe-load\"\ncases = [\"python-cves/settings-loader\"]\nagents = [\"note\"]\ntimeout = \"60s\"\n{agent}[rubric]\n[[rubric.criteria]]\nid = \"note\"\nkind = \"command\"\nrun = \"test -f NOTE.txt\"\n"
+        ),
+    );
+    ws.run(&["eval", "evals/strict.toml"])
+        .expect_code(exit_code::SNAPSHOT_PENDING);
+    assert_eq!(ws.latest_results()["runs"][0]["grade"], "C");
+    ws.run(&["grade", "--eval", "evals/lenient.toml"]);
+    assert_eq!(ws.latest_results()["runs"][0]["grade"], "A");
+    // The strict eval again: the lenient grade is not its answer; its own delivery is
+    // graded with its own rubric.
+    ws.run(&["eval", "evals/strict.toml"]);
+    let run = ws.latest_results()["runs"][0].clone();
+    assert_eq!(run["grade"], "C", "{run}");
+}
+
+#[test]
 fn junit_has_a_test_case_per_run_with_reasons_logs_and_flaky_trials_and_validates() {
     let ws = Workspace::shipped();
     // Escalates on its even-numbered calls: right on the escalate case's first trial,
@@ -1393,6 +1423,18 @@ fn shards_merged_give_the_snapshot_and_gates_of_one_run_and_a_missing_or_doubled
     ws.run(&["eval", "evals/sh.toml", "--shard", "4/3"])
         .expect_code(exit_code::BAD_INPUT);
     assert!(splits.iter().all(|s| *s == splits[0]));
+
+    // The eval file changed since the shards ran: its gates are not theirs.
+    let eval = ws.read("evals/sh.toml");
+    ws.write("evals/sh.toml", &format!("{eval}# edited\n"));
+    let out = run_merge(&[&ids[0], &ids[1], &ids[2]]);
+    out.expect_code(exit_code::BAD_INPUT);
+    assert!(
+        out.stderr.contains("changed since the shards ran it"),
+        "{}",
+        out.stderr
+    );
+    ws.write("evals/sh.toml", &eval);
 
     // A shard run from an empty store is split by key: merging it with shards balanced by
     // stored durations is refused, since their runs need not add up.

@@ -76,7 +76,10 @@ fn eval_with(
     if let Some(rev) = &args.changed_since {
         let changed = crate::changed::since(&selected[0].eval.workspace, rev)?;
         let before = selected.len();
-        selected.retain(|s| changed.affects(&inputs(s)));
+        selected.retain(|s| {
+            changed.affects(&inputs(s))
+                || changed.touches_cases(&s.eval.workspace.corpora_dir(), &s.eval.case_patterns)
+        });
         let names: Vec<&str> = selected.iter().map(|s| s.eval.name.as_str()).collect();
         reporter.note(
             Level::Info,
@@ -178,12 +181,25 @@ fn eval_paths(
 }
 
 /// What an eval's results depend on in the workspace: its file (the rubric and the gates
-/// with it), its skill, its cases (their checks, hidden files and fixtures) and the files
-/// its command agents name.
+/// with it), its skill, its snapshot, its cases (their checks, hidden files and fixtures)
+/// and the files its command agents and command grader agents name.
 fn inputs(s: &Selected) -> Vec<std::path::PathBuf> {
-    let mut inputs = vec![s.eval.path.clone(), s.eval.skill_dir.clone()];
+    let snapshots = s.eval.workspace.snapshots_dir();
+    let mut inputs = vec![
+        s.eval.path.clone(),
+        s.eval.skill_dir.clone(),
+        // What the results are compared with: an edited snapshot changes the verdict.
+        crate::snapshot::pending::accepted_path(&snapshots, &s.eval.name),
+    ];
     inputs.extend(s.cases.iter().map(|c| c.dir.clone()));
-    for agent in &s.eval.agents {
+    // The agents it runs, and the agents its graders are.
+    let graders = s.eval.graders.iter().filter_map(|g| match &g.kind {
+        crate::grade::GraderKind::Agent(name) => {
+            s.eval.defined_agents.iter().find(|a| a.name == *name)
+        }
+        _ => None,
+    });
+    for agent in s.eval.agents.iter().chain(graders) {
         if let crate::agent::AgentKind::Command { argv } = &agent.kind {
             inputs.extend(
                 argv.iter()

@@ -51,8 +51,14 @@ pub struct GateResult {
     /// endpoint failed, harness error): left out of the rate.
     #[serde(default)]
     pub infrastructure: usize,
-    /// Unavailable runs the gate does not allow: infrastructure decided it, not the
-    /// agents (the eval exits 3 unless a graded gate or the snapshot fails it first).
+    /// Of `infrastructure`, the selected runs the agents' budget kept from starting. Any
+    /// leaves the gate undecided, whatever it allows: its rate would be over the runs
+    /// before the budget ran out, and an agent could pick those by what it reports.
+    #[serde(default)]
+    pub budget_held: usize,
+    /// Unavailable runs the gate does not allow, or runs the budget held: infrastructure
+    /// decided it, not the agents (the eval exits 3 unless a graded gate or the snapshot
+    /// fails it first).
     #[serde(default)]
     pub undecided: bool,
     /// The gate selected no run (its agent was not run, say with `--agent`): it is
@@ -98,7 +104,11 @@ impl Gate {
         } else {
             passed as f64 / selected.len() as f64
         };
-        let undecided = unavailable > 0 && !self.allow_unavailable;
+        let budget_held = ungraded
+            .iter()
+            .filter(|r| r.status == crate::run::results::RunStatus::BudgetSpent)
+            .count();
+        let undecided = (unavailable > 0 && !self.allow_unavailable) || budget_held > 0;
         let skipped = selected.is_empty() && !undecided;
         // The uplift compares the variants, whatever `variant` says.
         let uplift = self.min_uplift.map(|min| {
@@ -128,6 +138,7 @@ impl Gate {
             holds,
             unavailable,
             infrastructure: ungraded.len() - unavailable,
+            budget_held,
             undecided,
             skipped,
         }

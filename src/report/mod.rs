@@ -456,6 +456,12 @@ pub fn gate_infrastructure(g: &crate::grade::GateResult) -> String {
             g.infrastructure
         ));
     }
+    if g.budget_held > 0 {
+        out.push_str(&format!(
+            "; {} not run for the budget: undecided until they run",
+            g.budget_held
+        ));
+    }
     out
 }
 

@@ -89,7 +89,7 @@ fn plan_eval(job: EvalJob<'_>) -> Result<Planned<'_>> {
     let (runs, shard) = match eval.shard {
         None => (planned, None),
         Some((index, count)) => {
-            let durations = store::durations(&eval.workspace, &plan_key);
+            let durations = store::durations(&eval.workspace, &eval.name, &plan_key);
             let (shards, split) = plan::split(&planned, count, &durations);
             let info = results::ShardInfo {
                 index,
@@ -238,7 +238,14 @@ pub fn run_evals(
         .collect();
     let outcomes = scheduler.run_grouped(
         &work,
-        |(i, _, _)| *i,
+        // A run its stored result or delivery answers calls no agent: the budget never
+        // holds it.
+        |(i, run, _)| {
+            let cache = &planned[*i].cache;
+            let free = cache.by_key.contains_key(&run.key)
+                || cache.by_delivery.contains_key(&run.delivery_key);
+            (*i, !free)
+        },
         |(i, run, run_dir)| one_run(&planned[*i], run, run_dir, reporter),
         |record| {
             record

@@ -6,6 +6,8 @@
 //! shard must be there exactly once, none may be interrupted, and no run may be in two.
 
 use std::collections::BTreeMap;
+
+use sha2::Digest;
 use std::path::PathBuf;
 
 use super::results::Results;
@@ -53,7 +55,7 @@ pub fn merge(workspace: &Workspace, names: &[String]) -> Result<(Results, PathBu
         }
         if s.split != plan.split {
             return Err(Error::Usage(format!(
-                "run {} (shard {}/{}) was split {} but run {} (shard {}/{}) {}: the shards saw different stored durations; run every shard with the same results store (or an empty one), then merge",
+                "run {} (shard {}/{}) was split {} but run {} (shard {}/{}) {}: the shards saw different stored durations (they started from different stores, or this eval stored results between them): run every shard from the same results store, or an empty one, then merge",
                 r.run_id,
                 s.index,
                 s.count,
@@ -104,6 +106,17 @@ pub fn merge(workspace: &Workspace, names: &[String]) -> Result<(Results, PathBu
     // The gates are the eval's, over every run.
     let eval = Eval::load(&workspace.root().join(&first.eval.path))?;
     let gates = super::order_and_gate(&mut runs, &eval);
+    // The merge is concluded with the eval file's gates and pass grade: it must be the file
+    // the shards ran.
+    let path = workspace.root().join(&first.eval.path);
+    let bytes = std::fs::read(&path).map_err(|e| Error::read(&path, e))?;
+    let now = format!("sha256:{:x}", sha2::Sha256::digest(&bytes));
+    if now != first.eval.hash {
+        return Err(Error::Usage(format!(
+            "{} changed since the shards ran it ({now} now, {} then): merge with the eval file they ran with, or run the shards again",
+            first.eval.path, first.eval.hash
+        )));
+    }
     let store = store::Store::begin(workspace)?;
     for (dir, r) in &shards {
         for run in &r.runs {

@@ -178,6 +178,39 @@ pub(crate) fn order_and_gate(
         .collect()
 }
 
+/// What decides how a delivery is graded, besides the case's hidden files: the rubric, the
+/// integrity settings, the graders (and the files a command grader agent names) and their
+/// budget, and whether the checks run in bubblewrap.
+fn grading_digest(eval: &Eval, grading: &Sandbox) -> String {
+    let grader_files: Vec<String> = eval
+        .graders
+        .iter()
+        .filter_map(|g| match &g.kind {
+            crate::grade::GraderKind::Agent(name) => {
+                eval.defined_agents.iter().find(|a| a.name == *name)
+            }
+            _ => None,
+        })
+        .filter_map(|a| match &a.kind {
+            crate::agent::AgentKind::Command { argv } => {
+                Some(plan::command_digest(argv, eval.workspace.root()))
+            }
+            _ => None,
+        })
+        .collect();
+    let graded_by = format!(
+        "{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{}",
+        eval.rubric,
+        eval.integrity_allow,
+        eval.integrity_lookups_fail,
+        eval.graders,
+        grader_files,
+        eval.budget,
+        grading.name(),
+    );
+    format!("{:x}", Sha256::digest(graded_by.as_bytes()))
+}
+
 /// What goes into every run's key besides its case and trial.
 fn key_inputs(
     eval: &Eval,
@@ -198,15 +231,6 @@ fn key_inputs(
         eval.registries,
         runtimes.name(),
     );
-    let graded_by = format!(
-        "{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{}",
-        eval.rubric,
-        eval.integrity_allow,
-        eval.integrity_lookups_fail,
-        eval.graders,
-        eval.budget,
-        grading.name(),
-    );
     let agents = eval
         .agents
         .iter()
@@ -224,7 +248,7 @@ fn key_inputs(
     plan::KeyInputs {
         skill: skill.hash.clone(),
         delivery: format!("{:x}", Sha256::digest(delivery.as_bytes())),
-        grading: format!("{:x}", Sha256::digest(graded_by.as_bytes())),
+        grading: grading_digest(eval, grading),
         agents,
     }
 }
@@ -240,6 +264,9 @@ fn reuse(
     let mut record = cached.record.clone();
     record.dir = run.dir.clone();
     record.cached_from = Some(cached.run_id.clone());
+    // The folder's own record says what this results set holds.
+    let json = serde_json::to_string_pretty(&record).ok()?;
+    crate::fsx::write_atomic(&run_dir.join("grade.json"), json + "\n").ok()?;
     Some(record)
 }
 

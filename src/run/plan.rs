@@ -70,7 +70,7 @@ pub fn plan(
                 for trial in 1..=trials {
                     let delivery_key =
                         delivery_key(&case_digest, source, &agent, variant, trial, inputs);
-                    let key = graded_key(&delivery_key, &hidden, inputs);
+                    let key = graded_key(&delivery_key, &hidden, &inputs.grading);
                     let variant_dir = if variant == Variant::Ignored {
                         "any"
                     } else {
@@ -116,7 +116,7 @@ fn case_digest(case: &Case) -> String {
 }
 
 /// The case's hidden files: they decide only how a delivery is graded.
-fn hidden_digest(case: &Case) -> String {
+pub(crate) fn hidden_digest(case: &Case) -> String {
     let mut h = Sha256::new();
     for (path, bytes, mode) in case.hidden.entries() {
         h.update(path.to_string_lossy().as_bytes());
@@ -144,9 +144,9 @@ pub fn command_digest(argv: &[String], base: &std::path::Path) -> String {
 }
 
 /// The key of a delivery graded with the case's hidden files and `inputs.grading`.
-fn graded_key(delivery_key: &str, hidden: &str, inputs: &KeyInputs) -> String {
+pub(crate) fn graded_key(delivery_key: &str, hidden: &str, grading: &str) -> String {
     let mut h = Sha256::new();
-    for part in [delivery_key, hidden, &inputs.grading] {
+    for part in [delivery_key, hidden, grading] {
         h.update(part.as_bytes());
         h.update([0]);
     }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::results::{RESULTS_SCHEMA, Results, RunRecord, RunStatus};
-use super::{Context, store};
+use super::{Context, plan, store};
 use crate::agent::Sandbox;
 use crate::corpus::{Case, PreparedSource};
 use crate::error::{Error, Result};
@@ -70,7 +70,9 @@ pub fn regrade(
         judging: super::judging(eval, sandbox, path.as_deref()),
     };
     let store = store::Store::begin(&eval.workspace)?;
+    let grading = super::grading_digest(eval, &ctx.grading_sandbox);
     let ctx = &ctx;
+    let grading = &grading;
     let outcomes = scheduler.run_all(
         &old.runs,
         |record| {
@@ -79,6 +81,14 @@ pub fn regrade(
             let source = sources.get(&record.case).cloned();
             async move {
                 let mut record = record.clone();
+                // Graded with this eval's rubric, the record's key is this grading's: a
+                // later eval of another rubric never takes it for its own.
+                record.key = match &source {
+                    Some((case, _)) if !record.delivery_key.is_empty() => {
+                        plan::graded_key(&record.delivery_key, &plan::hidden_digest(case), grading)
+                    }
+                    _ => String::new(),
+                };
                 if let Err(message) =
                     regrade_run(&mut record, ctx, source, &old_run, &new_dir).await
                 {
@@ -198,5 +208,8 @@ pub(crate) async fn regrade_run(
     record.timings.check_commands_ms =
         u64::try_from(checked.command_time.as_millis()).unwrap_or(u64::MAX);
     record.timings.grade_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
+    // The delivery's own stages, and this grading.
+    let t = &record.timings;
+    record.timings.total_ms = t.materialize_ms + t.setup_ms + t.agent_ms + t.grade_ms;
     Ok(())
 }

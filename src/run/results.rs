@@ -313,10 +313,11 @@ impl RunRecord {
     }
 
     /// What the run's agent spent: its tokens in and out, and its cost in dollars (as
-    /// reported, or priced). A reused run spent nothing this time.
+    /// reported, or priced). A reused run or a delivery graded again spent nothing this
+    /// time.
     pub fn spend(&self) -> crate::run::schedule::Spend {
-        match (&self.agent_report, &self.cached_from) {
-            (Some(r), None) => crate::run::schedule::Spend {
+        match (&self.agent_report, &self.cached_from, &self.delivery_from) {
+            (Some(r), None, None) => crate::run::schedule::Spend {
                 tokens: r
                     .tokens_in
                     .unwrap_or(0)

@@ -157,15 +157,17 @@ impl Scheduler {
     where
         Fut: Future<Output = O>,
     {
-        self.run_grouped(items, |_| 0, work, cost)
+        self.run_grouped(items, |_| (0, true), work, cost)
     }
 
-    /// [`Scheduler::run_all`] over items of several groups (`group` says each item's):
-    /// they share the slots, and each group is held by its own budget.
+    /// [`Scheduler::run_all`] over items of several groups: `group` says each item's group
+    /// and whether it may cost anything (work that costs nothing — a stored result reused —
+    /// is never held by the budget). The groups share the slots; each is held by its own
+    /// budget.
     pub fn run_grouped<'a, T, O, Fut>(
         &self,
         items: &'a [T],
-        group: impl Fn(&T) -> usize,
+        group: impl Fn(&T) -> (usize, bool),
         work: impl Fn(&'a T) -> Fut,
         cost: impl Fn(&O) -> Spend,
     ) -> Vec<Scheduled<O>>
@@ -180,9 +182,11 @@ impl Scheduler {
                 async move {
                     // A closed semaphore never happens here: it is never closed.
                     let _permit = permits.acquire().await;
-                    let g = group(item);
-                    if let Some(held) = self.hold(g) {
-                        return Scheduled::Held(held);
+                    let (g, costs) = group(item);
+                    match self.hold(g) {
+                        Some(Held::Budget(_)) if !costs => {}
+                        Some(held) => return Scheduled::Held(held),
+                        None => {}
                     }
                     let output = work(item).await;
                     let spend = cost(&output);
@@ -283,7 +287,7 @@ mod tests {
         let items: Vec<(usize, u64)> = vec![(0, 5), (1, 5), (0, 5), (1, 5), (0, 5)];
         let out = scheduler.run_grouped(
             &items,
-            |(g, _)| *g,
+            |(g, _)| (*g, true),
             |(_, t)| async move { *t },
             |t| Spend {
                 tokens: *t,

@@ -200,9 +200,12 @@ pub struct Cached {
 }
 
 /// The newest complete results sets under `workspace` written by this version of
-/// skillbench (at most [`CACHE_DEPTH`]), newest first, each with its id. A results set that
-/// cannot be read is skipped.
-fn recent_results(workspace: &Workspace) -> Vec<(String, Results)> {
+/// skillbench that `keep` accepts (at most [`CACHE_DEPTH`]), newest first, each with its
+/// id. A results set that cannot be read is skipped.
+fn recent_results(
+    workspace: &Workspace,
+    keep: impl Fn(&Results) -> bool,
+) -> Vec<(String, Results)> {
     let runs_dir = workspace.store_dir().join("runs");
     let mut ids: Vec<String> = std::fs::read_dir(&runs_dir)
         .into_iter()
@@ -213,24 +216,25 @@ fn recent_results(workspace: &Workspace) -> Vec<(String, Results)> {
         .collect();
     sort_by_age(&runs_dir, &mut ids);
     ids.reverse();
-    ids.truncate(CACHE_DEPTH);
     ids.into_iter()
         .filter_map(|id| {
             let text = std::fs::read_to_string(runs_dir.join(&id).join("results.json")).ok()?;
             let results = serde_json::from_str::<Results>(&text).ok()?;
             (results.schema == RESULTS_SCHEMA
-                && results.harness_version == env!("CARGO_PKG_VERSION"))
+                && results.harness_version == env!("CARGO_PKG_VERSION")
+                && keep(&results))
             .then_some((id, results))
         })
+        .take(CACHE_DEPTH)
         .collect()
 }
 
 /// The newest stored results set of the eval called `name`, if any.
 pub fn latest_of_eval(workspace: &Workspace, name: &str) -> Option<Results> {
-    recent_results(workspace)
+    recent_results(workspace, |r| r.eval.name == name)
         .into_iter()
+        .next()
         .map(|(_, r)| r)
-        .find(|r| r.eval.name == name)
 }
 
 /// What the newest stored results sets offer a new eval.
@@ -248,7 +252,7 @@ pub struct Cache {
 pub fn cached_runs(workspace: &Workspace) -> Cache {
     let runs_dir = workspace.store_dir().join("runs");
     let mut cache = Cache::default();
-    for (id, results) in recent_results(workspace) {
+    for (id, results) in recent_results(workspace, |_| true) {
         for record in results.runs {
             let cached = || Cached {
                 run_id: record
@@ -283,18 +287,19 @@ pub fn cached_runs(workspace: &Workspace) -> Cache {
     cache
 }
 
-/// How long each (case, agent, variant) took when it last ran for real (not reused, and
-/// graded), from the newest stored results sets — leaving out the shards of the plan
-/// `plan_key`, which the shards of that plan do not all see. What `eval --shard` balances
-/// by.
-pub fn durations(workspace: &Workspace, plan_key: &str) -> super::plan::Durations {
+/// How long each (case, agent, variant) of the eval `eval` took when it last ran for real
+/// (not reused, not a delivery graded again, and graded), from its newest stored results
+/// sets — leaving out the shards of the plan `plan_key`, which not every shard of that
+/// plan has seen, and other evals', which may be stored between two shards. What `eval
+/// --shard` balances by.
+pub fn durations(workspace: &Workspace, eval: &str, plan_key: &str) -> super::plan::Durations {
     let mut durations = super::plan::Durations::new();
-    for (_, results) in recent_results(workspace) {
-        if results.shard.as_ref().is_some_and(|s| s.plan == plan_key) {
-            continue;
-        }
+    let sets = recent_results(workspace, |r| {
+        r.eval.name == eval && r.shard.as_ref().is_none_or(|s| s.plan != plan_key)
+    });
+    for (_, results) in sets {
         for r in results.runs {
-            if r.grade.is_some() && r.cached_from.is_none() {
+            if r.grade.is_some() && r.cached_from.is_none() && r.delivery_from.is_none() {
                 durations
                     .entry((r.case, r.agent, r.variant))
                     .or_insert(r.timings.total_ms);

@@ -588,16 +588,26 @@ fn the_agents_budget_stops_new_runs_priced_from_the_tokens_and_says_so() {
         runtime_bin("codex").display(),
         server.url()
     );
+    // A gate over the agent: the runs the budget held leave it undecided, never passed
+    // on the runs that happened to come first.
     ws.write(
         "evals/budget.toml",
-        &small_eval(r#""python-cves/settings-loader""#, r#""priced""#, &agent),
+        &small_eval(r#""python-cves/settings-loader""#, r#""priced""#, &agent).replace(
+            "[rubric]",
+            "[[gate]]\nagent = \"priced\"\nmin_pass_rate = 0.0\n\n[rubric]",
+        ),
     );
-    let out = ws.run_with(
-        &["eval", "evals/budget.toml", "-j", "1", "--max-usd", "0.01"],
-        &[("OPENAI_API_KEY", SECRET)],
+    let tight = ["eval", "evals/budget.toml", "-j", "1", "--max-usd", "0.01"];
+    let out = ws.run_with(&tight, &[("OPENAI_API_KEY", SECRET)]);
+    // One run graded; two never started: infrastructure decided the gate (exit 3).
+    out.expect_code(exit_code::SETUP_FAILED);
+    assert!(out.stdout.contains("gate UNDECIDED: "), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("; 2 not run for the budget: undecided until they run"),
+        "{}",
+        out.stdout
     );
-    // One run graded (a new snapshot to review); two never started.
-    out.expect_code(exit_code::SNAPSHOT_PENDING);
     let results = ws.latest_results();
     let runs = results["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 3, "every planned run is recorded");
@@ -640,18 +650,39 @@ fn the_agents_budget_stops_new_runs_priced_from_the_tokens_and_says_so() {
         "{}",
         card.stdout
     );
+    // The same budget again: the stored run costs nothing and is never held, so one more
+    // run gets done.
+    let count = |results: &Value, what: &str| {
+        results["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| match what {
+                "cached" => !r["cached_from"].is_null(),
+                "held" => r["status"] == "budget_spent",
+                _ => r["cached_from"].is_null() && r["status"] != "budget_spent",
+            })
+            .count()
+    };
+    let again = ws.run_with(&tight, &[("OPENAI_API_KEY", SECRET)]);
+    let results = ws.latest_results();
+    assert_eq!(
+        (
+            count(&results, "cached"),
+            count(&results, "ran"),
+            count(&results, "held")
+        ),
+        (1, 1, 1),
+        "{}",
+        again.stderr
+    );
     // With budget left, the same command runs only what the budget held back.
     let again = ws.run_with(
         &["eval", "evals/budget.toml", "-j", "1"],
         &[("OPENAI_API_KEY", SECRET)],
     );
     let results = ws.latest_results();
-    let reused = results["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| !r["cached_from"].is_null())
-        .count();
-    assert_eq!(reused, 1, "{}", again.stderr);
+    assert_eq!(count(&results, "cached"), 2, "{}", again.stderr);
+    assert_eq!(count(&results, "held"), 0);
     assert!(results["budget_spent"].is_null());
 }

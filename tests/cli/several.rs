@@ -152,6 +152,17 @@ fn changed_since_runs_only_the_evals_whose_inputs_changed() {
         out.stdout
     );
 
+    // An accepted snapshot edited by hand changes that eval's verdict: it is selected.
+    crate::commit_all(&repo, "the skill line");
+    ws.write("evals/snapshots/alpha.snap", "edited by hand\n");
+    let out = ws.run(&["eval", "--changed-since", "HEAD", "--ci"]);
+    assert!(
+        out.stdout
+            .contains("changed since HEAD: 1 of 2 eval(s): alpha"),
+        "{}",
+        out.stdout
+    );
+
     // A revision that is not there, and a workspace outside git, are bad input.
     let out = ws.run(&["eval", "--changed-since", "no-such-branch"]);
     out.expect_code(exit_code::BAD_INPUT);
