@@ -26,6 +26,9 @@ pub enum Format {
     Json,
 }
 
+/// A table: Markdown, or for a terminal. On a terminal (stdout is one) a table fits its
+/// width, wrapping cells; anywhere else (a file, a pipe, a CI log) it keeps every cell on
+/// one line, so what it prints can be searched and compared.
 pub(crate) fn new_table(markdown: bool) -> Table {
     let mut table = Table::new();
     table.load_preset(if markdown {
@@ -33,8 +36,36 @@ pub(crate) fn new_table(markdown: bool) -> Table {
     } else {
         presets::UTF8_FULL_CONDENSED
     });
-    table.set_content_arrangement(ContentArrangement::Disabled);
+    match terminal_width().filter(|_| !markdown) {
+        Some(width) => {
+            table.set_content_arrangement(ContentArrangement::Dynamic);
+            table.set_width(width);
+        }
+        None => {
+            table.set_content_arrangement(ContentArrangement::Disabled);
+        }
+    }
     table
+}
+
+/// The width of the terminal stdout is, if it is one (`COLUMNS` first, as shells set it).
+fn terminal_width() -> Option<u16> {
+    use std::io::IsTerminal;
+    static WIDTH: std::sync::OnceLock<Option<u16>> = std::sync::OnceLock::new();
+    *WIDTH.get_or_init(|| {
+        if !std::io::stdout().is_terminal() {
+            return None;
+        }
+        let columns = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse::<u16>().ok())
+            .filter(|&c| c > 0);
+        Some(
+            columns
+                .unwrap_or_else(|| console::Term::stdout().size().1)
+                .max(40),
+        )
+    })
 }
 
 /// Per case × variant × agent: grades per trial and the failed criteria.

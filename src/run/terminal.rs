@@ -119,6 +119,42 @@ impl Role {
     }
 }
 
+/// `text` with every line longer than `width` wrapped at spaces (greedily), continuation
+/// lines indented by two; a word longer than a line (a path) stays whole.
+pub fn wrap(text: &str, width: Option<usize>) -> String {
+    let Some(width) = width else {
+        return text.to_string();
+    };
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let (body, end) = match line.strip_suffix('\n') {
+            Some(body) => (body, "\n"),
+            None => (line, ""),
+        };
+        if body.chars().count() <= width {
+            out.push_str(line);
+            continue;
+        }
+        let mut current = String::new();
+        for word in body.split(' ') {
+            let len = current.chars().count();
+            if len > 0 && len + 1 + word.chars().count() > width {
+                out.push_str(current.trim_end());
+                out.push('\n');
+                current = format!("  {word}");
+            } else {
+                if len > 0 {
+                    current.push(' ');
+                }
+                current.push_str(word);
+            }
+        }
+        out.push_str(&current);
+        out.push_str(end);
+    }
+    out
+}
+
 /// `text` cut to `width` characters, ending in `…` when cut.
 fn fit(text: &str, width: Option<usize>) -> String {
     match width {
@@ -323,6 +359,8 @@ pub struct Terminal {
     /// A progress bar, only where a person watches: stderr is a terminal.
     bar: Mutex<Option<indicatif::ProgressBar>>,
     use_bar: bool,
+    /// The width answers wrap to: stdout's terminal's, when it is one.
+    answer_width: Option<usize>,
     /// How many evals have started: with more than one, run lines name their eval.
     evals: std::sync::atomic::AtomicUsize,
 }
@@ -348,6 +386,7 @@ impl Terminal {
             style,
             bar: Mutex::new(None),
             use_bar: false,
+            answer_width: None,
             evals: std::sync::atomic::AtomicUsize::new(0),
         }
     }
@@ -366,6 +405,17 @@ impl Terminal {
             Style::for_stderr(choice),
         );
         terminal.use_bar = std::io::stderr().is_terminal();
+        terminal.answer_width = if json {
+            terminal.style.width
+        } else {
+            std::io::stdout().is_terminal().then(|| {
+                std::env::var("COLUMNS")
+                    .ok()
+                    .and_then(|c| c.parse::<usize>().ok())
+                    .filter(|&c| c > 0)
+                    .unwrap_or_else(|| usize::from(console::Term::stdout().size().1).max(40))
+            })
+        };
         terminal
     }
 
@@ -392,7 +442,7 @@ impl Reporter for Terminal {
             .answers
             .lock()
             .map_err(|_| std::io::Error::other("a reporter panicked"))?;
-        write!(out, "{text}")?;
+        write!(out, "{}", wrap(text, self.answer_width))?;
         out.flush()
     }
 
@@ -548,6 +598,22 @@ mod tests {
             let visible = strip(line);
             assert!(visible.chars().count() <= 80, "{visible:?}");
             assert!(visible.ends_with('…'), "cut, and says so: {visible:?}");
+        }
+    }
+
+    #[test]
+    fn long_lines_wrap_at_spaces_and_short_ones_and_long_words_stay() {
+        let text = "short\nwrote evals/snapshots/one.snap.new; review with `skillbench review`\n";
+        assert_eq!(
+            wrap(text, Some(30)),
+            "short\nwrote\n  evals/snapshots/one.snap.new;\n  review with `skillbench\n  review`\n"
+        );
+        assert_eq!(wrap(text, None), text);
+        for line in wrap(text, Some(30)).lines() {
+            assert!(
+                line.chars().count() <= 30 || !line.trim().contains(' '),
+                "{line:?}"
+            );
         }
     }
 

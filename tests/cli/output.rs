@@ -236,3 +236,66 @@ fn colours_only_where_asked_and_never_with_no_color() {
     let out = ws.run(&["eval", "evals/one.toml", "--color", "never"]);
     assert!(!out.stderr.contains('\u{1b}'), "{:?}", out.stderr);
 }
+
+/// `skillbench ARGS` on a terminal 80 columns wide (`script` gives it one), its output as
+/// the terminal shows it, escape codes removed.
+fn on_a_terminal(ws: &Workspace, args: &str) -> String {
+    let command = format!(
+        "COLUMNS=80 {} {args}; echo \"exit=$?\"",
+        env!("CARGO_BIN_EXE_skillbench")
+    );
+    let out = ws
+        .command("script")
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("script runs");
+    // A redraw (carriage return, erase line, cursor up) starts the line over: each piece
+    // is a line as the terminal shows it at some moment.
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let redraws = regex::Regex::new(r"\r|\x1b\[[0-9]*[KAF]").expect("pattern");
+    let escapes = regex::Regex::new(r"\x1b\[[0-9;?]*[A-Za-z]").expect("pattern");
+    escapes
+        .replace_all(&redraws.replace_all(&text, "\n"), "")
+        .into_owned()
+}
+
+#[test]
+fn on_an_80_column_terminal_the_eval_and_the_scorecard_tables_fit() {
+    let ws = Workspace::shipped();
+    ws.write(
+        "evals/one.toml",
+        &small_eval(
+            r#""python-cves/settings-loader", "python-cves/job-queue""#,
+            r#""reference", "noop""#,
+            "",
+        ),
+    );
+    let text = on_a_terminal(&ws, "eval evals/one.toml --jobs 1");
+    assert!(text.contains("exit=5"), "{text}");
+    // The tables wrapped to the width, every line within it (the progress bar redraws
+    // itself on one line; what stays is what the terminal keeps).
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= 80,
+            "{} columns: {line:?}",
+            line.chars().count()
+        );
+    }
+    assert!(text.contains("python-cves/job-queue"), "{text}");
+    assert!(text.contains("snapshot: "), "{text}");
+    // The scorecard's tables fit too.
+    let card = on_a_terminal(&ws, "scorecard");
+    let tables: Vec<&str> = card
+        .lines()
+        .filter(|l| l.starts_with(['│', '┌', '└', '╞', '├']))
+        .collect();
+    assert!(tables.len() > 10, "{card}");
+    for line in tables {
+        assert!(
+            line.chars().count() <= 80,
+            "{} columns: {line:?}",
+            line.chars().count()
+        );
+    }
+}
