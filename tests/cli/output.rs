@@ -237,6 +237,7 @@ fn colours_only_where_asked_and_never_with_no_color() {
     assert!(!out.stderr.contains('\u{1b}'), "{:?}", out.stderr);
 }
 
+#[expect(clippy::expect_used, reason = "test setup")]
 /// `skillbench ARGS` on a terminal 80 columns wide (`script` gives it one), its output as
 /// the terminal shows it, escape codes removed.
 fn on_a_terminal(ws: &Workspace, args: &str) -> String {
