@@ -122,7 +122,7 @@ pub fn run(
             message_format,
         } => {
             let json = *message_format == crate::cli::MessageFormat::Json;
-            let reporter = crate::run::event::Reporters::standard(color, json, false);
+            let reporter = crate::run::event::Reporters::standard(color, json, false, None);
             let outcome = verify(
                 workspace, select, *jobs, *trials, sandbox, expose, *format, &reporter,
             )?;

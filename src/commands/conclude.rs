@@ -30,6 +30,12 @@ pub(super) fn conclude(
     outputs: &Outputs,
     reporter: &Reporters,
 ) -> Result<Outcome> {
+    reporter.emit(&Event::ResultsStored {
+        eval: eval.name.clone(),
+        run_id: results.run_id.clone(),
+        results: results_dir.to_string_lossy().into_owned(),
+        set: std::sync::Arc::new(results.clone()),
+    });
     let shown_dir = eval.workspace.display(results_dir).display().to_string();
     if let (Some(shard), true) = (&results.shard, results.merged_from.is_empty()) {
         // A shard is a share of the plan: the snapshot and the gates are the merge's.

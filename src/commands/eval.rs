@@ -36,7 +36,7 @@ pub(super) fn eval(
     github: bool,
 ) -> Result<Outcome> {
     let json = args.message_format == MessageFormat::Json;
-    let reporter = Reporters::standard(color, json, github);
+    let reporter = Reporters::standard(color, json, github, args.junit.as_deref());
     let outcome = eval_with(args, dir, workspace, github, &reporter);
     // The outcome's own error first; else what the reporters could not write.
     let outcome = outcome?;
@@ -92,9 +92,6 @@ fn eval_with(
         );
         if selected.is_empty() {
             // Nothing to run is a success, and CI still gets its (empty) JUnit report.
-            if let Some(path) = &args.junit {
-                super::write_junit(path, &[])?;
-            }
             return Ok(Outcome::Success);
         }
     }
@@ -123,11 +120,6 @@ fn eval_with(
     for (s, (results, results_dir)) in selected.iter().zip(&concluded) {
         let this = conclude(&s.eval, &s.arg, results, results_dir, &outputs, reporter)?;
         outcome = outcome.most_severe(this);
-    }
-    if let Some(path) = &args.junit {
-        let sets: Vec<(&run::results::Results, &Path)> =
-            concluded.iter().map(|(r, d)| (r, d.as_path())).collect();
-        super::write_junit(path, &sets)?;
     }
     Ok(outcome)
 }

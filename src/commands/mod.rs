@@ -189,15 +189,6 @@ pub(crate) fn jobs_or_cores(jobs: Option<u32>) -> usize {
     )
 }
 
-/// Writes the JUnit XML of `concluded` (one test suite per results set) to `path`.
-pub(crate) fn write_junit(
-    path: &Path,
-    concluded: &[(&run::results::Results, &Path)],
-) -> Result<()> {
-    let xml = report::junit::render(concluded);
-    crate::fsx::write_atomic(path, xml).map_err(|e| Error::write(path, e))
-}
-
 /// `--ci`, or CI=true (or 1) in the environment.
 pub(crate) fn ci_mode(flag: bool) -> bool {
     flag || std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")

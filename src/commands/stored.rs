@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::conclude::{Outputs, conclude};
-use super::{ci_mode, jobs_or_cores, prepare_sources, write_junit};
+use super::{ci_mode, jobs_or_cores, prepare_sources};
 use crate::Outcome;
 use crate::cli::{GradeArgs, MergeArgs, MessageFormat};
 use crate::corpus;
@@ -23,7 +23,12 @@ pub(super) fn regrade(
     color: ColorChoice,
     github: bool,
 ) -> Result<Outcome> {
-    let reporter = Reporters::standard(color, args.message_format == MessageFormat::Json, github);
+    let reporter = Reporters::standard(
+        color,
+        args.message_format == MessageFormat::Json,
+        github,
+        args.junit.as_deref(),
+    );
     let (old_dir, old) = store::open(workspace, args.run.as_deref())?;
     if let Some(note) = super::partial(&old) {
         reporter.note(Level::Note, note);
@@ -56,15 +61,7 @@ pub(super) fn regrade(
         ci: ci_mode(args.ci),
         github,
     };
-    conclude_stored(
-        &eval,
-        &eval_path,
-        &results,
-        &dir,
-        &outputs,
-        args.junit.as_deref(),
-        &reporter,
-    )
+    conclude_stored(&eval, &eval_path, &results, &dir, &outputs, &reporter)
 }
 
 /// `skillbench merge`: the shards' results as one results set, concluded as an eval.
@@ -74,7 +71,12 @@ pub(super) fn merge(
     color: ColorChoice,
     github: bool,
 ) -> Result<Outcome> {
-    let reporter = Reporters::standard(color, args.message_format == MessageFormat::Json, github);
+    let reporter = Reporters::standard(
+        color,
+        args.message_format == MessageFormat::Json,
+        github,
+        args.junit.as_deref(),
+    );
     let (results, dir) = run::merge::merge(workspace, &args.shards)?;
     let eval_path = workspace.root().join(&results.eval.path);
     let eval = Eval::load(&eval_path)?;
@@ -90,32 +92,20 @@ pub(super) fn merge(
         ci: ci_mode(args.ci),
         github,
     };
-    conclude_stored(
-        &eval,
-        &eval_path,
-        &results,
-        &dir,
-        &outputs,
-        args.junit.as_deref(),
-        &reporter,
-    )
+    conclude_stored(&eval, &eval_path, &results, &dir, &outputs, &reporter)
 }
 
-/// Concludes results written by `grade` or `merge`, writes their JUnit, and returns the
-/// outcome (or the first error the reporters met).
+/// Concludes results written by `grade` or `merge` and returns the outcome (or the first
+/// error the reporters met).
 fn conclude_stored(
     eval: &Eval,
     eval_path: &Path,
     results: &run::results::Results,
     dir: &Path,
     outputs: &Outputs,
-    junit: Option<&Path>,
     reporter: &Reporters,
 ) -> Result<Outcome> {
     let outcome = conclude(eval, eval_path, results, dir, outputs, reporter)?;
-    if let Some(path) = junit {
-        write_junit(path, &[(results, dir)])?;
-    }
     reporter.finish()?;
     Ok(outcome)
 }

@@ -22,6 +22,52 @@ use crate::run::results::{Results, RunRecord, RunStatus};
 /// At most this much of each check log goes into `system-out`.
 const LOG_CAP: usize = 64 * 1024;
 
+/// The JUnit reporter (`--junit PATH`): a test suite for each results set stored while the
+/// command runs, written to `PATH` when it finishes (with no suite when nothing ran).
+pub struct JUnit {
+    path: std::path::PathBuf,
+    sets: std::sync::Mutex<Vec<(std::sync::Arc<Results>, std::path::PathBuf)>>,
+}
+
+impl std::fmt::Debug for JUnit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "JUnit({})", self.path.display())
+    }
+}
+
+impl JUnit {
+    pub fn new(path: &Path) -> JUnit {
+        JUnit {
+            path: path.to_path_buf(),
+            sets: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl crate::run::event::Reporter for JUnit {
+    fn report(&self, event: &crate::run::event::Event) -> std::io::Result<()> {
+        if let crate::run::event::Event::ResultsStored { set, results, .. } = event
+            && let Ok(mut sets) = self.sets.lock()
+        {
+            sets.push((set.clone(), std::path::PathBuf::from(results)));
+        }
+        Ok(())
+    }
+
+    fn finish(&self) -> std::io::Result<()> {
+        let sets = self
+            .sets
+            .lock()
+            .map_err(|_| std::io::Error::other("a reporter panicked"))?;
+        let borrowed: Vec<(&Results, &Path)> = sets
+            .iter()
+            .map(|(r, d)| (r.as_ref(), d.as_path()))
+            .collect();
+        crate::fsx::write_atomic(&self.path, render(&borrowed))
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", self.path.display())))
+    }
+}
+
 /// The JUnit XML of results sets (one test suite each, in order), each with the folder
 /// its runs are under.
 pub fn render(sets: &[(&Results, &Path)]) -> String {

@@ -61,6 +61,18 @@ pub enum Event {
         #[serde(skip_serializing_if = "Option::is_none")]
         delivery_from: Option<String>,
     },
+    /// A results set was stored (an eval's, a shard's, a re-grading's, a merge's),
+    /// before it is concluded.
+    ResultsStored {
+        eval: String,
+        run_id: String,
+        /// Its folder.
+        results: String,
+        /// The results themselves, for the reporters that render them (JUnit).
+        #[serde(skip)]
+        #[schemars(skip)]
+        set: std::sync::Arc<crate::run::results::Results>,
+    },
     /// Something a person should know that is no run: a selection left out, a partial
     /// results set, a stored shard.
     Note { level: Level, message: String },
@@ -173,6 +185,11 @@ pub trait Reporter: Send + Sync {
     fn answer(&self, _text: &str) -> std::io::Result<()> {
         Ok(())
     }
+
+    /// The command is done: write what was gathered (a JUnit file).
+    fn finish(&self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Every reporter of a command: each event goes to each; the first write error is kept
@@ -198,8 +215,14 @@ impl Reporters {
     }
 
     /// The terminal under `color`, JSON lines on stdout when `json`, GitHub Actions output
-    /// when `github`: what every command that runs work reports to.
-    pub fn standard(color: super::terminal::ColorChoice, json: bool, github: bool) -> Reporters {
+    /// when `github`, a JUnit file when `junit`: what every command that runs work reports
+    /// to.
+    pub fn standard(
+        color: super::terminal::ColorChoice,
+        json: bool,
+        github: bool,
+        junit: Option<&std::path::Path>,
+    ) -> Reporters {
         let mut reporters: Vec<Box<dyn Reporter>> =
             vec![Box::new(super::terminal::Terminal::standard(color, json))];
         if json {
@@ -211,6 +234,9 @@ impl Reporters {
             reporters.push(Box::new(crate::report::github::Actions::new(Box::new(
                 std::io::stderr(),
             ))));
+        }
+        if let Some(path) = junit {
+            reporters.push(Box::new(crate::report::junit::JUnit::new(path)));
         }
         Reporters::new(reporters)
     }
@@ -245,8 +271,16 @@ impl Reporters {
         });
     }
 
-    /// The first write error any reporter met.
+    /// Finishes every reporter (a JUnit file is written now); the first write error any
+    /// reporter met, if one did.
     pub fn finish(&self) -> crate::error::Result<()> {
+        for r in &self.reporters {
+            if let Err(e) = r.finish()
+                && let Ok(mut failed) = self.failed.lock()
+            {
+                failed.get_or_insert(e);
+            }
+        }
         match self.failed.lock().ok().and_then(|mut f| f.take()) {
             Some(e) => Err(crate::error::Error::write("the output", e)),
             None => Ok(()),

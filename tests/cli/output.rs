@@ -46,6 +46,11 @@ enum Line {
         cached_from: Option<String>,
         delivery_from: Option<String>,
     },
+    ResultsStored {
+        eval: String,
+        run_id: String,
+        results: String,
+    },
     Note {
         level: String,
         message: String,
