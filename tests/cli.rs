@@ -796,29 +796,39 @@ fn review_says_what_it_did_with_its_exit_code() {
     assert!(ws.exists("evals/snapshots/rv.snap") && !ws.exists("evals/snapshots/rv.snap.new"));
 }
 
-#[test]
-fn an_unchanged_eval_run_twice_calls_no_agent_the_second_time() {
-    let ws = Workspace::shipped();
-    let calls = ws.path("calls.log");
+/// `evals/NAME.toml`, an eval of a command agent `NAME` (`evals/NAME.sh`: `body`, after a
+/// line that counts its calls) on one case, in the `none` variant; its text, and how many
+/// times the agent has been called.
+fn counted_agent(ws: &Workspace, name: &str, body: &str) -> (String, impl Fn() -> usize) {
+    let calls = ws.path(&format!("{name}-calls.log"));
     ws.write(
-        "evals/count.sh",
-        &format!(
-            "#!/bin/sh\necho call >> '{}'\nprintf '%s' '{{\"schema\":\"agent-signals/v1\",\"outcome\":\"failed\",\"confidence\":0.2}}' > \"$SKILLBENCH_SIGNALS\"\n",
-            calls.display()
-        ),
+        &format!("evals/{name}.sh"),
+        &format!("#!/bin/sh\necho call >> '{}'\n{body}", calls.display()),
     );
     let eval = small_eval(
         r#""python-cves/settings-loader""#,
-        r#""count""#,
-        "variants = [\"none\"]\n[agent.count]\nkind = \"command\"\ncommand = [\"sh\", \"./count.sh\"]\n",
+        &format!("\"{name}\""),
+        &format!(
+            "variants = [\"none\"]\n[agent.{name}]\nkind = \"command\"\ncommand = [\"sh\", \"./{name}.sh\"]\n"
+        ),
     );
-    ws.write("evals/count.toml", &eval);
-    let count = || {
+    ws.write(&format!("evals/{name}.toml"), &eval);
+    let count = move || {
         std::fs::read_to_string(&calls)
-            .unwrap_or_default()
-            .lines()
-            .count()
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
     };
+    (eval, count)
+}
+
+#[test]
+fn an_unchanged_eval_run_twice_calls_no_agent_the_second_time() {
+    let ws = Workspace::shipped();
+    let (eval, count) = counted_agent(
+        &ws,
+        "count",
+        "printf '%s' '{\"schema\":\"agent-signals/v1\",\"outcome\":\"failed\",\"confidence\":0.2}' > \"$SKILLBENCH_SIGNALS\"\n",
+    );
     ws.run(&["eval", "evals/count.toml"])
         .expect_code(exit_code::SNAPSHOT_PENDING);
     let first = ws.latest_results()["run_id"].as_str().unwrap().to_string();
@@ -864,26 +874,7 @@ fn an_unchanged_eval_run_twice_calls_no_agent_the_second_time() {
 #[test]
 fn a_changed_rubric_or_hidden_check_grades_the_stored_delivery_again_and_calls_no_agent() {
     let ws = Workspace::shipped();
-    let calls = ws.path("calls.log");
-    ws.write(
-        "evals/note.sh",
-        &format!(
-            "#!/bin/sh\necho call >> '{}'\necho 'looked at it' > NOTE.txt\n",
-            calls.display()
-        ),
-    );
-    let eval = small_eval(
-        r#""python-cves/settings-loader""#,
-        r#""note""#,
-        "variants = [\"none\"]\n[agent.note]\nkind = \"command\"\ncommand = [\"sh\", \"./note.sh\"]\n",
-    );
-    ws.write("evals/note.toml", &eval);
-    let count = || {
-        std::fs::read_to_string(&calls)
-            .unwrap_or_default()
-            .lines()
-            .count()
-    };
+    let (eval, count) = counted_agent(&ws, "note", "echo 'looked at it' > NOTE.txt\n");
     ws.run(&["eval", "evals/note.toml"])
         .expect_code(exit_code::SNAPSHOT_PENDING);
     let first = ws.latest_results()["run_id"].as_str().unwrap().to_string();
