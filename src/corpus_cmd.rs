@@ -110,6 +110,7 @@ pub fn run(
     workspace: &Workspace,
     cmd: &CorpusCommand,
     color: crate::run::terminal::ColorChoice,
+    reporter: &crate::run::event::Reporters,
 ) -> Result<Outcome> {
     match cmd {
         CorpusCommand::Verify {
@@ -122,18 +123,18 @@ pub fn run(
             message_format,
         } => {
             let json = *message_format == crate::cli::MessageFormat::Json;
-            let reporter = crate::run::event::Reporters::standard(color, json, false, None);
+            let verifying = crate::run::event::Reporters::standard(color, json, false, None);
             let outcome = verify(
-                workspace, select, *jobs, *trials, sandbox, expose, *format, &reporter,
+                workspace, select, *jobs, *trials, sandbox, expose, *format, &verifying,
             )?;
-            reporter.finish()?;
+            verifying.finish()?;
             Ok(outcome)
         }
         CorpusCommand::ImportSarif { sarif, case } => {
             let findings = corpus::sarif::import(sarif)?;
             let toml = corpus::sarif::to_toml(&findings);
             match case {
-                None => crate::out!("{toml}"),
+                None => reporter.answer(&toml),
                 Some(id) => {
                     // A case id names a folder inside corpora/, never one outside it.
                     if !corpus::case::stays_inside(std::path::Path::new(id))
@@ -156,11 +157,11 @@ pub fn run(
                         .map_err(|e| Error::write(&path, e))?;
                     Case::load(id, scratch.path())?;
                     crate::fsx::write_atomic(&path, new).map_err(|e| Error::write(&path, e))?;
-                    crate::outln!(
-                        "added {} finding(s) to {}",
+                    reporter.answer(&format!(
+                        "added {} finding(s) to {}\n",
                         findings.len(),
                         workspace.display(&path).display()
-                    );
+                    ));
                 }
             }
             Ok(Outcome::Success)
@@ -179,14 +180,14 @@ pub fn run(
                 from.as_deref(),
                 expectation,
             )?;
-            crate::outln!(
-                "created {}: write its task, findings and checks, then `skillbench corpus verify {id}`",
+            reporter.answer(&format!(
+                "created {}: write its task, findings and checks, then `skillbench corpus verify {id}`\n",
                 workspace.display(&path).display()
-            );
+            ));
             Ok(Outcome::Success)
         }
         CorpusCommand::List { select, format } => {
-            crate::out!("{}", render_list(&cases(workspace, select)?, *format));
+            reporter.answer(&render_list(&cases(workspace, select)?, *format));
             Ok(Outcome::Success)
         }
         CorpusCommand::Fetch { select } => {
@@ -196,18 +197,18 @@ pub fn run(
             for case in cases(workspace, select)? {
                 if let SourceSpec::Git { url, rev } = &case.source {
                     corpus::source::prepare(&case, scratch.path(), &cache)?;
-                    crate::outln!(
-                        "{}: {} at {rev} is in the mirror cache",
+                    reporter.answer(&format!(
+                        "{}: {} at {rev} is in the mirror cache\n",
                         case.id,
                         corpus::source::without_userinfo(url)
-                    );
+                    ));
                     fetched += 1;
                 }
             }
-            crate::outln!(
-                "{fetched} git case(s) mirrored under {}",
+            reporter.answer(&format!(
+                "{fetched} git case(s) mirrored under {}\n",
                 cache.join("mirrors").display()
-            );
+            ));
             Ok(Outcome::Success)
         }
     }

@@ -30,24 +30,6 @@ pub fn stdout() -> Quiet<io::StdoutLock<'static>> {
     Quiet(io::stdout().lock())
 }
 
-/// `print!` to [`stdout`]: never fails on a closed stdout.
-#[macro_export]
-macro_rules! out {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = write!($crate::out::stdout(), $($arg)*);
-    }};
-}
-
-/// `println!` to [`stdout`]: never fails on a closed stdout.
-#[macro_export]
-macro_rules! outln {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!($crate::out::stdout(), $($arg)*);
-    }};
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@ use crate::cli::{Cli, Command, SchemaName, SkillCommand};
 use crate::diagnostic::Severity;
 use crate::error::{Error, Result};
 use crate::eval::Eval;
+use crate::run::event::{Level, Reporters};
 use crate::run::{self, store};
 use crate::skill;
 use crate::snapshot::pending;
@@ -32,7 +33,9 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         None => Workspace::discover(Path::new(".")),
     };
     let github = report::github::enabled(cli.github);
-    match &cli.command {
+    // What the commands that run no work print goes through the same reporters.
+    let reporter = Reporters::standard(cli.color, false, github, None);
+    let outcome = match &cli.command {
         Command::Eval(args) => eval::eval(
             args,
             cli.workspace.as_deref(),
@@ -40,7 +43,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
             cli.color,
             github,
         ),
-        Command::Skill(SkillCommand::Lint { paths }) => lint(&workspace()?, paths, github),
+        Command::Skill(SkillCommand::Lint { paths }) => lint(&workspace()?, paths, &reporter),
         Command::Skill(SkillCommand::New { name, dir }) => {
             let dir = dir.clone().unwrap_or_else(|| {
                 workspace()
@@ -48,21 +51,24 @@ pub fn run(cli: Cli) -> Result<Outcome> {
                     .unwrap_or_else(|_| "skills".into())
             });
             let created = skill::scaffold(&dir, name)?;
-            crate::outln!("created {}", created.join(skill::SKILL_FILE).display());
+            reporter.answer(&format!(
+                "created {}\n",
+                created.join(skill::SKILL_FILE).display()
+            ));
             Ok(Outcome::Success)
         }
         Command::Review { eval } => {
             let dir = workspace()?.snapshots_dir();
             let (a, r, s) = pending::review(&dir, eval.as_deref(), &mut crate::out::stdout())?;
-            crate::outln!("accepted {a}, rejected {r}, skipped {s}");
+            reporter.answer(&format!("accepted {a}, rejected {r}, skipped {s}\n"));
             Ok(if s > 0 {
                 Outcome::SnapshotPending
             } else {
                 Outcome::Success
             })
         }
-        Command::Accept { eval } => settle(&workspace()?, eval.as_deref(), true),
-        Command::Reject { eval } => settle(&workspace()?, eval.as_deref(), false),
+        Command::Accept { eval } => settle(&workspace()?, eval.as_deref(), true, &reporter),
+        Command::Reject { eval } => settle(&workspace()?, eval.as_deref(), false, &reporter),
         Command::Grade(args) => stored::regrade(&workspace()?, args, cli.color, github),
         Command::Resume(args) => eval::resume(&workspace()?, args, cli.color, github),
         Command::Merge(args) => stored::merge(&workspace()?, args, cli.color, github),
@@ -74,27 +80,27 @@ pub fn run(cli: Cli) -> Result<Outcome> {
             }
             let removed = store::gc(&workspace()?, *keep, *older_than)?;
             for id in &removed {
-                crate::outln!("removed {id}");
+                reporter.answer(&format!("removed {id}\n"));
             }
-            crate::outln!("{} results set(s) removed", removed.len());
+            reporter.answer(&format!("{} results set(s) removed\n", removed.len()));
             Ok(Outcome::Success)
         }
-        Command::Corpus(cmd) => crate::corpus_cmd::run(&workspace()?, cmd, cli.color),
+        Command::Corpus(cmd) => crate::corpus_cmd::run(&workspace()?, cmd, cli.color, &reporter),
         Command::Calibrate { labels, format } => {
             let report = crate::calibrate::calibrate(&workspace()?, labels)?;
-            crate::out!("{}", crate::calibrate::render(&report, *format));
+            reporter.answer(&crate::calibrate::render(&report, *format));
             Ok(Outcome::Success)
         }
         Command::Scorecard { run, format } => {
             let (_, results) = store::open(&workspace()?, run.as_deref())?;
-            partial_note(&results);
-            crate::out!("{}", report::scorecard(&results, *format));
+            partial_note(&results, &reporter);
+            reporter.answer(&report::scorecard(&results, *format));
             Ok(Outcome::Success)
         }
         Command::Suggest { run } => {
             let (dir, results) = store::open(&workspace()?, run.as_deref())?;
-            partial_note(&results);
-            crate::out!("{}", suggest::suggest(&results, &dir));
+            partial_note(&results, &reporter);
+            reporter.answer(&suggest::suggest(&results, &dir));
             Ok(Outcome::Success)
         }
         Command::Agents { eval, format } => {
@@ -102,18 +108,20 @@ pub fn run(cli: Cli) -> Result<Outcome> {
                 Some(path) => crate::agents_list::rows(Some(&Eval::load(path)?.agents)),
                 None => crate::agents_list::rows(None),
             };
-            crate::out!("{}", crate::agents_list::render(&rows, *format));
+            reporter.answer(&crate::agents_list::render(&rows, *format));
             Ok(Outcome::Success)
         }
         Command::Schema { which } => {
             match which {
-                SchemaName::Signals => crate::out!("{}", crate::signals::schema()),
-                SchemaName::Results => crate::out!("{}", results_schema()),
-                SchemaName::Events => crate::out!("{}", run::event::schema()),
+                SchemaName::Signals => reporter.answer(&crate::signals::schema()),
+                SchemaName::Results => reporter.answer(&results_schema()),
+                SchemaName::Events => reporter.answer(&run::event::schema()),
             }
             Ok(Outcome::Success)
         }
-    }
+    }?;
+    reporter.finish()?;
+    Ok(outcome)
 }
 
 /// The JSON Schema of `results.json`, as shipped in `schemas/`.
@@ -122,7 +130,11 @@ pub fn results_schema() -> String {
     serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
 }
 
-fn lint(workspace: &Workspace, paths: &[std::path::PathBuf], github: bool) -> Result<Outcome> {
+fn lint(
+    workspace: &Workspace,
+    paths: &[std::path::PathBuf],
+    reporter: &Reporters,
+) -> Result<Outcome> {
     let dirs: Vec<std::path::PathBuf> = if paths.is_empty() {
         let skills = workspace.skills_dir();
         let mut dirs: Vec<_> = std::fs::read_dir(&skills)
@@ -148,15 +160,21 @@ fn lint(workspace: &Workspace, paths: &[std::path::PathBuf], github: bool) -> Re
                 Severity::Error => errors += 1,
                 Severity::Warning => warnings += 1,
             }
-            crate::outln!("{finding}");
-            if github {
-                eprintln!("{}", report::github::diagnostic(&finding));
-            }
+            reporter.answer(&format!("{finding}\n"));
+            reporter.emit(&run::event::Event::GithubOutput(Box::new(
+                run::event::GithubOutput {
+                    annotations: format!("{}\n", report::github::diagnostic(&finding)),
+                    summary: String::new(),
+                },
+            )));
         }
     }
-    eprintln!(
-        "{} skill(s) linted: {errors} error(s), {warnings} warning(s)",
-        dirs.len()
+    reporter.note(
+        Level::Note,
+        format!(
+            "{} skill(s) linted: {errors} error(s), {warnings} warning(s)",
+            dirs.len()
+        ),
     );
     Ok(if errors > 0 {
         Outcome::LintFailed
@@ -165,7 +183,12 @@ fn lint(workspace: &Workspace, paths: &[std::path::PathBuf], github: bool) -> Re
     })
 }
 
-fn settle(workspace: &Workspace, filter: Option<&str>, accept: bool) -> Result<Outcome> {
+fn settle(
+    workspace: &Workspace,
+    filter: Option<&str>,
+    accept: bool,
+    reporter: &Reporters,
+) -> Result<Outcome> {
     let dir = workspace.snapshots_dir();
     let done = if accept {
         pending::accept(&dir, filter)?
@@ -176,7 +199,10 @@ fn settle(workspace: &Workspace, filter: Option<&str>, accept: bool) -> Result<O
         return Err(pending::nothing_pending(&dir, filter));
     }
     for eval in done {
-        crate::outln!("{} {eval}", if accept { "accepted" } else { "rejected" });
+        reporter.answer(&format!(
+            "{} {eval}\n",
+            if accept { "accepted" } else { "rejected" }
+        ));
     }
     Ok(Outcome::Success)
 }
@@ -208,8 +234,8 @@ pub(crate) fn partial(results: &run::results::Results) -> Option<String> {
 }
 
 /// Says, on stderr, when stored results read by a report are partial.
-fn partial_note(results: &run::results::Results) {
+fn partial_note(results: &run::results::Results, reporter: &Reporters) {
     if let Some(note) = partial(results) {
-        eprintln!("note: {note}");
+        reporter.note(Level::Note, note);
     }
 }

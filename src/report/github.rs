@@ -125,6 +125,9 @@ impl crate::run::event::Reporter for Actions {
             out.write_all(output.annotations.as_bytes())?;
             out.flush()?;
         }
+        if output.summary.is_empty() {
+            return Ok(());
+        }
         write_summary(&output.summary)
     }
 }

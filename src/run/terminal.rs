@@ -442,7 +442,7 @@ impl Reporter for Terminal {
             .answers
             .lock()
             .map_err(|_| std::io::Error::other("a reporter panicked"))?;
-        write!(out, "{}", wrap(text, self.answer_width))?;
+        write!(out, "{text}")?;
         out.flush()
     }
 
@@ -486,8 +486,10 @@ impl Reporter for Terminal {
             }
             _ => {}
         }
+        // The conclusions are prose for people: wrapped to a terminal. A rendered answer
+        // (a schema, a scorecard) is written as it is.
         match answer(event, &self.style) {
-            Some(text) => self.answer(&text),
+            Some(text) => self.answer(&wrap(&text, self.answer_width)),
             None => Ok(()),
         }
     }
