@@ -513,9 +513,10 @@ pub(crate) fn prepare_sources(
         .tempdir()
         .map_err(|e| Error::write(std::env::temp_dir(), e))?;
     let cache = workspace::cache_dir();
+    let mut sources = corpus::source::Sources::new(scratch.path(), &cache);
     let prepared = cases
         .into_iter()
-        .map(|case| corpus::source::prepare(&case, scratch.path(), &cache).map(|s| (case, s)))
+        .map(|case| sources.prepare(&case).map(|s| (case, s)))
         .collect::<Result<_>>()?;
     Ok((scratch, prepared))
 }

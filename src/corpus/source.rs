@@ -32,32 +32,83 @@ const FIXTURE_TIME: i64 = 946_684_800;
 /// Prepares `case`'s source: fixtures are built under `scratch`, git sources mirrored under
 /// `cache`.
 pub fn prepare(case: &Case, scratch: &Path, cache: &Path) -> Result<PreparedSource> {
-    match &case.source {
-        SourceSpec::Fixture { dir, rev } => {
-            let repo_path = scratch.join(format!("{}.git", case.id.replace('/', "__")));
-            let oid = build_fixture(dir, &repo_path).map_err(|e| Error::Setup {
-                case: case.id.clone(),
-                message: format!("cannot commit fixture {}", dir.display()),
-                source: Some(Box::new(e)),
-            })?;
-            if let Some(expected) = rev
-                && *expected != oid.to_string()
-            {
-                return Err(Error::from(crate::diagnostic::Diagnostic::error(
-                    &case.manifest_path,
-                    rev_line(&case.manifest_path),
-                    format!(
-                        "the fixture commits as {oid}, not the pinned rev {expected}; if the fixture changed on purpose, set rev = \"{oid}\""
-                    ),
-                )));
-            }
-            Ok(PreparedSource {
-                repo: repo_path,
-                rev: oid,
-                origin: "fixture".into(),
-            })
+    Sources::new(scratch, cache).prepare(case)
+}
+
+/// Prepares the sources of many cases. Every fixture goes into one repository under the
+/// scratch folder: a file several fixtures hold is written once, a fixture folder several
+/// cases share (through a link) is committed once, and no repository is made per case. A
+/// run's checkout copies only its pinned commit's objects, so no case sees another's.
+pub struct Sources<'a> {
+    scratch: &'a Path,
+    cache: &'a Path,
+    /// The fixtures' repository, once one is committed.
+    fixtures: Option<(PathBuf, Repository)>,
+    /// Each fixture folder committed so far (canonical path), with its commit.
+    committed: std::collections::HashMap<PathBuf, Oid>,
+}
+
+impl std::fmt::Debug for Sources<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Sources({})", self.scratch.display())
+    }
+}
+
+impl<'a> Sources<'a> {
+    pub fn new(scratch: &'a Path, cache: &'a Path) -> Sources<'a> {
+        Sources {
+            scratch,
+            cache,
+            fixtures: None,
+            committed: std::collections::HashMap::new(),
         }
-        SourceSpec::Git { url, rev } => mirror(&case.id, url, rev, cache),
+    }
+
+    /// `case`'s source, prepared.
+    pub fn prepare(&mut self, case: &Case) -> Result<PreparedSource> {
+        match &case.source {
+            SourceSpec::Fixture { dir, rev } => {
+                let setup = |e: git2::Error| Error::Setup {
+                    case: case.id.clone(),
+                    message: format!("cannot commit fixture {}", dir.display()),
+                    source: Some(Box::new(e)),
+                };
+                if self.fixtures.is_none() {
+                    let path = self.scratch.join("fixtures.git");
+                    let repo = super::materialize::init(&path, true).map_err(setup)?;
+                    self.fixtures = Some((path, repo));
+                }
+                let Some((repo_path, repo)) = &self.fixtures else {
+                    return Err(Error::Unexpected("no fixtures repository".into()));
+                };
+                let key = dir.canonicalize().unwrap_or_else(|_| dir.clone());
+                let oid = match self.committed.get(&key) {
+                    Some(oid) => *oid,
+                    None => {
+                        let oid = commit_fixture(repo, dir).map_err(setup)?;
+                        self.committed.insert(key, oid);
+                        oid
+                    }
+                };
+                if let Some(expected) = rev
+                    && *expected != oid.to_string()
+                {
+                    return Err(Error::from(crate::diagnostic::Diagnostic::error(
+                        &case.manifest_path,
+                        rev_line(&case.manifest_path),
+                        format!(
+                            "the fixture commits as {oid}, not the pinned rev {expected}; if the fixture changed on purpose, set rev = \"{oid}\""
+                        ),
+                    )));
+                }
+                Ok(PreparedSource {
+                    repo: repo_path.clone(),
+                    rev: oid,
+                    origin: "fixture".into(),
+                })
+            }
+            SourceSpec::Git { url, rev } => mirror(&case.id, url, rev, self.cache),
+        }
     }
 }
 
@@ -75,18 +126,19 @@ pub fn build_fixture(dir: &Path, repo_path: &Path) -> std::result::Result<Oid, g
     if repo_path.exists() {
         std::fs::remove_dir_all(repo_path).map_err(|e| git2::Error::from_str(&e.to_string()))?;
     }
-    let repo = Repository::init_bare(repo_path)?;
-    let tree = write_tree(&repo, dir)?;
+    let repo = super::materialize::init(repo_path, true)?;
+    let oid = commit_fixture(&repo, dir)?;
+    repo.reference("refs/heads/main", oid, true, "skillbench fixture")?;
+    Ok(oid)
+}
+
+/// Commits the files under `dir` into `repo`, deterministically (the same files give the
+/// same commit, whatever else the repository holds); no reference is moved.
+fn commit_fixture(repo: &Repository, dir: &Path) -> std::result::Result<Oid, git2::Error> {
+    let tree = write_tree(repo, dir)?;
     let tree = repo.find_tree(tree)?;
     let sig = Signature::new(FIXTURE_NAME, FIXTURE_EMAIL, &Time::new(FIXTURE_TIME, 0))?;
-    repo.commit(
-        Some("refs/heads/main"),
-        &sig,
-        &sig,
-        "skillbench fixture\n",
-        &tree,
-        &[],
-    )
+    repo.commit(None, &sig, &sig, "skillbench fixture\n", &tree, &[])
 }
 
 fn write_tree(repo: &Repository, dir: &Path) -> std::result::Result<Oid, git2::Error> {
@@ -194,7 +246,7 @@ fn mirror(case: &str, url: &str, rev: &str, cache: &Path) -> Result<PreparedSour
             .map_err(|e| setup_err(format!("cannot open the mirror {}", path.display()), e))?
     } else {
         std::fs::create_dir_all(&path).map_err(|e| Error::write(&path, e))?;
-        Repository::init_bare(&path)
+        super::materialize::init(&path, true)
             .map_err(|e| setup_err(format!("cannot create the mirror {}", path.display()), e))?
     };
     if repo.find_commit(oid).is_err() {

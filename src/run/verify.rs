@@ -181,6 +181,7 @@ pub fn verify(
     let cache = crate::workspace::cache_dir();
     let mut reports = Vec::new();
     let mut pending: Vec<(CaseReport, Case, crate::corpus::PreparedSource)> = Vec::new();
+    let mut sources = crate::corpus::source::Sources::new(scratch.path(), &cache);
     for case in cases {
         let origin = match &case.source {
             SourceSpec::Fixture { .. } => "fixture".to_string(),
@@ -200,7 +201,7 @@ pub fn verify(
             trials,
             failures: Vec::new(),
         };
-        let source = match crate::corpus::source::prepare(&case, scratch.path(), &cache) {
+        let source = match sources.prepare(&case) {
             Ok(s) => s,
             // The repository was reached and the rev is not in it: the case is broken.
             Err(e @ Error::PinnedRevMissing { .. }) => {
