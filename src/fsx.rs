@@ -23,6 +23,24 @@ pub fn write_atomic(path: &Path, contents: impl AsRef<[u8]>) -> io::Result<()> {
     Ok(())
 }
 
+/// [`write_atomic`] without the `fsync`: for files inside a results set being written
+/// (its run folders), which become visible only when the whole set is moved into place.
+/// A reader never sees half a file; a power cut may lose one — the set's `results.json`,
+/// written with [`write_atomic`], is what is kept durable.
+pub fn write_staged(path: &Path, contents: impl AsRef<[u8]>) -> io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".skillbench-tmp-")
+        .tempfile_in(dir)?;
+    tmp.write_all(contents.as_ref())?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// Copies the tree at `from` into `to` (created if needed), keeping file permissions.
 pub fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
     for entry in walkdir::WalkDir::new(from).sort_by_file_name() {
@@ -40,6 +58,34 @@ pub fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
                 fs::create_dir_all(parent)?;
             }
             fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+/// [`copy_tree`], but each file a hard link to the original where the file system allows
+/// (a copy where it does not): for trees nothing writes in place — a stored run folder,
+/// whose files are only ever replaced whole ([`write_atomic`]) — it costs a link per file
+/// and no space.
+pub fn link_tree(from: &Path, to: &Path) -> io::Result<()> {
+    for entry in walkdir::WalkDir::new(from).sort_by_file_name() {
+        let entry = entry.map_err(io::Error::other)?;
+        let rel = entry.path().strip_prefix(from).map_err(io::Error::other)?;
+        let target = to.join(rel);
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&target)?;
+        } else if entry.file_type().is_symlink() {
+            let link = fs::read_link(entry.path())?;
+            let _ = fs::remove_file(&target);
+            std::os::unix::fs::symlink(link, &target)?;
+        } else {
+            if let Some(parent) = target.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            let _ = fs::remove_file(&target);
+            if fs::hard_link(entry.path(), &target).is_err() {
+                fs::copy(entry.path(), &target)?;
+            }
         }
     }
     Ok(())
@@ -238,5 +284,21 @@ mod tests {
             "nothing written outside"
         );
         assert!(write_fresh(&root, Path::new("../x"), b"", 0o644).is_err());
+    }
+
+    #[test]
+    fn a_linked_tree_shares_files_and_a_whole_replacement_leaves_the_original_alone() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (from, to) = (dir.path().join("from"), dir.path().join("to"));
+        write_staged(&from.join("logs/a.log"), "stored\n").expect("write");
+        link_tree(&from, &to).expect("link");
+        let (a, b) = (from.join("logs/a.log"), to.join("logs/a.log"));
+        let inode = |p: &Path| fs::metadata(p).expect("meta").ino();
+        assert_eq!(inode(&a), inode(&b), "linked, not copied");
+        // skillbench replaces a stored file whole: the other results set keeps its own.
+        write_atomic(&b, "graded again\n").expect("replace");
+        assert_eq!(fs::read_to_string(&a).expect("read"), "stored\n");
+        assert_eq!(fs::read_to_string(&b).expect("read"), "graded again\n");
     }
 }

@@ -181,7 +181,7 @@ impl Redactor {
             }
             let bytes = std::fs::read(entry.path())?;
             if let Some(clean) = self.redact_bytes(&bytes) {
-                crate::fsx::write_atomic(entry.path(), clean)?;
+                crate::fsx::write_staged(entry.path(), clean)?;
             }
         }
         Ok(())

@@ -289,7 +289,7 @@ async fn runtime(rt: &RuntimeAgent, inv: &Invocation<'_>) -> (AgentStatus, Optio
     let transcript = rt.parse(&String::from_utf8_lossy(&stdout), &config_dir);
     let jsonl = transcript.to_jsonl();
     if let Err(e) =
-        crate::fsx::write_atomic(&inv.transcript_file, inv.redactor.clean(jsonl.as_bytes()))
+        crate::fsx::write_staged(&inv.transcript_file, inv.redactor.clean(jsonl.as_bytes()))
     {
         return (
             AgentStatus::Failed(format!("cannot write the transcript: {e}")),

@@ -434,7 +434,7 @@ fn log_tail(path: &Path) -> String {
 
 fn write_log(ev: &Evidence<'_>, id: &str, text: &str) -> Option<String> {
     let rel = format!("checks/{id}.log");
-    crate::fsx::write_atomic(&ev.run_dir.join(&rel), ev.redactor.clean(text.as_bytes()))
+    crate::fsx::write_staged(&ev.run_dir.join(&rel), ev.redactor.clean(text.as_bytes()))
         .ok()
         .map(|()| rel)
 }

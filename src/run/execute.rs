@@ -80,7 +80,7 @@ pub(crate) fn held_for_budget(run: &PlannedRun, why: &str, run_dir: &Path) -> Ru
     if std::fs::create_dir_all(run_dir).is_ok()
         && let Ok(json) = serde_json::to_string_pretty(&record)
     {
-        let _ = crate::fsx::write_atomic(&run_dir.join("grade.json"), json + "\n");
+        let _ = crate::fsx::write_staged(&run_dir.join("grade.json"), json + "\n");
     }
     record
 }
@@ -156,7 +156,7 @@ pub async fn execute(run: &PlannedRun, ctx: &Context<'_>, run_dir: &Path) -> Run
     };
     let record = redact_record(record, &redactor);
     if let Ok(json) = serde_json::to_string_pretty(&record) {
-        let _ = crate::fsx::write_atomic(&run_dir.join("grade.json"), json + "\n");
+        let _ = crate::fsx::write_staged(&run_dir.join("grade.json"), json + "\n");
     }
     // Everything stored for the run (logs, transcript, diff, signals, check output) loses
     // the credentials' values before the run is complete.
@@ -425,7 +425,7 @@ async fn run_agent(
     let prompt = prompt(run, named_skill, &signals_file, &schema_file);
     let prompt_file = scratch.join("prompt.md");
     std::fs::write(&prompt_file, &prompt).map_err(|e| e.to_string())?;
-    crate::fsx::write_atomic(
+    crate::fsx::write_staged(
         &run_dir.join("prompt.md"),
         ctx.redactor.clean(prompt.as_bytes()),
     )
@@ -485,7 +485,7 @@ async fn run_agent(
     };
     let exit = agent::run(&run.agent, &inv).await;
     if let Some(proxy) = proxy {
-        crate::fsx::write_atomic(
+        crate::fsx::write_staged(
             &run_dir.join("network.log"),
             ctx.redactor.clean(proxy.log_text().as_bytes()),
         )
@@ -533,7 +533,7 @@ async fn take_delivery(
         Err(e) => return Err(format!("cannot take the delivery: {e}")),
     };
     // Stored without secrets; a delivery that holds one fails its integrity criterion.
-    crate::fsx::write_atomic(&run_dir.join("diff.patch"), ctx.redactor.clean(&patch))
+    crate::fsx::write_staged(&run_dir.join("diff.patch"), ctx.redactor.clean(&patch))
         .map_err(|e| e.to_string())?;
     // skillbench wrote the patch from the agent's files: one that cannot be read back is
     // what the agent left (a name git cannot hold), not infrastructure.
@@ -553,7 +553,7 @@ async fn take_delivery(
             SignalsReport::Valid(s) => serde_json::to_vec_pretty(s).unwrap_or(raw),
             _ => raw,
         };
-        crate::fsx::write_atomic(&run_dir.join("signals.json"), ctx.redactor.clean(&stored))
+        crate::fsx::write_staged(&run_dir.join("signals.json"), ctx.redactor.clean(&stored))
             .map_err(|e| e.to_string())?;
     }
     // Nothing else of the room is read: it goes before grading starts, and with it all the

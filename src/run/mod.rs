@@ -260,13 +260,13 @@ fn reuse(
     run: &plan::PlannedRun,
     run_dir: &std::path::Path,
 ) -> Option<results::RunRecord> {
-    crate::fsx::copy_tree(&cached.dir, run_dir).ok()?;
+    crate::fsx::link_tree(&cached.dir, run_dir).ok()?;
     let mut record = cached.record.clone();
     record.dir = run.dir.clone();
     record.cached_from = Some(cached.run_id.clone());
     // The folder's own record says what this results set holds.
     let json = serde_json::to_string_pretty(&record).ok()?;
-    crate::fsx::write_atomic(&run_dir.join("grade.json"), json + "\n").ok()?;
+    crate::fsx::write_staged(&run_dir.join("grade.json"), json + "\n").ok()?;
     Some(record)
 }
 
@@ -293,7 +293,7 @@ async fn regrade_delivery(
     let graded = async {
         regrade::regrade_run(&mut record, ctx, source, &cached.dir, run_dir).await?;
         let json = serde_json::to_string_pretty(&record).map_err(|e| e.to_string())?;
-        crate::fsx::write_atomic(&run_dir.join("grade.json"), json + "\n")
+        crate::fsx::write_staged(&run_dir.join("grade.json"), json + "\n")
             .map_err(|e| e.to_string())?;
         // The new check logs lose the eval's secrets, as every run's files do.
         ctx.redactor.redact_dir(run_dir).map_err(|e| e.to_string())

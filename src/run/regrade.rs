@@ -106,7 +106,7 @@ pub fn regrade(
                         format!("not graded (harness error): cannot redact the run's files: {e}");
                 }
                 if let Ok(json) = serde_json::to_string_pretty(&record) {
-                    let _ = crate::fsx::write_atomic(&new_dir.join("grade.json"), json + "\n");
+                    let _ = crate::fsx::write_staged(&new_dir.join("grade.json"), json + "\n");
                 }
                 record
             }
@@ -172,7 +172,7 @@ pub(crate) async fn regrade_run(
     old_run: &Path,
     new_run: &Path,
 ) -> std::result::Result<(), String> {
-    crate::fsx::copy_tree(old_run, new_run).map_err(|e| format!("cannot copy the run: {e}"))?;
+    crate::fsx::link_tree(old_run, new_run).map_err(|e| format!("cannot copy the run: {e}"))?;
     let _ = std::fs::remove_dir_all(new_run.join("checks"));
     let _ = std::fs::remove_dir_all(new_run.join("graders"));
     if record.status != RunStatus::Completed {

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Benchmark: skillbench's own per-run overhead on trivial cases, at two revisions.
+#
+# Generates a workspace of N trivial cases (a command agent that does nothing, one command
+# criterion, an identical 3-file fixture per case), builds both revisions in release (in
+# worktrees under target/compare-revs/), then runs `eval --jobs J` for J in 1 and 2 with
+# each binary alternately, ROUNDS times, each from an empty cache and store. Prints every
+# pair and, per J, the median wall time of each and the median of the pairs' ratios B/A;
+# the per-run overhead is the wall time over N.
+#
+#   bench/trivial.sh REV_A REV_B [N] [ROUNDS]      # default N = 200, ROUNDS = 3
+set -euo pipefail
+cd "$(dirname "$0")/.."
+a=$(git rev-parse --short "${1:?REV_A}"); b=$(git rev-parse --short "${2:?REV_B}")
+n=${3:-200}; rounds=${4:-3}
+root=$PWD/target/compare-revs
+mkdir -p "$root"
+for sha in "$a" "$b"; do
+  dir="$root/$sha"
+  if [ ! -x "$dir/target/release/skillbench" ]; then
+    rm -rf "$dir"
+    git worktree add --detach --force "$dir" "$sha" >/dev/null 2>&1
+    (cd "$dir" && cargo build --release --quiet)
+  fi
+done
+
+ws=$(mktemp -d "${TMPDIR:-/tmp}/skillbench-trivial.XXXXXX")
+trap 'rm -rf "$ws"' EXIT
+python3 - "$ws" "$n" <<'PY'
+import os, sys
+ws, n = sys.argv[1], int(sys.argv[2])
+os.makedirs(f"{ws}/skills/noop-skill")
+open(f"{ws}/skills/noop-skill/SKILL.md", "w").write(
+    "---\nname: noop-skill\ndescription: Does nothing; for measuring the harness.\n---\n"
+    "# Noop\n\n## When to stop and escalate\n\nNever.\n")
+for i in range(n):
+    d = f"{ws}/corpora/t/case-{i:05d}"
+    os.makedirs(f"{d}/repo/src")
+    open(f"{d}/repo/README.md", "w").write("# trivial\n")
+    open(f"{d}/repo/src/app.py", "w").write("print('hello')\n")
+    open(f"{d}/repo/requirements.txt", "w").write("PyYAML==5.3.1\n")
+    open(f"{d}/case.toml", "w").write(
+        'expectation = "fix"\ntask = "Nothing to do."\n[source]\nfixture = "repo"\n'
+        '[[findings]]\nid = "T-1"\nsummary = "trivial"\n')
+os.makedirs(f"{ws}/evals")
+open(f"{ws}/evals/trivial.toml", "w").write(
+    'skill = "noop-skill"\ncases = ["t/*"]\nagents = ["nothing"]\nvariants = ["none"]\n'
+    'timeout = "60s"\nsandbox = "none"\n[agent.nothing]\nkind = "command"\ncommand = ["true"]\n'
+    '[rubric]\n[[rubric.criteria]]\nid = "ok"\nkind = "command"\nrun = "true"\n')
+PY
+
+time_ms() {  # BIN JOBS
+  local cache; cache=$(mktemp -d)
+  rm -rf "$ws/.skillbench" "$ws/evals/snapshots"
+  local start end
+  start=$(date +%s%N)
+  (cd "$ws" && SKILLBENCH_CACHE_DIR="$cache" "$1" eval evals/trivial.toml --jobs "$2" --ci >/dev/null 2>&1) \
+    || [ $? -eq 5 ] || { echo "eval failed with $1" >&2; exit 1; }
+  end=$(date +%s%N)
+  rm -rf "$cache"
+  echo $(( (end - start) / 1000000 ))
+}
+median() { python3 -c "import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
+for jobs in 1 2; do
+  tas=(); tbs=(); ratios=()
+  for i in $(seq "$rounds"); do
+    ta=$(time_ms "$root/$a/target/release/skillbench" "$jobs")
+    tb=$(time_ms "$root/$b/target/release/skillbench" "$jobs")
+    r=$(python3 -c "print(f'{$tb/$ta:.3f}')")
+    tas+=("$ta"); tbs+=("$tb"); ratios+=("$r")
+    echo "jobs $jobs round $i: $a ${ta} ms, $b ${tb} ms, ratio $r"
+  done
+  ma=$(median "${tas[@]}"); mb=$(median "${tbs[@]}")
+  echo "jobs $jobs, $n runs: $a $(python3 -c "print(f'{$ma:.0f} ms ({$ma/$n:.1f} ms/run)')"), $b $(python3 -c "print(f'{$mb:.0f} ms ({$mb/$n:.1f} ms/run)')"), median ratio $(median "${ratios[@]}")"
+done
