@@ -6,7 +6,8 @@
 # worktrees under target/compare-revs/), then runs `eval --jobs J` for J in 1 and 2 with
 # each binary alternately, ROUNDS times, each from an empty cache and store. Prints every
 # pair and, per J, the median wall time of each and the median of the pairs' ratios B/A;
-# the per-run overhead is the wall time over N.
+# the per-run overhead is the wall time over N. Then, with B, an unchanged re-run (every run
+# reused from the store) against the first run, ROUNDS times.
 #
 #   bench/trivial.sh REV_A REV_B [N] [ROUNDS]      # default N = 200, ROUNDS = 3
 set -euo pipefail
@@ -73,3 +74,15 @@ for jobs in 1 2; do
   ma=$(median "${tas[@]}"); mb=$(median "${tbs[@]}")
   echo "jobs $jobs, $n runs: $a $(python3 -c "print(f'{$ma:.0f} ms ({$ma/$n:.1f} ms/run)')"), $b $(python3 -c "print(f'{$mb:.0f} ms ({$mb/$n:.1f} ms/run)')"), median ratio $(median "${ratios[@]}")"
 done
+# An unchanged re-run: the same eval again on the store the first run left.
+rerun=()
+for i in $(seq "$rounds"); do
+  first=$(time_ms "$root/$b/target/release/skillbench" 2)
+  start=$(date +%s%N)
+  (cd "$ws" && SKILLBENCH_CACHE_DIR="$ws/.cache" "$root/$b/target/release/skillbench" eval evals/trivial.toml --jobs 2 --ci >/dev/null 2>&1) || [ $? -eq 5 ]
+  again=$(( ($(date +%s%N) - start) / 1000000 ))
+  r=$(python3 -c "print(f'{$again/$first:.3f}')")
+  rerun+=("$r")
+  echo "re-run round $i: first ${first} ms, unchanged re-run ${again} ms, ratio $r"
+done
+echo "unchanged re-run / first run, median: $(median "${rerun[@]}")"
