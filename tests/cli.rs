@@ -2049,3 +2049,32 @@ fn a_workspace_named_with_c_holds_the_eval_path_and_a_missing_eval_is_bad_input(
         out.stderr
     );
 }
+
+#[test]
+fn both_reapers_pass_the_exit_code_on_and_kill_what_the_command_left() {
+    let ws = Workspace::empty();
+    let marker = format!("skillbench-reap-test-{}", std::process::id());
+    let reap_bin =
+        std::path::Path::new(env!("CARGO_BIN_EXE_skillbench")).with_file_name("skillbench-reap");
+    let script = format!("(exec -a {marker} sleep 300) & exit 3");
+    for reaper in [
+        vec![
+            env!("CARGO_BIN_EXE_skillbench").to_string(),
+            "__reap".into(),
+        ],
+        vec![reap_bin.to_string_lossy().into_owned()],
+    ] {
+        let status = ws
+            .command(&reaper[0])
+            .args(&reaper[1..])
+            .args(["--", "bash", "-c", &script])
+            .status()
+            .expect("the reaper runs");
+        assert_eq!(status.code(), Some(3), "{reaper:?}");
+        let alive = std::process::Command::new("pgrep")
+            .args(["-f", &marker])
+            .output()
+            .expect("pgrep");
+        assert!(!alive.status.success(), "{reaper:?} left {marker} running");
+    }
+}

@@ -36,7 +36,8 @@ pub fn run_if_invoked() -> Option<u8> {
     Some(reap(&rest))
 }
 
-fn reap(argv: &[OsString]) -> u8 {
+/// Runs `argv` as a reaper (see the module's documentation) and returns its exit code.
+pub fn reap(argv: &[OsString]) -> u8 {
     let Some((program, args)) = argv.split_first() else {
         eprintln!("skillbench __reap: no command");
         return 125;
@@ -195,21 +196,37 @@ pub fn sweep_orphans() -> usize {
     swept
 }
 
-/// The reaper's argv for `argv`, when skillbench's own binary can serve as the reaper.
+/// The reaper's argv for `argv`, when skillbench's binary is running (not a test harness
+/// that links the library): `skillbench-reap -- ARGV…` when that is installed beside it,
+/// else `skillbench __reap -- ARGV…`.
 pub(crate) fn wrap(argv: Vec<String>) -> Vec<String> {
     match reaper_binary() {
-        Some(exe) => [exe, ARG.to_string(), "--".to_string()]
-            .into_iter()
-            .chain(argv)
-            .collect(),
+        Some(mut reaper) => {
+            reaper.push("--".to_string());
+            reaper.extend(argv);
+            reaper
+        }
         None => argv,
     }
 }
 
-/// skillbench's binary (not a test harness that links the library).
-fn reaper_binary() -> Option<String> {
-    let exe = std::env::current_exe().ok()?;
-    (exe.file_stem()? == "skillbench").then(|| exe.to_string_lossy().into_owned())
+/// The reaper's own command line, without the command: found once.
+fn reaper_binary() -> Option<Vec<String>> {
+    static REAPER: std::sync::OnceLock<Option<Vec<String>>> = std::sync::OnceLock::new();
+    REAPER
+        .get_or_init(|| {
+            let exe = std::env::current_exe().ok()?;
+            if exe.file_stem()? != "skillbench" {
+                return None;
+            }
+            let small = exe.with_file_name("skillbench-reap");
+            Some(if small.is_file() {
+                vec![small.to_string_lossy().into_owned()]
+            } else {
+                vec![exe.to_string_lossy().into_owned(), ARG.to_string()]
+            })
+        })
+        .clone()
 }
 
 #[cfg(test)]
