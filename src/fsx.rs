@@ -9,18 +9,7 @@ use std::path::Path;
 
 /// Writes `contents` to `path` through a temporary file in the same folder and a rename.
 pub fn write_atomic(path: &Path, contents: impl AsRef<[u8]>) -> io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".skillbench-tmp-")
-        .tempfile_in(dir)?;
-    tmp.write_all(contents.as_ref())?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    replace(path, contents.as_ref(), true)
 }
 
 /// [`write_atomic`] without the `fsync`: for files inside a results set being written
@@ -28,6 +17,12 @@ pub fn write_atomic(path: &Path, contents: impl AsRef<[u8]>) -> io::Result<()> {
 /// A reader never sees half a file; a power cut may lose one — the set's `results.json`,
 /// written with [`write_atomic`], is what is kept durable.
 pub fn write_staged(path: &Path, contents: impl AsRef<[u8]>) -> io::Result<()> {
+    replace(path, contents.as_ref(), false)
+}
+
+/// `path` replaced whole by `contents` (a temporary file beside it, renamed over it),
+/// flushed to the disk first when `durable`.
+fn replace(path: &Path, contents: &[u8], durable: bool) -> io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -36,31 +31,17 @@ pub fn write_staged(path: &Path, contents: impl AsRef<[u8]>) -> io::Result<()> {
     let mut tmp = tempfile::Builder::new()
         .prefix(".skillbench-tmp-")
         .tempfile_in(dir)?;
-    tmp.write_all(contents.as_ref())?;
+    tmp.write_all(contents)?;
+    if durable {
+        tmp.as_file().sync_all()?;
+    }
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
 
 /// Copies the tree at `from` into `to` (created if needed), keeping file permissions.
 pub fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
-    for entry in walkdir::WalkDir::new(from).sort_by_file_name() {
-        let entry = entry.map_err(io::Error::other)?;
-        let rel = entry.path().strip_prefix(from).map_err(io::Error::other)?;
-        let target = to.join(rel);
-        if entry.file_type().is_dir() {
-            fs::create_dir_all(&target)?;
-        } else if entry.file_type().is_symlink() {
-            let link = fs::read_link(entry.path())?;
-            let _ = fs::remove_file(&target);
-            std::os::unix::fs::symlink(link, &target)?;
-        } else {
-            if let Some(parent) = target.parent() {
-                fs::create_dir_all(parent)?;
-            }
-            fs::copy(entry.path(), &target)?;
-        }
-    }
-    Ok(())
+    mirror_tree(from, to, |file, target| fs::copy(file, target).map(|_| ()))
 }
 
 /// [`copy_tree`], but each file a hard link to the original where the file system allows
@@ -68,6 +49,22 @@ pub fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
 /// whose files are only ever replaced whole ([`write_atomic`]) — it costs a link per file
 /// and no space.
 pub fn link_tree(from: &Path, to: &Path) -> io::Result<()> {
+    mirror_tree(from, to, |file, target| {
+        let _ = fs::remove_file(target);
+        if fs::hard_link(file, target).is_err() {
+            fs::copy(file, target)?;
+        }
+        Ok(())
+    })
+}
+
+/// The folders and links of `from` made again under `to`, and each file put there by
+/// `place(file, target)`.
+fn mirror_tree(
+    from: &Path,
+    to: &Path,
+    place: impl Fn(&Path, &Path) -> io::Result<()>,
+) -> io::Result<()> {
     for entry in walkdir::WalkDir::new(from).sort_by_file_name() {
         let entry = entry.map_err(io::Error::other)?;
         let rel = entry.path().strip_prefix(from).map_err(io::Error::other)?;
@@ -82,10 +79,7 @@ pub fn link_tree(from: &Path, to: &Path) -> io::Result<()> {
             if let Some(parent) = target.parent() {
                 fs::create_dir_all(parent)?;
             }
-            let _ = fs::remove_file(&target);
-            if fs::hard_link(entry.path(), &target).is_err() {
-                fs::copy(entry.path(), &target)?;
-            }
+            place(entry.path(), &target)?;
         }
     }
     Ok(())

@@ -1185,21 +1185,7 @@ fn an_interrupted_eval_keeps_its_finished_runs_leaves_nothing_behind_and_resumes
         "{stderr}"
     );
     // Nothing left: no agent process, no temporary folder, no half-written results.
-    let alive = std::process::Command::new("pgrep")
-        .args(["-f", &marker])
-        .output()
-        .unwrap();
-    assert!(
-        !alive.status.success(),
-        "a detached process survived: {}",
-        String::from_utf8_lossy(&alive.stdout)
-    );
-    let left: Vec<_> = std::fs::read_dir(&tmp)
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name())
-        .collect();
-    assert!(left.is_empty(), "temporary folders left: {left:?}");
+    assert_nothing_left(&marker, Some(&tmp), "SIGINT");
     let runs = std::fs::read_dir(ws.path(".skillbench/runs")).unwrap();
     assert!(
         runs.flatten()
@@ -1269,24 +1255,32 @@ fn an_interrupted_eval_keeps_its_finished_runs_leaves_nothing_behind_and_resumes
     assert_eq!(code, exit_code::TERMINATED, "{stderr}");
     assert!(stderr.contains("interrupted by SIGTERM"), "{stderr}");
     // Nothing left after SIGTERM either.
+    assert_nothing_left(&marker, Some(&tmp), "SIGTERM");
+}
+
+/// No process whose command line holds `marker` is alive, and `tmp` (when given) is empty.
+#[expect(clippy::unwrap_used, reason = "test assertions")]
+fn assert_nothing_left(marker: &str, tmp: Option<&std::path::Path>, after: &str) {
     let alive = std::process::Command::new("pgrep")
-        .args(["-f", &marker])
+        .args(["-f", marker])
         .output()
         .unwrap();
     assert!(
         !alive.status.success(),
-        "a detached process survived SIGTERM: {}",
+        "a detached process survived {after}: {}",
         String::from_utf8_lossy(&alive.stdout)
     );
-    let left: Vec<_> = std::fs::read_dir(&tmp)
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name())
-        .collect();
-    assert!(
-        left.is_empty(),
-        "temporary folders left after SIGTERM: {left:?}"
-    );
+    if let Some(tmp) = tmp {
+        let left: Vec<_> = std::fs::read_dir(tmp)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert!(
+            left.is_empty(),
+            "temporary folders left after {after}: {left:?}"
+        );
+    }
 }
 
 #[test]
@@ -2071,10 +2065,6 @@ fn both_reapers_pass_the_exit_code_on_and_kill_what_the_command_left() {
             .status()
             .expect("the reaper runs");
         assert_eq!(status.code(), Some(3), "{reaper:?}");
-        let alive = std::process::Command::new("pgrep")
-            .args(["-f", &marker])
-            .output()
-            .expect("pgrep");
-        assert!(!alive.status.success(), "{reaper:?} left {marker} running");
+        assert_nothing_left(&marker, None, &format!("{reaper:?}"));
     }
 }

@@ -48,23 +48,11 @@ pub(crate) fn new_table(markdown: bool) -> Table {
     table
 }
 
-/// The width of the terminal stdout is, if it is one (`COLUMNS` first, as shells set it).
+/// The width of the terminal stdout is, if it is one; found once.
 fn terminal_width() -> Option<u16> {
-    use std::io::IsTerminal;
     static WIDTH: std::sync::OnceLock<Option<u16>> = std::sync::OnceLock::new();
     *WIDTH.get_or_init(|| {
-        if !std::io::stdout().is_terminal() {
-            return None;
-        }
-        let columns = std::env::var("COLUMNS")
-            .ok()
-            .and_then(|c| c.parse::<u16>().ok())
-            .filter(|&c| c > 0);
-        Some(
-            columns
-                .unwrap_or_else(|| console::Term::stdout().size().1)
-                .max(40),
-        )
+        crate::run::terminal::terminal_width(true).map(|w| u16::try_from(w).unwrap_or(u16::MAX))
     })
 }
 

@@ -36,7 +36,7 @@ struct Planned<'a> {
     ctx: Context<'a>,
     runs: Vec<plan::PlannedRun>,
     shard: Option<results::ShardInfo>,
-    cache: store::Cache,
+    cache: Arc<store::Cache>,
     eval_info: EvalInfo,
     agents: Vec<AgentInfo>,
     started_at: String,
@@ -45,7 +45,10 @@ struct Planned<'a> {
 
 /// Everything about `job` that can fail before a run: done before any store is opened, so
 /// a failure leaves no partial results behind.
-fn plan_eval(job: EvalJob<'_>) -> Result<Planned<'_>> {
+fn plan_eval<'a>(
+    job: EvalJob<'a>,
+    caches: &mut HashMap<PathBuf, Arc<store::Cache>>,
+) -> Result<Planned<'a>> {
     let EvalJob {
         eval,
         skill,
@@ -109,10 +112,14 @@ fn plan_eval(job: EvalJob<'_>) -> Result<Planned<'_>> {
         }
     };
     // Stored runs with the same content key stand in for running again.
+    // Read once per store, whatever the number of evals using it.
     let cache = if eval.no_cache {
-        store::Cache::default()
+        Arc::new(store::Cache::default())
     } else {
-        store::cached_runs(&eval.workspace)
+        caches
+            .entry(eval.workspace.store_dir())
+            .or_insert_with(|| Arc::new(store::cached_runs(&eval.workspace)))
+            .clone()
     };
     let eval_info = super::eval_info(eval)?;
     let agents = eval
@@ -209,9 +216,10 @@ pub fn run_evals(
     jobs: usize,
     reporter: &Reporters,
 ) -> Result<Vec<(Results, PathBuf)>> {
+    let mut caches = HashMap::new();
     let planned: Vec<Planned<'_>> = jobs_list
         .into_iter()
-        .map(plan_eval)
+        .map(|job| plan_eval(job, &mut caches))
         .collect::<Result<_>>()?;
     let scheduler = schedule::Scheduler::new(jobs)?
         .with_budgets(planned.iter().map(|p| p.ctx.eval.agent_budget).collect());

@@ -47,19 +47,30 @@ pub struct Style {
     pub width: Option<usize>,
 }
 
+/// The width of stdout (or stderr) when it is a terminal: `COLUMNS` first, as shells set
+/// it, else the terminal's own, at least 40; `None` when it is no terminal.
+pub fn terminal_width(stdout: bool) -> Option<usize> {
+    let (terminal, term) = if stdout {
+        (std::io::stdout().is_terminal(), console::Term::stdout())
+    } else {
+        (std::io::stderr().is_terminal(), console::Term::stderr())
+    };
+    terminal.then(|| {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse::<usize>().ok())
+            .filter(|&c| c > 0)
+            .unwrap_or_else(|| usize::from(term.size().1).max(40))
+    })
+}
+
 impl Style {
     /// The style for stderr under `choice`: colours and width from the terminal, if it is
-    /// one (`COLUMNS` wins over the measured width, as shells set it).
+    /// one.
     pub fn for_stderr(choice: ColorChoice) -> Style {
         let terminal = std::io::stderr().is_terminal();
         let no_color = std::env::var_os("NO_COLOR");
-        let columns = std::env::var("COLUMNS")
-            .ok()
-            .and_then(|c| c.parse::<usize>().ok())
-            .filter(|&c| c > 0);
-        let width = terminal.then(|| {
-            columns.unwrap_or_else(|| usize::from(console::Term::stderr().size().1).max(40))
-        });
+        let width = terminal_width(false);
         Style {
             color: choice.colors(terminal, no_color.as_deref()),
             width,
@@ -408,13 +419,7 @@ impl Terminal {
         terminal.answer_width = if json {
             terminal.style.width
         } else {
-            std::io::stdout().is_terminal().then(|| {
-                std::env::var("COLUMNS")
-                    .ok()
-                    .and_then(|c| c.parse::<usize>().ok())
-                    .filter(|&c| c > 0)
-                    .unwrap_or_else(|| usize::from(console::Term::stdout().size().1).max(40))
-            })
+            terminal_width(true)
         };
         terminal
     }
