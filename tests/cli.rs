@@ -10,6 +10,8 @@ mod hostile;
 mod measures;
 #[path = "cli/output.rs"]
 mod output;
+#[path = "cli/rooms.rs"]
+mod rooms;
 #[path = "cli/runtimes.rs"]
 mod runtimes;
 #[path = "cli/sandbox.rs"]

@@ -8,6 +8,7 @@
 mod baseline;
 mod bump;
 pub mod cold;
+pub mod overlay;
 pub mod process;
 pub mod proxy;
 pub mod reaper;
@@ -146,6 +147,8 @@ pub struct Invocation<'a> {
     pub redactor: &'a std::sync::Arc<crate::redact::Redactor>,
     /// Under the filtering network: the forwarder to start the agent through.
     pub forward: Option<&'a Forward>,
+    /// The room's overlay, when it is one: the agent's processes run in its view.
+    pub overlay: Option<&'a overlay::Overlay>,
 }
 
 /// How an agent under the filtering network is started: through skillbench's forwarder
@@ -315,6 +318,7 @@ async fn spawn(argv: Vec<String>, env: Vec<(String, String)>, inv: &Invocation<'
             stderr: inv.stderr_log.clone(),
         },
         redactor: inv.redactor.clone(),
+        overlay: inv.overlay.cloned(),
     };
     match process::run(&spec).await {
         Ok(done) => match done.status {

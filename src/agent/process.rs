@@ -39,6 +39,8 @@ pub struct Spec {
     pub output: Output,
     /// Secrets to redact from the logs as they are written.
     pub redactor: Arc<crate::redact::Redactor>,
+    /// The room the process runs in, when it is an overlay ([`super::overlay`]).
+    pub overlay: Option<super::overlay::Overlay>,
 }
 
 /// How a process ended.
@@ -152,13 +154,17 @@ pub async fn run(spec: &Spec) -> std::io::Result<Done> {
             "empty command",
         ));
     }
-    let argv = super::reaper::wrap(spec.argv.clone());
+    let overlay = spec.overlay.as_ref().map(|o| (o, spec.cwd.as_path()));
+    let argv = super::reaper::wrap(spec.argv.clone(), overlay);
     let (program, args) = argv
         .split_first()
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "empty command"))?;
     let mut cmd = tokio::process::Command::new(program);
+    // In an overlay room, the folder may exist only in the room's view: the reaper enters
+    // it once it has mounted the room.
+    let start_in = spec.overlay.as_ref().map_or(&spec.cwd, |o| &o.room);
     cmd.args(args)
-        .current_dir(&spec.cwd)
+        .current_dir(start_in)
         .env_clear()
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())

@@ -32,12 +32,29 @@ pub fn run_if_invoked() -> Option<u8> {
     if args.next().as_deref() != Some(std::ffi::OsStr::new(ARG)) {
         return None;
     }
-    let rest: Vec<OsString> = args.skip_while(|a| a == "--").collect();
+    let rest: Vec<OsString> = args.collect();
     Some(reap(&rest))
 }
 
-/// Runs `argv` as a reaper (see the module's documentation) and returns its exit code.
-pub fn reap(argv: &[OsString]) -> u8 {
+/// Runs the reaper's command line — `[--overlay MODE BASE ROOM WORK CWD] [--] ARGV…` — as a
+/// reaper (see the module's documentation) and returns its exit code. With an overlay,
+/// the command runs in the room's view ([`super::overlay`]); a room that cannot be mounted
+/// is never replaced by the bare folder: the reaper fails (125).
+pub fn reap(args: &[OsString]) -> u8 {
+    let (overlay, rest) = match super::overlay::Overlay::parse(args) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            eprintln!("skillbench __reap: {e}");
+            return 125;
+        }
+    };
+    if let Some((overlay, cwd)) = overlay
+        && let Err(e) = overlay.enter(&cwd)
+    {
+        eprintln!("skillbench __reap: {e}");
+        return 125;
+    }
+    let argv: Vec<&OsString> = rest.iter().skip_while(|a| *a == "--").collect();
     let Some((program, args)) = argv.split_first() else {
         eprintln!("skillbench __reap: no command");
         return 125;
@@ -199,9 +216,15 @@ pub fn sweep_orphans() -> usize {
 /// The reaper's argv for `argv`, when skillbench's binary is running (not a test harness
 /// that links the library): `skillbench-reap -- ARGV…` when that is installed beside it,
 /// else `skillbench __reap -- ARGV…`.
-pub(crate) fn wrap(argv: Vec<String>) -> Vec<String> {
-    match reaper_binary() {
+pub(crate) fn wrap(
+    argv: Vec<String>,
+    overlay: Option<(&super::overlay::Overlay, &std::path::Path)>,
+) -> Vec<String> {
+    match reaper_argv() {
         Some(mut reaper) => {
+            if let Some((overlay, cwd)) = overlay {
+                reaper.extend(overlay.args(cwd));
+            }
             reaper.push("--".to_string());
             reaper.extend(argv);
             reaper
@@ -211,7 +234,7 @@ pub(crate) fn wrap(argv: Vec<String>) -> Vec<String> {
 }
 
 /// The reaper's own command line, without the command: found once.
-fn reaper_binary() -> Option<Vec<String>> {
+pub(crate) fn reaper_argv() -> Option<Vec<String>> {
     static REAPER: std::sync::OnceLock<Option<Vec<String>>> = std::sync::OnceLock::new();
     REAPER
         .get_or_init(|| {

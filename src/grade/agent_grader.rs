@@ -167,6 +167,7 @@ async fn run(
         probe,
         redactor: ev.redactor,
         forward: None,
+        overlay: None,
     };
     let exit = agent::run(spec, &inv).await;
     if diff(ev.checkout)? != before {

@@ -296,6 +296,7 @@ async fn clean_setup(ev: &Evidence<'_>) -> Option<String> {
         timeout: ev.setup_timeout,
         output: Output::Combined(ev.run_dir.join(SETUP_LOG)),
         redactor: ev.redactor.clone(),
+        overlay: None,
     };
     match process::run(&spec).await {
         Ok(done) if done.status == Status::Exited(0) => None,
@@ -390,6 +391,7 @@ async fn command(
         timeout,
         output: Output::Combined(ev.run_dir.join(&rel)),
         redactor: ev.redactor.clone(),
+        overlay: None,
     };
     match process::run(&spec).await {
         Ok(done) => {

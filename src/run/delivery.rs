@@ -83,6 +83,42 @@ impl Baseline {
         Ok(baseline)
     }
 
+    /// The record as JSON, to keep beside a prepared base.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "created": self.created,
+            "changed": self.changed.iter()
+                .map(|(path, oid)| (path.clone(), oid.map(|o| o.to_string())))
+                .collect::<BTreeMap<_, _>>(),
+            "harness": self.harness,
+        })
+    }
+
+    /// A record [`Baseline::to_json`] wrote; `None` if `value` is not one.
+    pub fn from_json(value: &serde_json::Value) -> Option<Baseline> {
+        let strings = |key: &str| -> Option<BTreeSet<String>> {
+            value
+                .get(key)?
+                .as_array()?
+                .iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect()
+        };
+        let mut changed = BTreeMap::new();
+        for (path, oid) in value.get("changed")?.as_object()? {
+            let oid = match oid {
+                serde_json::Value::Null => None,
+                v => Some(Oid::from_str(v.as_str()?).ok()?),
+            };
+            changed.insert(path.clone(), oid);
+        }
+        Some(Baseline {
+            created: strings("created")?,
+            changed,
+            harness: strings("harness")?,
+        })
+    }
+
     /// Leaves `rel` (a path skillbench installed, such as the skill) out of the delivery.
     pub fn exclude(&mut self, rel: &str) {
         self.harness.insert(rel.trim_end_matches('/').to_string());
@@ -306,21 +342,74 @@ pub fn deliver(
     baseline: &Baseline,
     redactor: &crate::redact::Redactor,
 ) -> Result<Vec<u8>, DeliveryError> {
+    intact(room)?;
+    delivered(source, room, None, baseline, redactor)
+}
+
+/// The change of an overlay room ([`crate::agent::overlay`]), read from its upper layer
+/// `upper` alone — what the run wrote, whiteouts for what it removed, opaque folders for
+/// what it replaced — over the prepared base's checkout `lower`: the same patch [`deliver`]
+/// computes from the merged view, at the cost of what the run changed, not of the tree.
+pub fn deliver_upper(
+    source: &PreparedSource,
+    upper: &Path,
+    lower: &Path,
+    mode: crate::agent::overlay::Mode,
+    baseline: &Baseline,
+    redactor: &crate::redact::Redactor,
+) -> Result<Vec<u8>, DeliveryError> {
+    match std::fs::symlink_metadata(upper) {
+        // The run never wrote into its checkout.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(room_err(upper)(e)),
+        Ok(meta) if !meta.is_dir() => {
+            return Err(DeliveryError::Replaced {
+                path: upper.to_path_buf(),
+            });
+        }
+        Ok(_) => intact(upper)?,
+    }
+    let layers = Layers {
+        lower: lower.to_path_buf(),
+        opaque_xattr: mode.opaque_xattr(),
+    };
+    delivered(source, upper, Some(&layers), baseline, redactor)
+}
+
+/// An overlay room's lower layer, and how its upper layer marks an opaque folder.
+struct Layers {
+    lower: PathBuf,
+    opaque_xattr: &'static str,
+}
+
+fn delivered(
+    source: &PreparedSource,
+    room: &Path,
+    layers: Option<&Layers>,
+    baseline: &Baseline,
+    redactor: &crate::redact::Redactor,
+) -> Result<Vec<u8>, DeliveryError> {
     let repo = Repository::open(&source.repo)?;
     // New blobs and trees go to memory, never into skillbench's copy of the source.
     let odb = repo.odb()?;
     odb.add_new_mempack_backend(1000)?;
     let pinned = repo.find_commit(source.rev)?.tree()?;
     let ignores = PinnedIgnores::of(&repo, &pinned)?;
-    intact(room)?;
     let walk = Walk {
         repo: &repo,
         baseline,
         ignores: &ignores,
         budget: std::cell::Cell::new((MAX_TOTAL, MAX_FILES)),
         redactor,
+        opaque_xattr: layers.map(|l| l.opaque_xattr),
     };
-    let delivered = walk.dir(room, "", Some(&pinned), 0)?;
+    let delivered = walk.dir(
+        room,
+        "",
+        Some(&pinned),
+        0,
+        layers.map(|l| l.lower.as_path()),
+    )?;
     let delivered = match delivered {
         Some(oid) => repo.find_tree(oid)?,
         None => repo.find_tree(repo.treebuilder(None)?.write()?)?,
@@ -391,17 +480,35 @@ struct Walk<'a> {
     /// Bytes and files the delivery may still take.
     budget: std::cell::Cell<(u64, usize)>,
     redactor: &'a crate::redact::Redactor,
+    /// In an overlay's upper layer: the attribute of an opaque folder.
+    opaque_xattr: Option<&'static str>,
+}
+
+/// Whether `meta` is an overlay whiteout: a character device 0:0 in the upper layer.
+fn whiteout(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    meta.file_type().is_char_device() && meta.rdev() == 0
 }
 
 impl Walk<'_> {
-    /// The tree the folder `dir` delivers; `None` when it delivers nothing.
+    /// Whether the upper layer's folder `dir` hides everything below it in the lower one.
+    fn opaque(&self, dir: &Path) -> bool {
+        self.opaque_xattr
+            .is_some_and(|name| matches!(xattr::get(dir, name), Ok(Some(v)) if v == b"y"))
+    }
+
+    /// The tree the folder `dir` delivers; `None` when it delivers nothing. With `lower`,
+    /// `dir` is an overlay's upper layer over the base's `lower`: what is only in `lower`
+    /// is the base, which delivers the pinned commit's entries as they are.
     fn dir(
         &self,
         dir: &Path,
         prefix: &str,
         pinned: Option<&Tree<'_>>,
         depth: usize,
+        lower: Option<&Path>,
     ) -> Result<Option<Oid>, DeliveryError> {
+        let merged = lower.filter(|_| !self.opaque(dir));
         if depth > MAX_DEPTH {
             return Err(DeliveryError::TooDeep {
                 path: prefix.into(),
@@ -416,6 +523,10 @@ impl Walk<'_> {
         for (name, path, meta) in entries(dir)? {
             let rel = join(prefix, &name);
             seen.insert(name.clone());
+            if self.opaque_xattr.is_some() && whiteout(&meta) {
+                // Removed by the run: not delivered, and not the base's either.
+                continue;
+            }
             if self.baseline.harness.contains(&rel) || self.baseline.created.contains(&rel) {
                 continue;
             }
@@ -436,7 +547,12 @@ impl Walk<'_> {
                     }
                     _ => None,
                 };
-                if let Some(oid) = self.dir(&path, &rel, sub.as_ref(), depth + 1)? {
+                let below = merged
+                    .map(|l| l.join(&name))
+                    .filter(|l| std::fs::symlink_metadata(l).is_ok_and(|m| m.is_dir()));
+                if let Some(oid) =
+                    self.dir(&path, &rel, sub.as_ref(), depth + 1, below.as_deref())?
+                {
                     builder
                         .insert(&name, oid, FileMode::Tree.into())
                         .map_err(|e| bad(&rel, e))?;
@@ -466,12 +582,15 @@ impl Walk<'_> {
             }
             .map_err(|e| bad(&rel, e))?;
         }
-        // Tracked files setup removed, and still absent, are not the agent's deletions.
+        // Tracked files setup removed, and still absent, are not the agent's deletions; in
+        // an overlay, nor is any tracked entry the run left to the base.
         if let Some(tree) = pinned {
             for entry in tree.iter() {
                 let name = entry.name().unwrap_or_default().to_string();
                 let rel = join(prefix, &name);
-                if !seen.contains(&name) && self.baseline.changed.get(&rel) == Some(&None) {
+                let left_to_base =
+                    merged.is_some() || self.baseline.changed.get(&rel) == Some(&None);
+                if !seen.contains(&name) && left_to_base {
                     builder.insert(&name, entry.id(), entry.filemode())?;
                 }
             }

@@ -227,6 +227,11 @@ pub fn run_evals(
     for p in &planned {
         stores.push(store::Store::begin(&p.ctx.eval.workspace)?);
     }
+    // Before the progress bar starts.
+    reporter.note(
+        super::event::Level::Info,
+        format!("rooms: {}", crate::agent::overlay::rooms()),
+    );
     for p in &planned {
         reporter.emit(&Event::EvalStarted {
             eval: p.ctx.eval.name.clone(),
@@ -236,6 +241,7 @@ pub fn run_evals(
             jobs,
         });
     }
+
     // One list of every eval's runs: the scheduler keeps every slot busy across evals, and
     // holds each eval by its own budget.
     let work: Vec<(usize, &plan::PlannedRun, PathBuf)> = planned
@@ -318,6 +324,7 @@ pub fn run_evals(
             sandbox: p.ctx.sandbox.name().into(),
             grading_sandbox: p.ctx.grading_sandbox.name().into(),
             runtime_sandbox: p.ctx.runtime_sandbox.name().into(),
+            rooms: crate::agent::overlay::rooms(),
             grading: p.ctx.judging.as_ref().map(crate::grade::Judging::info),
             regraded_from: None,
             subset: eval.subset || p.shard.is_some(),

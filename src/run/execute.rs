@@ -190,8 +190,8 @@ fn redact_record(record: RunRecord, redactor: &Redactor) -> RunRecord {
 /// A run's room: its scratch folder (the checkout, the agent's HOME and TMPDIR, the prompt
 /// and the signals file), the agent's environment, what its jail mounts, and the checkout's
 /// state after setup.
-struct Room<'a> {
-    scratch: &'a Path,
+struct Room {
+    scratch: std::path::PathBuf,
     checkout: std::path::PathBuf,
     env: ColdEnv,
     /// The runtime's shared folders that exist (read-only to the agent).
@@ -199,19 +199,40 @@ struct Room<'a> {
     /// What the eval exposes, and the files a command agent's argv names.
     exposed: Vec<std::path::PathBuf>,
     baseline: delivery::Baseline,
+    /// The room's overlay on its prepared base, when it is one; else the room is a fresh
+    /// checkout of its own.
+    overlay: Option<agent::overlay::Overlay>,
 }
 
-impl Room<'_> {
-    /// The jail of a process in this room.
+impl Room {
+    /// The jail of a process in this room: in an overlay room, the base's path too, where
+    /// the process sees its own room.
     fn jail(&self, ctx: &Context<'_>, network: Network, cache_writable: bool) -> Jail {
+        let mut writable = self.shared.clone();
+        writable.extend(self.overlay.as_ref().map(|o| o.base.clone()));
         Jail::for_run(
-            self.scratch,
+            &self.scratch,
             ctx.eval.workspace.root(),
-            &self.shared,
+            &writable,
             &self.exposed,
             network,
             cache_writable,
         )
+    }
+
+    /// The base's checkout under an overlay room.
+    fn lower_checkout(&self) -> Option<std::path::PathBuf> {
+        self.overlay.as_ref().map(|o| o.base.join("checkout"))
+    }
+}
+
+/// Whether `run` can have an overlay room, and in which mode: its agent must work through
+/// processes (the built-in bump-only and reference baselines edit the checkout from
+/// skillbench itself, which sees only the room's upper layer).
+fn overlay_mode(run: &PlannedRun) -> Option<agent::overlay::Mode> {
+    match run.agent.kind {
+        agent::AgentKind::BumpOnly | agent::AgentKind::Reference => None,
+        _ => agent::overlay::mode().ok(),
     }
 }
 
@@ -234,11 +255,7 @@ async fn carry_out(
 ) -> Result<Outcome, String> {
     std::fs::create_dir_all(run_dir)
         .map_err(|e| format!("cannot create {}: {e}", run_dir.display()))?;
-    let scratch = tempfile::Builder::new()
-        .prefix("skillbench-run-")
-        .tempdir()
-        .map_err(|e| format!("cannot create a temporary folder: {e}"))?;
-    let mut room = match prepare_room(run, ctx, run_dir, scratch.path(), timings).await? {
+    let (_scratch, mut room) = match prepare_room(run, ctx, run_dir, timings).await? {
         Ok(room) => room,
         Err(setup_failed) => return Ok(setup_failed),
     };
@@ -295,23 +312,55 @@ async fn carry_out(
 /// The room made ready: the pinned commit checked out, the cold environment, the case's
 /// setup run, and the checkout's state recorded as the delivery's starting point. A failed
 /// setup is the run's outcome (`Ok(Err(…))`): infrastructure, not the agent's.
-async fn prepare_room<'a>(
+async fn prepare_room(
     run: &PlannedRun,
     ctx: &Context<'_>,
     run_dir: &Path,
-    scratch: &'a Path,
     timings: &mut Timings,
-) -> Result<Result<Room<'a>, Outcome>, String> {
+) -> Result<Result<(tempfile::TempDir, Room), Outcome>, String> {
     let eval = ctx.eval;
-    let checkout = scratch.join("checkout");
     let t = Instant::now();
-    let source = run.source.clone();
-    let target = checkout.clone();
-    tokio::task::spawn_blocking(move || crate::corpus::checkout(&source, &target))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| format!("cannot check out {}: {e}", run.case.id))?;
-    timings.materialize_ms = millis(t.elapsed());
+    let mut base = None;
+    let (dir, scratch, overlay) = match overlay_mode(run) {
+        Some(mode) => {
+            let prepared = match super::base::prepared(ctx, &run.case, &run.source).await {
+                Ok(b) => b,
+                Err(super::base::Unprepared::Setup { detail, log }) => {
+                    let _ = std::fs::copy(&log, run_dir.join("setup.log"));
+                    return Ok(Err(Outcome::ended(RunStatus::SetupFailed, detail)));
+                }
+                Err(super::base::Unprepared::Harness(why)) => {
+                    return Err(format!("cannot prepare the base of {}: {why}", run.case.id));
+                }
+            };
+            timings.setup_ms = prepared.built_in.map_or(0, millis);
+            let t = Instant::now();
+            let (dir, overlay) = super::base::room(&prepared, mode)
+                .map_err(|e| format!("cannot create the run's room: {e}"))?;
+            timings.materialize_ms = millis(t.elapsed());
+            if prepared.setup_log.is_file() {
+                std::fs::copy(&prepared.setup_log, run_dir.join("setup.log"))
+                    .map_err(|e| format!("cannot keep the setup's log: {e}"))?;
+            }
+            base = Some(prepared);
+            (dir, overlay.room.clone(), Some(overlay))
+        }
+        None => {
+            let dir = tempfile::Builder::new()
+                .prefix("skillbench-run-")
+                .tempdir()
+                .map_err(|e| format!("cannot create a temporary folder: {e}"))?;
+            let scratch = dir.path().to_path_buf();
+            let (source, target) = (run.source.clone(), scratch.join("checkout"));
+            tokio::task::spawn_blocking(move || crate::corpus::checkout(&source, &target))
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| format!("cannot check out {}: {e}", run.case.id))?;
+            timings.materialize_ms = millis(t.elapsed());
+            (dir, scratch, None)
+        }
+    };
+    let checkout = scratch.join("checkout");
 
     let mut env =
         ColdEnv::new(&scratch.join("agent"), &eval.pass_env).map_err(|e| e.to_string())?;
@@ -349,7 +398,13 @@ async fn prepare_room<'a>(
         shared,
         exposed,
         baseline: delivery::Baseline::default(),
+        overlay,
     };
+    if let Some(base) = base {
+        // Setup ran once, for the base; its starting point is the room's.
+        room.baseline = base.baseline.clone();
+        return Ok(Ok((dir, room)));
+    }
 
     let t = Instant::now();
     if !run.case.setup.is_empty() {
@@ -365,6 +420,7 @@ async fn prepare_room<'a>(
             timeout: eval.timeout,
             output: Output::Combined(run_dir.join("setup.log")),
             redactor: ctx.redactor.clone(),
+            overlay: None,
         };
         let done = process::run(&spec)
             .await
@@ -387,7 +443,7 @@ async fn prepare_room<'a>(
             .await
             .map_err(|e| e.to_string())?
             .map_err(|e| format!("cannot record the checkout after setup: {e}"))?;
-    Ok(Ok(room))
+    Ok(Ok((dir, room)))
 }
 
 /// The skill installed (in the skill variant), the prompt written, the network set up,
@@ -396,10 +452,11 @@ async fn run_agent(
     run: &PlannedRun,
     ctx: &Context<'_>,
     run_dir: &Path,
-    room: &mut Room<'_>,
+    room: &mut Room,
 ) -> Result<AgentRun, String> {
     let eval = ctx.eval;
-    let scratch = room.scratch;
+    let scratch = room.scratch.clone();
+    let scratch = scratch.as_path();
     let skill = ctx.skill;
     let runtime = run.agent.runtime();
     if let (Variant::Skill, Some(skill), Some(rt)) = (run.variant, skill, runtime) {
@@ -408,7 +465,14 @@ async fn run_agent(
     }
     let skill_copy = match (run.variant, skill) {
         (Variant::Skill, Some(skill)) => {
-            Some(install_skill(skill, runtime, scratch, &room.checkout)?)
+            let lower = room.lower_checkout();
+            Some(install_skill(
+                skill,
+                runtime,
+                scratch,
+                &room.checkout,
+                lower.as_deref(),
+            )?)
         }
         (Variant::Skill, None) => return Err("the skill variant needs a skill".into()),
         _ => None,
@@ -443,7 +507,18 @@ async fn run_agent(
     let mut agent_jail = room.jail(ctx, network, false);
     let (proxy, forward) = match network {
         Network::Filtered => {
-            let (proxy, forward) = filtered_network(run, eval, scratch)?;
+            // A socket is reached by its own inode, which an overlay's view of it is not:
+            // an overlay room's socket lives beside the room, mounted in on its own.
+            let socket_dir = match &room.overlay {
+                Some(o) => {
+                    let dir = o.room.with_file_name("net");
+                    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+                    agent_jail.writable.push(dir.clone());
+                    dir
+                }
+                None => scratch.to_path_buf(),
+            };
+            let (proxy, forward) = filtered_network(run, eval, &socket_dir)?;
             agent_jail.exposed.push(forward.exe.clone());
             for var in [
                 "HTTPS_PROXY",
@@ -482,6 +557,7 @@ async fn run_agent(
         probe: ctx.probes.get(&run.agent.name),
         redactor: &ctx.redactor,
         forward: forward.as_ref(),
+        overlay: room.overlay.as_ref(),
     };
     let exit = agent::run(&run.agent, &inv).await;
     if let Some(proxy) = proxy {
@@ -516,14 +592,19 @@ async fn take_delivery(
     run: &PlannedRun,
     ctx: &Context<'_>,
     run_dir: &Path,
-    room: Room<'_>,
+    room: Room,
     agent: &AgentRun,
 ) -> Result<Result<(Change, SignalsReport), String>, String> {
+    let lower = room.lower_checkout();
+    let mode = room.overlay.as_ref().map(|o| o.mode);
     let scratch = room.scratch;
     let (src, checkout, baseline) = (run.source.clone(), room.checkout, room.baseline);
     let redactor = ctx.redactor.clone();
-    let delivered = tokio::task::spawn_blocking(move || {
-        delivery::deliver(&src, &checkout, &baseline, &redactor)
+    let delivered = tokio::task::spawn_blocking(move || match (lower, mode) {
+        (Some(lower), Some(mode)) => {
+            delivery::deliver_upper(&src, &checkout, &lower, mode, &baseline, &redactor)
+        }
+        _ => delivery::deliver(&src, &checkout, &baseline, &redactor),
     })
     .await
     .map_err(|e| e.to_string())?;
@@ -558,7 +639,13 @@ async fn take_delivery(
     }
     // Nothing else of the room is read: it goes before grading starts, and with it all the
     // agent wrote beside it (HOME, TMPDIR: a disk it filled is freed for the clean room).
-    for entry in std::fs::read_dir(scratch).into_iter().flatten().flatten() {
+    if mode.is_some() {
+        if let Some(dir) = scratch.parent() {
+            agent::overlay::remove(dir);
+        }
+        return Ok(Ok((change, signals)));
+    }
+    for entry in std::fs::read_dir(&scratch).into_iter().flatten().flatten() {
         let path = entry.path();
         let _ = if path.is_dir() && !path.is_symlink() {
             std::fs::remove_dir_all(&path)
@@ -609,7 +696,7 @@ fn ended(agent: &AgentRun) -> (RunStatus, String) {
 fn filtered_network(
     run: &PlannedRun,
     eval: &crate::eval::Eval,
-    scratch: &Path,
+    socket_dir: &Path,
 ) -> Result<(agent::proxy::Proxy, agent::Forward), String> {
     use agent::proxy::Allowed;
     let mut allowed: Vec<Allowed> = Vec::new();
@@ -633,7 +720,7 @@ fn filtered_network(
     let mut ports: Vec<u16> = allowed.iter().filter_map(Allowed::loopback_port).collect();
     ports.sort_unstable();
     ports.dedup();
-    let socket = scratch.join("net.sock");
+    let socket = socket_dir.join("net.sock");
     let proxy = agent::proxy::Proxy::start(&socket, allowed)
         .map_err(|e| format!("cannot start the run's network proxy: {e}"))?;
     let exe = std::env::current_exe()
@@ -649,12 +736,19 @@ fn install_skill(
     runtime: Option<&agent::RuntimeAgent>,
     scratch: &Path,
     checkout: &Path,
+    lower: Option<&Path>,
 ) -> Result<std::path::PathBuf, String> {
     let dir = match runtime {
         Some(rt) => {
             let rel = format!("{}/{}", rt.runtime.skills_dir(), skill.name());
             let exclude = checkout.join(".git/info/exclude");
-            let mut text = std::fs::read_to_string(&exclude).unwrap_or_default();
+            // In an overlay room, the rules setup wrote are in the base.
+            let mut text = std::fs::read_to_string(&exclude)
+                .or_else(|_| match lower {
+                    Some(lower) => std::fs::read_to_string(lower.join(".git/info/exclude")),
+                    None => Ok(String::new()),
+                })
+                .unwrap_or_default();
             text.push_str(&format!(
                 "\n# the skill under test, installed by skillbench\n/{rel}/\n"
             ));

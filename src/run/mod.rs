@@ -5,6 +5,7 @@
 //! [`Results`] written to the results store ([`store`]). Each run is independent: its own
 //! checkout, environment and process group ([`execute`]).
 
+mod base;
 pub(crate) mod clean_room;
 pub mod delivery;
 pub mod evals;

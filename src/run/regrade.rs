@@ -147,6 +147,7 @@ pub fn regrade(
         sandbox: sandbox.name().into(),
         grading_sandbox: ctx.grading_sandbox.name().into(),
         runtime_sandbox: old.runtime_sandbox.clone(),
+        rooms: old.rooms.clone(),
         grading,
         regraded_from: Some(old.run_id.clone()),
         // The runs an interrupted eval finished are graded as a subset: the rest were never

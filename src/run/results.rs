@@ -38,6 +38,10 @@ pub struct Results {
     /// installed, unless the eval says otherwise).
     #[serde(default = "unknown")]
     pub runtime_sandbox: String,
+    /// What the runs' rooms were: copy-on-write overlays on prepared bases, or copies (and
+    /// why).
+    #[serde(default = "unknown")]
+    pub rooms: String,
     /// What grading by graders spent, and whether its budget stopped it; absent when the
     /// eval has no grader.
     #[serde(default, skip_serializing_if = "Option::is_none")]

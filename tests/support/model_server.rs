@@ -139,7 +139,7 @@ fn with_checkout(turn: Turn, body: &str) -> Turn {
     let Some((name, input)) = &turn.call else {
         return turn;
     };
-    let re = regex::Regex::new(r"(/[\w./-]*skillbench-run-\w+/checkout)").expect("regex");
+    let re = regex::Regex::new(r"(/[\w./-]*skillbench-run-\w+/(?:room/)?checkout)").expect("regex");
     let Some(found) = re.captures(body).and_then(|c| c.get(1)) else {
         return turn;
     };
