@@ -69,12 +69,14 @@ impl Mode {
 }
 
 /// One run's overlay: `room` (the upper layer, where skillbench and the run write) over
-/// `base`, with overlayfs's work folder `work` (on the same file system as `room`).
+/// `base`, with overlayfs's work folder `work` (on the same file system as `room`). Without
+/// a work folder, `room` is a whole copy of the base (the clean room) and is only bound
+/// over the base's path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Overlay {
     pub base: PathBuf,
     pub room: PathBuf,
-    pub work: PathBuf,
+    pub work: Option<PathBuf>,
     pub mode: Mode,
 }
 
@@ -88,7 +90,7 @@ impl Overlay {
             self.mode.name().into(),
             s(&self.base),
             s(&self.room),
-            s(&self.work),
+            self.work.as_deref().map_or_else(|| "-".into(), s),
             s(cwd),
         ]
     }
@@ -107,7 +109,7 @@ impl Overlay {
                 let overlay = Overlay {
                     base: base.into(),
                     room: room.into(),
-                    work: work.into(),
+                    work: (work != "-").then(|| work.into()),
                     mode,
                 };
                 Ok((Some((overlay, cwd.into())), rest))
@@ -143,15 +145,17 @@ impl Overlay {
             None::<&str>,
         )
         .map_err(|e| format!("cannot make the mounts private: {e}"))?;
-        let options = self.options()?;
-        mount(
-            Some("overlay"),
-            &self.room,
-            Some("overlay"),
-            MsFlags::empty(),
-            Some(options.as_str()),
-        )
-        .map_err(|e| format!("cannot mount the overlay on {}: {e}", self.room.display()))?;
+        if self.work.is_some() {
+            let options = self.options()?;
+            mount(
+                Some("overlay"),
+                &self.room,
+                Some("overlay"),
+                MsFlags::empty(),
+                Some(options.as_str()),
+            )
+            .map_err(|e| format!("cannot mount the overlay on {}: {e}", self.room.display()))?;
+        }
         mount(
             Some(&self.room),
             &self.base,
@@ -170,10 +174,13 @@ impl Overlay {
     /// it replaced is marked opaque, so the delivery can be read from `room` alone.
     fn options(&self) -> Result<String, String> {
         let mut out = String::new();
+        let Some(work) = &self.work else {
+            return Err("a room without a work folder is not an overlay".into());
+        };
         for (key, path) in [
             ("lowerdir", &self.base),
             ("upperdir", &self.room),
-            ("workdir", &self.work),
+            ("workdir", work),
         ] {
             let text = path.to_string_lossy();
             if text.contains([',', ':', '\\']) || !path.is_absolute() {
@@ -258,10 +265,10 @@ fn probe(mode: Mode) -> Result<(), String> {
     let overlay = Overlay {
         base: dir.path().join("base"),
         room: dir.path().join("room"),
-        work: dir.path().join("work"),
+        work: Some(dir.path().join("work")),
         mode,
     };
-    for d in [&overlay.base, &overlay.room, &overlay.work] {
+    for d in [&overlay.base, &overlay.room, &dir.path().join("work")] {
         std::fs::create_dir(d).map_err(|e| e.to_string())?;
     }
     std::fs::write(overlay.base.join("lower"), "").map_err(|e| e.to_string())?;
@@ -307,7 +314,7 @@ mod tests {
         let overlay = Overlay {
             base: "/c/bases/k/root".into(),
             room: "/tmp/r/room".into(),
-            work: "/tmp/r/work".into(),
+            work: Some("/tmp/r/work".into()),
             mode: Mode::UserNs,
         };
         let mut args: Vec<OsString> = overlay
@@ -340,5 +347,12 @@ mod tests {
                 .unwrap_err()
                 .contains("cannot be an overlay layer")
         );
+        let bound = Overlay { work: None, ..odd };
+        let args: Vec<OsString> = bound
+            .args(Path::new("/c"))
+            .into_iter()
+            .map(OsString::from)
+            .collect();
+        assert_eq!(Overlay::parse(&args).unwrap().0.unwrap().0, bound);
     }
 }

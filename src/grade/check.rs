@@ -44,6 +44,9 @@ pub struct Evidence<'a> {
     pub judging: Option<&'a super::Judging>,
     /// Secrets to redact from the checks' logs.
     pub redactor: &'a std::sync::Arc<crate::redact::Redactor>,
+    /// When the clean room is a copy of a prepared base: the base's path, which the
+    /// checks' processes see as the room, and its setup's log (setup does not run again).
+    pub prepared: Option<(crate::agent::overlay::Overlay, std::path::PathBuf)>,
 }
 
 /// The criteria's results in rubric order, and the time spent in check commands.
@@ -83,7 +86,18 @@ pub async fn check_all(criteria: &[Criterion], ev: &Evidence<'_>) -> Checked {
         ) && c.applies(ev.case.expectation)
             && setup.is_none()
         {
-            setup = Some(clean_setup(ev).await);
+            setup = Some(match &ev.prepared {
+                Some((_, log)) => {
+                    // Setup ran once, for the base this room is a copy of.
+                    let kept = ev.run_dir.join(SETUP_LOG);
+                    if let Some(dir) = kept.parent() {
+                        let _ = std::fs::create_dir_all(dir);
+                    }
+                    let _ = std::fs::copy(log, kept);
+                    None
+                }
+                None => clean_setup(ev).await,
+            });
             // The room as setup left it: what the checks change in it is seen below.
             after_setup = crate::run::delivery::Baseline::record(ev.source, ev.checkout).ok();
         }
@@ -296,7 +310,7 @@ async fn clean_setup(ev: &Evidence<'_>) -> Option<String> {
         timeout: ev.setup_timeout,
         output: Output::Combined(ev.run_dir.join(SETUP_LOG)),
         redactor: ev.redactor.clone(),
-        overlay: None,
+        overlay: ev.prepared.as_ref().map(|(o, _)| o.clone()),
     };
     match process::run(&spec).await {
         Ok(done) if done.status == Status::Exited(0) => None,
@@ -391,7 +405,7 @@ async fn command(
         timeout,
         output: Output::Combined(ev.run_dir.join(&rel)),
         redactor: ev.redactor.clone(),
-        overlay: None,
+        overlay: ev.prepared.as_ref().map(|(o, _)| o.clone()),
     };
     match process::run(&spec).await {
         Ok(done) => {

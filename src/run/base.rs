@@ -15,7 +15,7 @@
 //! and skillbench writes only into the room.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -25,7 +25,7 @@ use super::Context;
 use super::delivery::Baseline;
 use crate::agent::cold::ColdEnv;
 use crate::agent::process::{self, Output, Spec, Status};
-use crate::agent::{Jail, Network};
+use crate::agent::{Jail, Network, Sandbox};
 use crate::corpus::{Case, PreparedSource};
 
 /// A prepared base.
@@ -56,13 +56,20 @@ type Cell = Arc<tokio::sync::OnceCell<Result<Arc<Base>, Unprepared>>>;
 /// The bases this command has asked for, by key: each is built (or found) once.
 static BASES: Mutex<Option<HashMap<String, Cell>>> = Mutex::new(None);
 
-/// The base of `case` at `source`, built if no finished one is in the cache.
+/// Dependency manifests a delivery changed, with their new content: a base for the clean
+/// room has them in place before its setup runs.
+pub(crate) type Manifests = Vec<(String, Vec<u8>, u32)>;
+
+/// The base of `case` at `source` with its setup run in `sandbox` (and `manifests` in
+/// place first), built if no finished one is in the cache.
 pub(crate) async fn prepared(
     ctx: &Context<'_>,
     case: &Case,
     source: &PreparedSource,
+    sandbox: &Sandbox,
+    manifests: &Manifests,
 ) -> Result<Arc<Base>, Unprepared> {
-    let key = key(ctx, case, source);
+    let key = key(ctx, case, source, sandbox, manifests);
     let cell = {
         let mut bases = BASES
             .lock()
@@ -73,13 +80,19 @@ pub(crate) async fn prepared(
             .or_default()
             .clone()
     };
-    cell.get_or_init(|| build(ctx, case, source, key))
+    cell.get_or_init(|| build(ctx, case, source, sandbox, manifests, key))
         .await
         .clone()
 }
 
 /// The key of a base: everything that can change what setup leaves.
-fn key(ctx: &Context<'_>, case: &Case, source: &PreparedSource) -> String {
+fn key(
+    ctx: &Context<'_>,
+    case: &Case,
+    source: &PreparedSource,
+    sandbox: &Sandbox,
+    manifests: &Manifests,
+) -> String {
     let eval = ctx.eval;
     let mut h = Sha256::new();
     let mut field = |name: &str, value: &[u8]| {
@@ -92,7 +105,12 @@ fn key(ctx: &Context<'_>, case: &Case, source: &PreparedSource) -> String {
     for line in &case.setup {
         field("setup", line.as_bytes());
     }
-    field("sandbox", ctx.sandbox.name().as_bytes());
+    field("sandbox", sandbox.name().as_bytes());
+    for (path, content, mode) in manifests {
+        field("manifest", path.as_bytes());
+        field("content", content);
+        field("mode", &mode.to_le_bytes());
+    }
     for name in crate::agent::cold::ALLOWLIST
         .iter()
         .map(|s| s.to_string())
@@ -123,6 +141,8 @@ async fn build(
     ctx: &Context<'_>,
     case: &Case,
     source: &PreparedSource,
+    sandbox: &Sandbox,
+    manifests: &Manifests,
     key: String,
 ) -> Result<Arc<Base>, Unprepared> {
     let harness =
@@ -172,10 +192,14 @@ async fn build(
         .await
         .map_err(|e| harness("cannot check out", &e))?
         .map_err(|e| harness(&format!("cannot check out {}", case.id), &e))?;
+    for (path, content, mode) in manifests {
+        crate::fsx::write_fresh(&checkout, Path::new(path), content, *mode)
+            .map_err(|e| harness(&format!("cannot write {path}"), &e))?;
+    }
     let eval = ctx.eval;
     let mut env = ColdEnv::new(&root.join("agent"), &eval.pass_env)
         .map_err(|e| harness("cannot prepare the setup's environment", &e))?;
-    if *ctx.sandbox != crate::agent::Sandbox::None {
+    if *sandbox != Sandbox::None {
         env.set(
             "npm_config_cache",
             &root.join("agent/tmp/npm-cache").to_string_lossy(),
@@ -193,9 +217,7 @@ async fn build(
         );
         let script = format!("set -e\n{}", case.setup.join("\n"));
         let spec = Spec {
-            argv: ctx
-                .sandbox
-                .wrap(vec!["sh".into(), "-c".into(), script], &checkout, &jail),
+            argv: sandbox.wrap(vec!["sh".into(), "-c".into(), script], &checkout, &jail),
             cwd: checkout.clone(),
             env: env.vars().to_vec(),
             timeout: eval.timeout,
@@ -249,10 +271,10 @@ pub(crate) fn room(
     let overlay = crate::agent::overlay::Overlay {
         base: base.root.clone(),
         room: top.join("room"),
-        work: top.join("work"),
+        work: Some(top.join("work")),
         mode,
     };
     std::fs::create_dir(&overlay.room)?;
-    std::fs::create_dir(&overlay.work)?;
+    std::fs::create_dir(top.join("work"))?;
     Ok((dir, overlay))
 }

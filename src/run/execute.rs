@@ -323,16 +323,19 @@ async fn prepare_room(
     let mut base = None;
     let (dir, scratch, overlay) = match overlay_mode(run) {
         Some(mode) => {
-            let prepared = match super::base::prepared(ctx, &run.case, &run.source).await {
-                Ok(b) => b,
-                Err(super::base::Unprepared::Setup { detail, log }) => {
-                    let _ = std::fs::copy(&log, run_dir.join("setup.log"));
-                    return Ok(Err(Outcome::ended(RunStatus::SetupFailed, detail)));
-                }
-                Err(super::base::Unprepared::Harness(why)) => {
-                    return Err(format!("cannot prepare the base of {}: {why}", run.case.id));
-                }
-            };
+            let prepared =
+                match super::base::prepared(ctx, &run.case, &run.source, ctx.sandbox, &Vec::new())
+                    .await
+                {
+                    Ok(b) => b,
+                    Err(super::base::Unprepared::Setup { detail, log }) => {
+                        let _ = std::fs::copy(&log, run_dir.join("setup.log"));
+                        return Ok(Err(Outcome::ended(RunStatus::SetupFailed, detail)));
+                    }
+                    Err(super::base::Unprepared::Harness(why)) => {
+                        return Err(format!("cannot prepare the base of {}: {why}", run.case.id));
+                    }
+                };
             timings.setup_ms = prepared.built_in.map_or(0, millis);
             let t = Instant::now();
             let (dir, overlay) = super::base::room(&prepared, mode)

@@ -134,24 +134,30 @@ fn run(ws: &Workspace, rooms: &str) -> (Vec<String>, String) {
     (patches, said)
 }
 
-/// How many times the case's setup ran for an agent's room (the clean room, where the
-/// delivery is graded, runs it again for each run).
-fn setups(ws: &Workspace) -> usize {
-    std::fs::read_to_string(ws.path("cache/shared/setups"))
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| !l.contains("skillbench-clean-"))
-        .count()
+/// Where the case's setup ran, so far: (for prepared bases, in fresh clean rooms, in
+/// copied agent rooms).
+fn setups(ws: &Workspace) -> (usize, usize, usize) {
+    let text = std::fs::read_to_string(ws.path("cache/shared/setups")).unwrap_or_default();
+    let count = |f: &dyn Fn(&str) -> bool| text.lines().filter(|l| f(l)).count();
+    (
+        count(&|l| l.contains("/bases/")),
+        count(&|l| l.contains("skillbench-clean-")),
+        count(&|l| l.contains("skillbench-run-")),
+    )
 }
 
-/// The one base in the cache, unchanged by the runs on it.
-fn assert_base_untouched(ws: &Workspace) {
-    let bases: Vec<_> = std::fs::read_dir(ws.path("cache/bases"))
+/// Every base in the cache, unchanged by the runs on it.
+fn assert_bases_untouched(ws: &Workspace) {
+    for base in std::fs::read_dir(ws.path("cache/bases"))
         .expect("a base")
         .flatten()
-        .collect();
-    assert_eq!(bases.len(), 1, "{bases:?}");
-    let checkout = bases[0].path().join("root/checkout");
+    {
+        assert_base_untouched(&base.path());
+    }
+}
+
+fn assert_base_untouched(base: &std::path::Path) {
+    let checkout = base.join("root/checkout");
     let read = |rel: &str| std::fs::read_to_string(checkout.join(rel)).unwrap_or_default();
     assert_eq!(read("src/app.py"), "print(1)\n");
     assert_eq!(read("src/sub/x.txt"), "x\n");
@@ -167,7 +173,7 @@ fn assert_base_untouched(ws: &Workspace) {
     ] {
         assert!(!checkout.join(rel).exists(), "{rel} reached the base");
     }
-    assert!(!bases[0].path().join("root/agent/home/marker").exists());
+    assert!(!base.join("root/agent/home/marker").exists());
 }
 
 #[test]
@@ -177,8 +183,9 @@ fn every_kind_of_room_delivers_the_same_patch_and_the_base_stays_as_setup_left_i
         eval(&ws, sandbox, 2);
         let (copied, said) = run(&ws, "copy");
         assert!(said.starts_with("copies"), "{said}");
-        // Copies: setup per run (2 variants × 2 trials).
-        assert_eq!(setups(&ws), 4);
+        // Copies: setup per run (2 variants × 2 trials), in the agent's room and in the
+        // clean room.
+        assert_eq!(setups(&ws), (0, 4, 4));
         assert!(!ws.path("cache/bases").exists());
         for rooms in ["overlay", "userns"] {
             let _ = std::fs::remove_dir_all(ws.path("cache/bases"));
@@ -197,8 +204,16 @@ fn every_kind_of_room_delivers_the_same_patch_and_the_base_stays_as_setup_left_i
                 "{}",
                 overlaid[0]
             );
-            assert_eq!(setups(&ws) - before, 1, "setup once per base");
-            assert_base_untouched(&ws);
+            let after = setups(&ws);
+            // One base for the agents' rooms and the clean rooms alike when both run in
+            // bubblewrap; else one each. No setup per run.
+            let bases = if sandbox == "bwrap" { 1 } else { 2 };
+            assert_eq!(
+                (after.0 - before.0, after.1 - before.1, after.2 - before.2),
+                (bases, 0, 0),
+                "setup once per base ({rooms}, sandbox {sandbox})"
+            );
+            assert_bases_untouched(&ws);
         }
         // A patch that shows every kind of change.
         let patch = &copied[0];
@@ -236,7 +251,11 @@ fn a_base_is_reused_across_commands_until_its_setup_changes() {
     eval(&ws, "none", 1);
     run(&ws, "overlay");
     run(&ws, "overlay");
-    assert_eq!(setups(&ws), 1, "the second command reuses the base");
+    assert_eq!(
+        setups(&ws),
+        (2, 0, 0),
+        "the second command reuses the bases"
+    );
     // An unfinished base (no record) is built again, not trusted.
     let base = std::fs::read_dir(ws.path("cache/bases"))
         .expect("bases")
@@ -246,19 +265,19 @@ fn a_base_is_reused_across_commands_until_its_setup_changes() {
         .path();
     std::fs::remove_file(base.join("base.json")).expect("record");
     run(&ws, "overlay");
-    assert_eq!(setups(&ws), 2);
+    assert_eq!(setups(&ws), (3, 0, 0));
     let case = ws.read("corpora/t/c1/case.toml");
     ws.write(
         "corpora/t/c1/case.toml",
         &case.replace("echo built", "echo built again"),
     );
     run(&ws, "overlay");
-    assert_eq!(setups(&ws), 3, "a changed setup is a new base");
+    assert_eq!(setups(&ws), (5, 0, 0), "a changed setup is a new base");
     assert_eq!(
         std::fs::read_dir(ws.path("cache/bases"))
             .expect("bases")
             .count(),
-        2
+        4
     );
 }
 
@@ -285,11 +304,70 @@ fn a_failed_setup_is_each_runs_infrastructure_failure_and_is_not_kept() {
         let log = std::fs::read_to_string(dir.join("setup.log")).expect("setup.log");
         assert!(log.contains("the mirror is down"), "{log}");
     }
-    assert_eq!(setups(&ws), 1, "one setup for the command's four runs");
+    assert_eq!(
+        setups(&ws),
+        (1, 0, 0),
+        "one setup for the command's four runs"
+    );
     let kept: Vec<_> = std::fs::read_dir(ws.path("cache/bases"))
         .expect("bases")
         .flatten()
         .filter(|b| b.path().join("base.json").exists() || b.path().join("root").exists())
         .collect();
     assert!(kept.is_empty(), "a failed base was kept: {kept:?}");
+}
+
+#[test]
+fn a_delivery_that_changes_a_manifest_is_graded_on_a_base_set_up_from_it() {
+    let ws = workspace();
+    ws.write("corpora/t/c1/repo/requirements.txt", "PyYAML==5.3.1\n");
+    let case = ws.read("corpora/t/c1/case.toml");
+    ws.write(
+        "corpora/t/c1/case.toml",
+        &case.replace(
+            "'echo changed-by-setup > src/keep.txt',",
+            "'echo changed-by-setup > src/keep.txt',\n  'cp requirements.txt .venv/installed',",
+        ),
+    );
+    // Every run bumps the pin the same way: one base for all their clean rooms.
+    ws.write(
+        "agent.sh",
+        "set -e\necho 'print(2)' > src/app.py\nrm -rf gone src/sub && mkdir src/sub && \
+         echo y > src/sub/y.txt\nsed -i 's/5.3.1/6.0.3/' requirements.txt\n",
+    );
+    eval(&ws, "none", 2);
+    let text = ws.read("evals/e.toml");
+    ws.write(
+        "evals/e.toml",
+        &format!(
+            "{text}\n[[rubric.criteria]]\nid = \"installed-what-was-delivered\"\nkind = \"command\"\n\
+             run = \"grep -qx 'PyYAML==6.0.3' .venv/installed && grep -qx 'PyYAML==6.0.3' requirements.txt\"\n"
+        ),
+    );
+    let (patches, _) = run(&ws, "overlay");
+    assert!(patches[0].contains("+PyYAML==6.0.3"), "{}", patches[0]);
+    // The agents' base and one base for the four clean rooms; no setup per run.
+    assert_eq!(setups(&ws), (2, 0, 0));
+    // A delivery with a different pin is graded on a base of its own.
+    ws.write("agent.sh", &ws.read("agent.sh").replace("6.0.3", "6.0.2"));
+    let text = ws.read("evals/e.toml").replace("6.0.3", "6.0.2");
+    ws.write("evals/e.toml", &text);
+    run(&ws, "overlay");
+    assert_eq!(setups(&ws), (3, 0, 0));
+    assert_bases_untouched_by_grading(&ws);
+}
+
+/// No base's checkout holds a delivered pin: the clean rooms were copies.
+fn assert_bases_untouched_by_grading(ws: &Workspace) {
+    for base in std::fs::read_dir(ws.path("cache/bases"))
+        .expect("bases")
+        .flatten()
+    {
+        let checkout = base.path().join("root/checkout");
+        assert_eq!(
+            std::fs::read_to_string(checkout.join("src/app.py")).expect("app.py"),
+            "print(1)\n"
+        );
+        assert!(checkout.join("gone/g.txt").is_file());
+    }
 }
