@@ -149,12 +149,20 @@ fn git_repo(dir: &std::path::Path) -> git2::Oid {
     commit_all(&repo, "init")
 }
 
-/// Commits every file of `repo`'s work tree on HEAD.
+/// Commits every file of `repo`'s work tree on HEAD, but for the test's own HOME and
+/// cache (which holds prepared bases, repositories of their own).
 #[expect(clippy::unwrap_used, reason = "test setup")]
 pub(crate) fn commit_all(repo: &git2::Repository, message: &str) -> git2::Oid {
     let mut index = repo.index().unwrap();
+    let mut outside_cache = |path: &std::path::Path, _: &[u8]| -> i32 {
+        i32::from(path.starts_with("cache") || path.starts_with("home"))
+    };
     index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .add_all(
+            ["*"],
+            git2::IndexAddOption::DEFAULT,
+            Some(&mut outside_cache),
+        )
         .unwrap();
     index.write().unwrap();
     let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();

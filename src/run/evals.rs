@@ -227,11 +227,6 @@ pub fn run_evals(
     for p in &planned {
         stores.push(store::Store::begin(&p.ctx.eval.workspace)?);
     }
-    // Before the progress bar starts.
-    reporter.note(
-        super::event::Level::Info,
-        format!("rooms: {}", crate::agent::overlay::rooms()),
-    );
     for p in &planned {
         reporter.emit(&Event::EvalStarted {
             eval: p.ctx.eval.name.clone(),
@@ -239,6 +234,7 @@ pub fn run_evals(
             skill_hash: p.skill.hash.clone(),
             runs: p.runs.len(),
             jobs,
+            rooms: crate::agent::overlay::rooms(),
         });
     }
 

@@ -25,6 +25,8 @@ pub enum Event {
         skill_hash: String,
         runs: usize,
         jobs: usize,
+        /// What the runs' rooms are: overlays on prepared bases, or copies and why.
+        rooms: String,
     },
     RunStarted {
         eval: String,

@@ -246,12 +246,19 @@ pub fn progress(event: &Event, style: &Style, several: bool) -> Option<String> {
             skill,
             runs,
             jobs,
+            rooms,
             ..
-        } => Some(fit(
-            &format!("eval {eval}: skill {skill}, {runs} runs, {jobs} at a time"),
-            style.width,
-        ))
-        .map(|line| style.paint(Role::Heading, &line)),
+        } => Some(format!(
+            "{}\n{}",
+            style.paint(
+                Role::Heading,
+                &fit(
+                    &format!("eval {eval}: skill {skill}, {runs} runs, {jobs} at a time"),
+                    style.width,
+                )
+            ),
+            fit(&format!("  rooms: {rooms}"), style.width)
+        )),
         Event::RunGraded { .. } => {
             let (letter, rest, role) = run_line(event, several)?;
             // The grade keeps its colour; the rest is cut to fit.

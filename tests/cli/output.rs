@@ -20,6 +20,7 @@ enum Line {
         skill_hash: String,
         runs: usize,
         jobs: usize,
+        rooms: String,
     },
     RunStarted {
         eval: String,
@@ -138,6 +139,12 @@ fn json_lines_of_eval_grade_and_verify_are_the_published_events_and_all_of_stdou
         events.first(),
         Some(Line::EvalStarted { runs: 4, .. })
     ));
+    // This machine mounts rooms (the tests run where CI does: as root, with overlayfs).
+    assert!(
+        matches!(events.first(), Some(Line::EvalStarted { rooms, .. }) if rooms.starts_with("overlays on prepared bases")),
+        "{:?}",
+        events.first()
+    );
     let graded = events
         .iter()
         .filter(|e| matches!(e, Line::RunGraded { .. }))

@@ -127,9 +127,9 @@ fn run(ws: &Workspace, rooms: &str) -> (Vec<String>, String) {
     }
     let said = results["rooms"].as_str().expect("rooms").to_string();
     assert!(
-        out.stdout.contains(&format!("rooms: {said}")),
+        out.stderr.contains(&format!("  rooms: {said}")),
         "{}",
-        out.stdout
+        out.stderr
     );
     (patches, said)
 }
