@@ -10,13 +10,18 @@
 # to `cp -r` taken round by round; and what building the base once cost.
 #
 #   bench/rooms.sh [ROUNDS] [F...]      # default ROUNDS = 3, F = 500 5000
+#   SKILLBENCH_BIN=path/to/skillbench bench/rooms.sh …   # a binary already built
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}; shift || true
 sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(500 5000)
 trials=5
-cargo build --release --quiet
-bin=$PWD/target/release/skillbench
+if [ -n "${SKILLBENCH_BIN:-}" ]; then
+  bin=$(realpath "$SKILLBENCH_BIN")
+else
+  cargo build --release --quiet
+  bin=$PWD/target/release/skillbench
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/skillbench-rooms.XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -9,7 +9,8 @@
 //! ([`crate::agent::overlay`]), so setup runs once per base, not once per run. A base is
 //! built under an exclusive lock on its folder, so two commands never build the same one
 //! twice; a build that did not finish leaves no `base.json` and is built again. A failed
-//! setup is kept for the command that ran it (each of its runs says so) but never on disk.
+//! setup is kept for the command that ran it (each of its runs says so, with the log in
+//! `setup-failed.log`) but never as a base.
 //!
 //! Runs never write into a base: their processes see their own room where the base is,
 //! and skillbench writes only into the room.
@@ -180,8 +181,9 @@ async fn build(
         }));
     }
     let started = Instant::now();
-    // What an unfinished build left goes first.
+    // What an unfinished or failed build left goes first.
     let _ = std::fs::remove_file(&record);
+    let _ = std::fs::remove_file(dir.join("setup-failed.log"));
     if root.exists() {
         std::fs::remove_dir_all(&root)
             .map_err(|e| harness("cannot remove an unfinished base", &e))?;
@@ -235,8 +237,8 @@ async fn build(
                 done.status,
                 crate::grade::failure::last_line(&log)
             );
-            // Kept for this command's runs, not for the next command's.
-            let kept = std::env::temp_dir().join(format!("skillbench-setup-{key}.log"));
+            // Kept for this command's runs (the next build of the base replaces it).
+            let kept = dir.join("setup-failed.log");
             let _ = std::fs::rename(&setup_log, &kept);
             let _ = std::fs::remove_dir_all(&root);
             return Err(Unprepared::Setup { detail, log: kept });
@@ -258,15 +260,38 @@ async fn build(
     }))
 }
 
+/// A run's temporary folder, removed when dropped — also one holding an overlay's work
+/// folder, which overlayfs leaves without permissions ([`crate::agent::overlay::remove`]).
+#[derive(Debug)]
+pub(crate) struct RoomDir(PathBuf);
+
+impl RoomDir {
+    /// A new temporary folder for a run.
+    pub(crate) fn new() -> std::io::Result<RoomDir> {
+        let dir = tempfile::Builder::new()
+            .prefix("skillbench-run-")
+            .tempdir()?;
+        Ok(RoomDir(dir.keep()))
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for RoomDir {
+    fn drop(&mut self) {
+        crate::agent::overlay::remove(&self.0);
+    }
+}
+
 /// A run's overlay room on `base`: a new temporary folder holding the room (the upper
 /// layer, empty) and overlayfs's work folder.
 pub(crate) fn room(
     base: &Base,
     mode: crate::agent::overlay::Mode,
-) -> std::io::Result<(tempfile::TempDir, crate::agent::overlay::Overlay)> {
-    let dir = tempfile::Builder::new()
-        .prefix("skillbench-run-")
-        .tempdir()?;
+) -> std::io::Result<(RoomDir, crate::agent::overlay::Overlay)> {
+    let dir = RoomDir::new()?;
     let top = dir.path().canonicalize()?;
     let overlay = crate::agent::overlay::Overlay {
         base: base.root.clone(),

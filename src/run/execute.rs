@@ -317,7 +317,7 @@ async fn prepare_room(
     ctx: &Context<'_>,
     run_dir: &Path,
     timings: &mut Timings,
-) -> Result<Result<(tempfile::TempDir, Room), Outcome>, String> {
+) -> Result<Result<(super::base::RoomDir, Room), Outcome>, String> {
     let eval = ctx.eval;
     let t = Instant::now();
     let mut base = None;
@@ -349,9 +349,7 @@ async fn prepare_room(
             (dir, overlay.room.clone(), Some(overlay))
         }
         None => {
-            let dir = tempfile::Builder::new()
-                .prefix("skillbench-run-")
-                .tempdir()
+            let dir = super::base::RoomDir::new()
                 .map_err(|e| format!("cannot create a temporary folder: {e}"))?;
             let scratch = dir.path().to_path_buf();
             let (source, target) = (run.source.clone(), scratch.join("checkout"));
