@@ -38,12 +38,8 @@ promptfoo_version=0.123.1   # the latest 0.123.x on the npm registry
 node_version=22.23.5        # promptfoo 0.123 requires Node >= 22.22.0
 inspect_version=0.3.285     # the latest 0.3.x on PyPI; installs on Python 3.11
 
-if [ -n "${SKILLBENCH_BIN:-}" ]; then   # a binary already built (skillbench-reap beside it)
-  sb=$(realpath "$SKILLBENCH_BIN")
-else
-  cargo build --release --quiet
-  sb=$PWD/target/release/skillbench
-fi
+. bench/lib.sh
+sb=$(skillbench_bin)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/skillbench-peers.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 # Nothing under $HOME: promptfoo's config dir (its database, logs) and Inspect's data dir
@@ -97,29 +93,11 @@ measure() { python3 "$tmp/measure.py" "$@"; }
 
 # The workspaces, one per N and tool.
 for n in "${ns[@]}"; do
+  # skillbench: the workspace of bench/trivial.sh.
+  python3 bench/trivial-workspace.py "$tmp/$n/skillbench" "$n"
   python3 - "$tmp/$n" "$n" <<'PY'
 import os, sys
 root, n = sys.argv[1], int(sys.argv[2])
-# skillbench: the workspace of bench/trivial.sh.
-ws = f"{root}/skillbench"
-os.makedirs(f"{ws}/skills/noop-skill")
-open(f"{ws}/skills/noop-skill/SKILL.md", "w").write(
-    "---\nname: noop-skill\ndescription: Does nothing; for measuring the harness.\n---\n"
-    "# Noop\n\n## When to stop and escalate\n\nNever.\n")
-for i in range(n):
-    d = f"{ws}/corpora/t/case-{i:05d}"
-    os.makedirs(f"{d}/repo/src")
-    open(f"{d}/repo/README.md", "w").write("# trivial\n")
-    open(f"{d}/repo/src/app.py", "w").write("print('hello')\n")
-    open(f"{d}/repo/requirements.txt", "w").write("PyYAML==5.3.1\n")
-    open(f"{d}/case.toml", "w").write(
-        'expectation = "fix"\ntask = "Nothing to do."\n[source]\nfixture = "repo"\n'
-        '[[findings]]\nid = "T-1"\nsummary = "trivial"\n')
-os.makedirs(f"{ws}/evals")
-open(f"{ws}/evals/trivial.toml", "w").write(
-    'skill = "noop-skill"\ncases = ["t/*"]\nagents = ["nothing"]\nvariants = ["none"]\n'
-    'timeout = "60s"\nsandbox = "none"\n[agent.nothing]\nkind = "command"\ncommand = ["true"]\n'
-    '[rubric]\n[[rubric.criteria]]\nid = "ok"\nkind = "command"\nrun = "true"\n')
 # promptfoo: N tests (a var makes each prompt distinct), an exec provider, one assertion each.
 os.makedirs(f"{root}/promptfoo")
 with open(f"{root}/promptfoo/promptfooconfig.yaml", "w") as f:

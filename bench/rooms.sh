@@ -16,12 +16,8 @@ cd "$(dirname "$0")/.."
 rounds=${1:-3}; shift || true
 sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(500 5000)
 trials=5
-if [ -n "${SKILLBENCH_BIN:-}" ]; then
-  bin=$(realpath "$SKILLBENCH_BIN")
-else
-  cargo build --release --quiet
-  bin=$PWD/target/release/skillbench
-fi
+. bench/lib.sh
+bin=$(skillbench_bin)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/skillbench-rooms.XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -27,28 +27,7 @@ done
 
 ws=$(mktemp -d "${TMPDIR:-/tmp}/skillbench-trivial.XXXXXX")
 trap 'rm -rf "$ws"' EXIT
-python3 - "$ws" "$n" <<'PY'
-import os, sys
-ws, n = sys.argv[1], int(sys.argv[2])
-os.makedirs(f"{ws}/skills/noop-skill")
-open(f"{ws}/skills/noop-skill/SKILL.md", "w").write(
-    "---\nname: noop-skill\ndescription: Does nothing; for measuring the harness.\n---\n"
-    "# Noop\n\n## When to stop and escalate\n\nNever.\n")
-for i in range(n):
-    d = f"{ws}/corpora/t/case-{i:05d}"
-    os.makedirs(f"{d}/repo/src")
-    open(f"{d}/repo/README.md", "w").write("# trivial\n")
-    open(f"{d}/repo/src/app.py", "w").write("print('hello')\n")
-    open(f"{d}/repo/requirements.txt", "w").write("PyYAML==5.3.1\n")
-    open(f"{d}/case.toml", "w").write(
-        'expectation = "fix"\ntask = "Nothing to do."\n[source]\nfixture = "repo"\n'
-        '[[findings]]\nid = "T-1"\nsummary = "trivial"\n')
-os.makedirs(f"{ws}/evals")
-open(f"{ws}/evals/trivial.toml", "w").write(
-    'skill = "noop-skill"\ncases = ["t/*"]\nagents = ["nothing"]\nvariants = ["none"]\n'
-    'timeout = "60s"\nsandbox = "none"\n[agent.nothing]\nkind = "command"\ncommand = ["true"]\n'
-    '[rubric]\n[[rubric.criteria]]\nid = "ok"\nkind = "command"\nrun = "true"\n')
-PY
+python3 bench/trivial-workspace.py "$ws" "$n"
 
 time_ms() {  # BIN JOBS
   local cache; cache=$(mktemp -d)
