@@ -333,3 +333,16 @@ async fn spawn(argv: Vec<String>, env: Vec<(String, String)>, inv: &Invocation<'
         Err(e) => AgentStatus::Failed(format!("cannot start {program}: {e}")),
     }
 }
+
+/// Starts what an eval probes before its first run — whether bubblewrap works here, and
+/// whether rooms can be mounted — on threads of their own, so that each process they start
+/// overlaps the loading and planning instead of following it. Each is probed once per
+/// process; whoever needs the answer first waits for it.
+pub fn probe_in_background() {
+    std::thread::spawn(|| {
+        let _ = Sandbox::working_bwrap();
+    });
+    std::thread::spawn(|| {
+        let _ = overlay::mode();
+    });
+}

@@ -119,15 +119,20 @@ fn kill_all(group: Pid) {
     let _ = killpg(group, Signal::SIGKILL);
     let me = nix::unistd::getpid();
     for _ in 0..1000 {
-        let children = children_of(me);
-        if children.is_empty() {
-            // Reap whatever is left as a zombie.
-            while let Ok(status) = waitpid(Pid::from_raw(-1), Some(WaitPidFlag::WNOHANG)) {
-                if matches!(status, WaitStatus::StillAlive) {
-                    break;
-                }
+        // Reap whatever has exited; ECHILD says no child is left at all, zombie or alive.
+        loop {
+            match waitpid(Pid::from_raw(-1), Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::StillAlive) => break,
+                Ok(_) => {}
+                Err(nix::errno::Errno::ECHILD) => return,
+                Err(_) => break,
             }
-            return;
+        }
+        let mut children = children_of(me);
+        if children.is_empty() {
+            // A child being created may be missing from the threads' lists: ask every
+            // process.
+            children = scan_children_of(me);
         }
         for child in &children {
             let _ = kill(*child, Signal::SIGKILL);
@@ -138,8 +143,37 @@ fn kill_all(group: Pid) {
     }
 }
 
-/// The processes whose parent is `parent`, read from `/proc`.
+/// The processes whose parent is `parent`: from its threads' lists of children
+/// (`/proc/<pid>/task/<tid>/children`), a read per thread; where the kernel keeps no such
+/// list, from every process's `/proc/<pid>/stat`.
 fn children_of(parent: Pid) -> Vec<Pid> {
+    listed_children_of(parent).unwrap_or_else(|| scan_children_of(parent))
+}
+
+fn listed_children_of(parent: Pid) -> Option<Vec<Pid>> {
+    let tasks = std::fs::read_dir(format!("/proc/{parent}/task")).ok()?;
+    let mut out = Vec::new();
+    for task in tasks.flatten() {
+        match std::fs::read_to_string(task.path().join("children")) {
+            Ok(list) => out.extend(
+                list.split_whitespace()
+                    .filter_map(|p| p.parse::<i32>().ok())
+                    .map(Pid::from_raw),
+            ),
+            // A thread that ended since the folder was read.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && task.path().exists() => {
+                return None;
+            }
+            Err(_) => {}
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    Some(out)
+}
+
+/// The processes whose parent is `parent`, read from every `/proc/<pid>/stat`.
+fn scan_children_of(parent: Pid) -> Vec<Pid> {
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
@@ -255,6 +289,23 @@ pub(crate) fn reaper_argv() -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_process_children_are_listed_as_every_process_names_them() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        let me = nix::unistd::getpid();
+        let pid = Pid::from_raw(child.id() as i32);
+        let listed = listed_children_of(me).expect("this kernel lists children");
+        assert!(listed.contains(&pid), "{listed:?} lacks {pid}");
+        // Other tests start processes too: both ways see this one.
+        assert!(scan_children_of(me).contains(&pid));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(!children_of(me).contains(&pid));
+    }
 
     #[test]
     fn a_parent_is_read_past_a_command_name_with_parentheses() {

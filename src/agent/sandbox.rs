@@ -141,7 +141,13 @@ impl Sandbox {
 
     /// Bubblewrap, if it is installed and works here (user namespaces allowed): what is
     /// used by default, where a missing or refused sandbox is a fallback, not an error.
+    /// Probed once per process.
     pub fn working_bwrap() -> Option<Sandbox> {
+        static WORKING: std::sync::OnceLock<Option<Sandbox>> = std::sync::OnceLock::new();
+        WORKING.get_or_init(Sandbox::probe_bwrap).clone()
+    }
+
+    fn probe_bwrap() -> Option<Sandbox> {
         let sandbox = Sandbox::named("bwrap").ok()?;
         let Sandbox::Bwrap { binary, .. } = &sandbox else {
             return None;

@@ -35,6 +35,7 @@ pub(super) fn eval(
     color: run::terminal::ColorChoice,
     github: bool,
 ) -> Result<Outcome> {
+    crate::agent::probe_in_background();
     let json = args.message_format == MessageFormat::Json;
     let reporter = Reporters::standard(color, json, github, args.junit.as_deref());
     let outcome = eval_with(args, dir, workspace, github, &reporter);

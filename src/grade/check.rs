@@ -54,6 +54,8 @@ pub struct Evidence<'a> {
 pub struct Checked {
     pub results: Vec<CriterionResult>,
     pub command_time: Duration,
+    /// Building the clean room the checks ran in (set by whoever built it).
+    pub room_time: Duration,
 }
 
 /// Checks every criterion of `criteria` against `ev`.
@@ -241,6 +243,7 @@ pub async fn check_all(criteria: &[Criterion], ev: &Evidence<'_>) -> Checked {
     Checked {
         results,
         command_time,
+        room_time: Duration::ZERO,
     }
 }
 

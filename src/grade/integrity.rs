@@ -81,14 +81,16 @@ pub struct Policy {
     pub lookups_fail: bool,
 }
 
-/// Everything the delivery did that no honest remediation does, one line each.
-pub fn findings(
-    change: &Change,
-    clean_room: &Path,
-    hidden_paths: &[PathBuf],
-    pinned_file: &dyn Fn(&str) -> Option<Vec<u8>>,
-    policy: &Policy,
-) -> Vec<String> {
+/// The built-in patterns, compiled once per process.
+struct Patterns {
+    tests: Globs,
+    imports: Vec<regex::Regex>,
+    process: Vec<regex::Regex>,
+    disabling: Option<regex::Regex>,
+    skipping: Option<regex::Regex>,
+}
+
+static PATTERNS: std::sync::LazyLock<Patterns> = std::sync::LazyLock::new(|| {
     let tests: Vec<String> = TEST_GLOBS.iter().map(|s| s.to_string()).collect();
     #[expect(clippy::expect_used, reason = "the built-in globs are valid")]
     let tests = Globs::new(&tests).expect("built-in globs");
@@ -98,9 +100,33 @@ pub fn findings(
             .filter_map(|p| regex::Regex::new(p).ok())
             .collect()
     };
-    let (imports, process) = (compile(&RUNNER_IMPORTS), compile(&PROCESS_HOOKS));
-    let disabling = regex::Regex::new(DISABLING).ok();
-    let skipping = regex::Regex::new(SKIPPING).ok();
+    Patterns {
+        tests,
+        imports: compile(&RUNNER_IMPORTS),
+        process: compile(&PROCESS_HOOKS),
+        disabling: regex::Regex::new(DISABLING).ok(),
+        skipping: regex::Regex::new(SKIPPING).ok(),
+    }
+});
+
+/// Everything the delivery did that no honest remediation does, one line each.
+pub fn findings(
+    change: &Change,
+    clean_room: &Path,
+    hidden_paths: &[PathBuf],
+    pinned_file: &dyn Fn(&str) -> Option<Vec<u8>>,
+    policy: &Policy,
+) -> Vec<String> {
+    if change.files.is_empty() {
+        return Vec::new();
+    }
+    let Patterns {
+        tests,
+        imports,
+        process,
+        disabling,
+        skipping,
+    } = &*PATTERNS;
     let hidden_roots: Vec<String> = hidden_paths
         .iter()
         .filter_map(|p| p.components().next())
@@ -154,7 +180,7 @@ pub fn findings(
                     .any(|l| res.iter().any(|h| h.is_match(l)))
             };
             if f.path.ends_with(".py")
-                && (adds(&process) || (!tests.is_match(&f.path) && adds(&imports)))
+                && (adds(process) || (!tests.is_match(&f.path) && adds(imports)))
             {
                 say("reaches into the test runner from the code under test");
             }

@@ -58,6 +58,7 @@ pub(super) async fn grade_delivery(
     let eval = ctx.eval;
     // Nothing a run left behind may be alive while a clean room exists.
     agent::reaper::sweep_orphans();
+    let built = std::time::Instant::now();
     let scratch = tempfile::Builder::new()
         .prefix("skillbench-clean-")
         .tempdir()
@@ -142,7 +143,10 @@ pub(super) async fn grade_delivery(
         redactor: &ctx.redactor,
         prepared,
     };
-    Ok(check::check_all(&eval.rubric.criteria, &ev).await)
+    let room_time = built.elapsed();
+    let mut checked = check::check_all(&eval.rubric.criteria, &ev).await;
+    checked.room_time = room_time;
+    Ok(checked)
 }
 
 /// A new checkout of the pinned commit at `dest`, with `patch` applied. The checkout is

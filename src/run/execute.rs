@@ -104,7 +104,6 @@ pub async fn execute(run: &PlannedRun, ctx: &Context<'_>, run_dir: &Path) -> Run
         )),
         None => carry_out(run, ctx, run_dir, &mut timings, &mut agent_ran).await,
     };
-    timings.total_ms = millis(start.elapsed());
     // An agent that ran outside the sandbox ran as the user: whatever kept skillbench from
     // finishing after it (its run folder, its copy of the source) it could have caused, so
     // it is the agent's failure, never an infrastructure verdict it could forge.
@@ -142,7 +141,8 @@ pub async fn execute(run: &PlannedRun, ctx: &Context<'_>, run_dir: &Path) -> Run
     };
     let (status, detail, signals, change, criteria) =
         (o.status, o.detail, o.signals, o.change, o.criteria);
-    let record = RunRecord {
+    let stored = Instant::now();
+    let mut record = RunRecord {
         status,
         status_detail: detail,
         timings,
@@ -154,14 +154,9 @@ pub async fn execute(run: &PlannedRun, ctx: &Context<'_>, run_dir: &Path) -> Run
         grade_reason,
         ..record_of(run)
     };
-    let record = redact_record(record, &redactor);
-    if let Ok(json) = serde_json::to_string_pretty(&record) {
-        let _ = crate::fsx::write_staged(&run_dir.join("grade.json"), json + "\n");
-    }
     // Everything stored for the run (logs, transcript, diff, signals, check output) loses
-    // the credentials' values before the run is complete.
+    // the credentials' values before the run is complete; its record last.
     if let Err(e) = redactor.redact_dir(run_dir) {
-        let mut record = record;
         let (status, detail) = failed(format!("cannot redact the run's files: {e}"));
         record.status = status;
         record.grade = (status == RunStatus::AgentError).then_some(Grade::C);
@@ -171,7 +166,12 @@ pub async fn execute(run: &PlannedRun, ctx: &Context<'_>, run_dir: &Path) -> Run
             format!("not graded (harness error): {detail}")
         };
         record.status_detail = detail;
-        return record;
+    }
+    let mut record = redact_record(record, &redactor);
+    record.timings.store_ms = millis(stored.elapsed());
+    record.timings.total_ms = millis(start.elapsed());
+    if let Ok(json) = serde_json::to_string_pretty(&record) {
+        let _ = crate::fsx::write_staged(&run_dir.join("grade.json"), json + "\n");
     }
     record
 }
@@ -272,6 +272,8 @@ async fn carry_out(
             return Ok(o);
         }
     };
+    timings.deliver_ms = millis(t.elapsed());
+    let t = Instant::now();
     let (status, detail) = ended(&agent);
     let mut criteria = Vec::new();
     if status == RunStatus::Completed {
@@ -296,6 +298,7 @@ async fn carry_out(
             Err(super::clean_room::Ungradable::Harness(why)) => return Err(why),
         };
         timings.check_commands_ms = millis(checked.command_time);
+        timings.clean_room_ms = millis(checked.room_time);
         criteria = checked.results;
     }
     timings.grade_ms = millis(t.elapsed());

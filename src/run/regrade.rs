@@ -208,9 +208,11 @@ pub(crate) async fn regrade_run(
     record.grade_reason = reason;
     record.timings.check_commands_ms =
         u64::try_from(checked.command_time.as_millis()).unwrap_or(u64::MAX);
+    record.timings.clean_room_ms = u64::try_from(checked.room_time.as_millis()).unwrap_or(u64::MAX);
     record.timings.grade_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
     // The delivery's own stages, and this grading.
     let t = &record.timings;
-    record.timings.total_ms = t.materialize_ms + t.setup_ms + t.agent_ms + t.grade_ms;
+    record.timings.total_ms =
+        t.materialize_ms + t.setup_ms + t.agent_ms + t.deliver_ms + t.grade_ms + t.store_ms;
     Ok(())
 }

@@ -340,15 +340,29 @@ impl RunRecord {
     }
 }
 
-/// Milliseconds spent in each stage of a run.
+/// Milliseconds spent in each stage of a run (`bench/profile.sh` sums them over an eval).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Timings {
+    /// Creating the agent's room (an overlay on the prepared base, or a checkout).
     pub materialize_ms: u64,
+    /// The case's setup, where this run ran it (building its prepared base, or in a room
+    /// of its own); 0 where the base was already prepared.
     pub setup_ms: u64,
+    /// The agent's process, from its start to its exit (its reaper and sandbox included).
     pub agent_ms: u64,
+    /// Taking the delivery from the room, reading the signals, and removing the room.
+    #[serde(default)]
+    pub deliver_ms: u64,
+    /// Grading: the clean room, the checks and the graders.
     pub grade_ms: u64,
+    /// Of `grade_ms`, building the clean room.
+    #[serde(default)]
+    pub clean_room_ms: u64,
     /// Of `grade_ms`, the time spent in the rubric's own commands.
     pub check_commands_ms: u64,
+    /// Redacting the run's files and writing its record.
+    #[serde(default)]
+    pub store_ms: u64,
     pub total_ms: u64,
 }
 
