@@ -229,6 +229,41 @@ pattern = "PyYAML==5.4"
 }
 
 #[test]
+fn an_unreachable_git_source_is_a_setup_error_without_its_credential_or_an_empty_mirror() {
+    let ws = Workspace::shipped();
+    // Nothing listens on the discard port of loopback: the fetch is refused at once.
+    git_case(
+        &ws,
+        "https://x-token:ghp_s3cretvalue@127.0.0.1:9/o/r.git",
+        "0123456789abcdef0123456789abcdef01234567",
+    );
+    ws.write(
+        "evals/remote.toml",
+        &small_eval(r#""remote/*""#, r#""noop""#, ""),
+    );
+    let out = ws.run(&["eval", "evals/remote.toml"]);
+    out.expect_code(exit_code::SETUP_FAILED);
+    assert!(
+        out.stderr
+            .contains("cannot fetch https://127.0.0.1:9/o/r.git into the mirror"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("git fetch failed"), "{}", out.stderr);
+    assert!(!out.stderr.contains("ghp_s3cretvalue"), "{}", out.stderr);
+    let mirrors = ws.path("cache/mirrors");
+    let left: Vec<_> = std::fs::read_dir(&mirrors)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        left.is_empty(),
+        "a failed fetch left {left:?} in {}",
+        mirrors.display()
+    );
+    assert!(!ws.exists(".skillbench/runs/latest"));
+}
+
+#[test]
 fn a_rev_missing_from_the_source_is_a_setup_error() {
     let ws = Workspace::shipped();
     let upstream = ws.path("upstream");

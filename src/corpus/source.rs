@@ -280,7 +280,8 @@ fn mirror(case: &str, url: &str, rev: &str, cache: &Path) -> Result<PreparedSour
         message,
         source: Some(Box::new(source)),
     };
-    let repo = if path.exists() {
+    let fresh = !path.exists();
+    let repo = if !fresh {
         Repository::open_bare(&path)
             .map_err(|e| setup_err(format!("cannot open the mirror {}", path.display()), e))?
     } else {
@@ -295,10 +296,16 @@ fn mirror(case: &str, url: &str, rev: &str, cache: &Path) -> Result<PreparedSour
             shown,
             &["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
         )
-        .map_err(|why| Error::Setup {
-            case: case.to_string(),
-            message: format!("cannot fetch {shown} into the mirror {}", path.display()),
-            source: Some(Box::new(std::io::Error::other(why))),
+        .map_err(|why| {
+            // A mirror that never received anything is not left behind.
+            if fresh {
+                let _ = std::fs::remove_dir_all(&path);
+            }
+            Error::Setup {
+                case: case.to_string(),
+                message: format!("cannot fetch {shown} into the mirror {}", path.display()),
+                source: Some(Box::new(std::io::Error::other(why))),
+            }
         })?;
         if repo.find_commit(oid).is_err() {
             // Some servers serve commits that no branch or tag reaches; ask for it by id.
