@@ -7,7 +7,8 @@
 # run and its share of the runs' time: materialize, setup, agent, deliver, clean room, checks
 # (the criteria's own commands apart), store; then skillbench's own time per run (a run's
 # total less its agent's and check commands' processes) and the eval's time outside the runs
-# (the wall time less the runs' time over the jobs: start-up, planning, probes, the summary).
+# (the wall time less the runs' time over the jobs: start-up, planning, probes, the summary),
+# and the results set's size per run: all of it, and without the logs the runs wrote.
 #
 #   bench/profile.sh [N] [JOBS]        # default N = 200, JOBS = 2
 #   SKILLBENCH_BIN=path/to/skillbench bench/profile.sh …   # measure that binary
@@ -25,7 +26,7 @@ start=$(date +%s%N)
 wall=$(( ($(date +%s%N) - start) / 1000000 ))
 results="$ws/.skillbench/runs/$(cat "$ws/.skillbench/runs/latest")/results.json"
 python3 - "$results" "$wall" "$jobs" <<'PY'
-import json, statistics, sys
+import json, os, statistics, sys
 results, wall, jobs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 runs = json.load(open(results))["runs"]
 t = [r["timings"] for r in runs]
@@ -50,4 +51,13 @@ print(f"{'run total':<28}{statistics.median([x['total_ms'] for x in t]):>10.1f}{
 own = [x["total_ms"] - x["agent_ms"] - x["check_commands_ms"] - x["setup_ms"] for x in t]
 print(f"skillbench's own per run (total less agent, check commands, setup): median {statistics.median(own):.1f} ms, mean {sum(own) / n:.2f} ms")
 print(f"outside the runs (wall less runs' time / jobs): {wall - total / jobs:.0f} ms")
+size = logs = files = 0
+for root, _, names in os.walk(os.path.dirname(results)):
+    for name in names:
+        st = os.lstat(os.path.join(root, name))
+        files += 1
+        size += st.st_size
+        if name.endswith(".log"):
+            logs += st.st_size
+print(f"results set: {size / n:.0f} bytes per run ({(size - logs) / n:.0f} without logs), {files / n:.1f} files per run")
 PY

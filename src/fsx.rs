@@ -12,6 +12,28 @@ pub fn write_atomic(path: &Path, contents: impl AsRef<[u8]>) -> io::Result<()> {
     replace(path, contents.as_ref(), true)
 }
 
+/// [`write_atomic`] of what `write` writes, streamed to the temporary file (through a
+/// buffer) rather than held whole in memory first: for a large `results.json`.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".skillbench-tmp-")
+        .tempfile_in(dir)?;
+    let mut out = io::BufWriter::new(tmp);
+    write(&mut out)?;
+    let tmp = out.into_inner().map_err(|e| e.into_error())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// [`write_atomic`] without the `fsync`: for files inside a results set being written
 /// (its run folders), which become visible only when the whole set is moved into place.
 /// A reader never sees half a file; a power cut may lose one — the set's `results.json`,

@@ -62,14 +62,15 @@ static BASES: Mutex<Option<HashMap<String, Cell>>> = Mutex::new(None);
 pub(crate) type Manifests = Vec<(String, Vec<u8>, u32)>;
 
 /// The base of `case` at `source` with its setup run in `sandbox` (and `manifests` in
-/// place first), built if no finished one is in the cache.
+/// place first), built if no finished one is in the cache; with the time this call spent
+/// building it (`None` where it was built already, by this command or an earlier one).
 pub(crate) async fn prepared(
     ctx: &Context<'_>,
     case: &Case,
     source: &PreparedSource,
     sandbox: &Sandbox,
     manifests: &Manifests,
-) -> Result<Arc<Base>, Unprepared> {
+) -> Result<(Arc<Base>, Option<Duration>), Unprepared> {
     let key = key(ctx, case, source, sandbox, manifests);
     let cell = {
         let mut bases = BASES
@@ -81,9 +82,17 @@ pub(crate) async fn prepared(
             .or_default()
             .clone()
     };
-    cell.get_or_init(|| build(ctx, case, source, sandbox, manifests, key))
+    let mut asked = false;
+    let base = cell
+        .get_or_init(|| {
+            asked = true;
+            build(ctx, case, source, sandbox, manifests, key)
+        })
         .await
-        .clone()
+        .clone()?;
+    // Only the run that built the base spent the time.
+    let built_in = if asked { base.built_in } else { None };
+    Ok((base, built_in))
 }
 
 /// The key of a base: everything that can change what setup leaves.

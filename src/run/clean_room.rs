@@ -222,7 +222,7 @@ async fn prepared_base(
         .filter(|p| setup_input(p, &case.setup))
         .collect();
     let manifests = delivered_files(source, &change.patch, &paths)?;
-    let base = super::base::prepared(ctx, case, source, &ctx.grading_sandbox, &manifests)
+    let (base, _) = super::base::prepared(ctx, case, source, &ctx.grading_sandbox, &manifests)
         .await
         .ok()?;
     Some((base, manifests, mode))

@@ -339,7 +339,8 @@ async fn prepare_room(
                         return Err(format!("cannot prepare the base of {}: {why}", run.case.id));
                     }
                 };
-            timings.setup_ms = prepared.built_in.map_or(0, millis);
+            let (prepared, built_in) = prepared;
+            timings.setup_ms = built_in.map_or(0, millis);
             let t = Instant::now();
             let (dir, overlay) = super::base::room(&prepared, mode)
                 .map_err(|e| format!("cannot create the run's room: {e}"))?;

@@ -56,10 +56,12 @@ impl Store {
 
     /// Writes `results.json`, moves the results set into place and marks it the latest.
     pub fn finish(self, results: &Results) -> Result<PathBuf> {
-        let json =
-            serde_json::to_string_pretty(results).map_err(|e| Error::Unexpected(e.to_string()))?;
         let path = self.staging.join("results.json");
-        write_atomic(&path, json + "\n").map_err(|e| Error::write(&path, e))?;
+        crate::fsx::write_atomic_with(&path, |out| {
+            serde_json::to_writer_pretty(&mut *out, results)?;
+            out.write_all(b"\n")
+        })
+        .map_err(|e| Error::write(&path, e))?;
         let done = self.runs_dir.join(&self.id);
         std::fs::rename(&self.staging, &done).map_err(|e| Error::write(&done, e))?;
         let latest = self.runs_dir.join(LATEST);

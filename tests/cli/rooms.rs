@@ -249,13 +249,25 @@ fn every_kind_of_room_delivers_the_same_patch_and_the_base_stays_as_setup_left_i
 fn a_base_is_reused_across_commands_until_its_setup_changes() {
     let ws = workspace();
     eval(&ws, "none", 1);
+    // The time the agents' base took is reported by the run that built it, by no other
+    // (the grading base's, in the clean room's time of the run that built that one).
+    let spent = |ws: &Workspace| {
+        ws.latest_results()["runs"]
+            .as_array()
+            .expect("runs")
+            .iter()
+            .filter(|r| r["timings"]["setup_ms"].as_u64().expect("setup_ms") > 0)
+            .count()
+    };
     run(&ws, "overlay");
+    assert_eq!(spent(&ws), 1, "{:#}", ws.latest_results()["runs"]);
     run(&ws, "overlay");
     assert_eq!(
         setups(&ws),
         (2, 0, 0),
         "the second command reuses the bases"
     );
+    assert_eq!(spent(&ws), 0, "{:#}", ws.latest_results()["runs"]);
     // An unfinished base (no record) is built again, not trusted.
     let base = std::fs::read_dir(ws.path("cache/bases"))
         .expect("bases")
