@@ -228,21 +228,27 @@ pattern = "PyYAML==5.4"
         .expect_code(exit_code::SNAPSHOT_PENDING);
 }
 
-#[test]
-fn an_unreachable_git_source_is_a_setup_error_without_its_credential_or_an_empty_mirror() {
-    let ws = Workspace::shipped();
-    // Nothing listens on the discard port of loopback: the fetch is refused at once.
-    git_case(
-        &ws,
-        "https://x-token:ghp_s3cretvalue@127.0.0.1:9/o/r.git",
-        "0123456789abcdef0123456789abcdef01234567",
-    );
+/// An eval of the git case at `url` and `rev`, which must stop at setup (exit 3).
+fn remote_eval_fails(ws: &Workspace, url: &str, rev: &str) -> support::Output {
+    git_case(ws, url, rev);
     ws.write(
         "evals/remote.toml",
         &small_eval(r#""remote/*""#, r#""noop""#, ""),
     );
     let out = ws.run(&["eval", "evals/remote.toml"]);
     out.expect_code(exit_code::SETUP_FAILED);
+    out
+}
+
+#[test]
+fn an_unreachable_git_source_is_a_setup_error_without_its_credential_or_an_empty_mirror() {
+    let ws = Workspace::shipped();
+    // Nothing listens on the discard port of loopback: the fetch is refused at once.
+    let out = remote_eval_fails(
+        &ws,
+        "https://x-token:ghp_s3cretvalue@127.0.0.1:9/o/r.git",
+        "0123456789abcdef0123456789abcdef01234567",
+    );
     assert!(
         out.stderr
             .contains("cannot fetch https://127.0.0.1:9/o/r.git into the mirror"),
@@ -269,13 +275,7 @@ fn a_rev_missing_from_the_source_is_a_setup_error() {
     let upstream = ws.path("upstream");
     git_repo(&upstream);
     let missing = "0123456789abcdef0123456789abcdef01234567";
-    git_case(&ws, &format!("file://{}", upstream.display()), missing);
-    ws.write(
-        "evals/remote.toml",
-        &small_eval(r#""remote/*""#, r#""noop""#, ""),
-    );
-    let out = ws.run(&["eval", "evals/remote.toml"]);
-    out.expect_code(exit_code::SETUP_FAILED);
+    let out = remote_eval_fails(&ws, &format!("file://{}", upstream.display()), missing);
     assert!(
         out.stderr
             .contains(&format!("the pinned rev {missing} is not in file://")),
