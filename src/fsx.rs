@@ -18,20 +18,7 @@ pub fn write_atomic_with(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".skillbench-tmp-")
-        .tempfile_in(dir)?;
-    let mut out = io::BufWriter::new(tmp);
-    write(&mut out)?;
-    let tmp = out.into_inner().map_err(|e| e.into_error())?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    replace_with(path, true, write)
 }
 
 /// [`write_atomic`] without the `fsync`: for files inside a results set being written
@@ -45,15 +32,26 @@ pub fn write_staged(path: &Path, contents: impl AsRef<[u8]>) -> io::Result<()> {
 /// `path` replaced whole by `contents` (a temporary file beside it, renamed over it),
 /// flushed to the disk first when `durable`.
 fn replace(path: &Path, contents: &[u8], durable: bool) -> io::Result<()> {
+    replace_with(path, durable, |out| out.write_all(contents))
+}
+
+/// [`replace`] with what `write` writes, through a buffer.
+fn replace_with(
+    path: &Path,
+    durable: bool,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new()
+    let tmp = tempfile::Builder::new()
         .prefix(".skillbench-tmp-")
         .tempfile_in(dir)?;
-    tmp.write_all(contents)?;
+    let mut out = io::BufWriter::new(tmp);
+    write(&mut out)?;
+    let tmp = out.into_inner().map_err(|e| e.into_error())?;
     if durable {
         tmp.as_file().sync_all()?;
     }
