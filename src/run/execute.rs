@@ -77,10 +77,8 @@ pub(crate) fn held_for_budget(run: &PlannedRun, why: &str, run_dir: &Path) -> Ru
         grade_reason: format!("not graded (not run for the budget): {why}"),
         ..record_of(run)
     };
-    if std::fs::create_dir_all(run_dir).is_ok()
-        && let Ok(json) = serde_json::to_string_pretty(&record)
-    {
-        let _ = crate::fsx::write_staged(&run_dir.join("grade.json"), json + "\n");
+    if std::fs::create_dir_all(run_dir).is_ok() {
+        let _ = record.store_in(run_dir);
     }
     record
 }
@@ -170,9 +168,7 @@ pub async fn execute(run: &PlannedRun, ctx: &Context<'_>, run_dir: &Path) -> Run
     let mut record = redact_record(record, &redactor);
     record.timings.store_ms = millis(stored.elapsed());
     record.timings.total_ms = millis(start.elapsed());
-    if let Ok(json) = serde_json::to_string_pretty(&record) {
-        let _ = crate::fsx::write_staged(&run_dir.join("grade.json"), json + "\n");
-    }
+    let _ = record.store_in(run_dir);
     record
 }
 

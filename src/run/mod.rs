@@ -266,8 +266,7 @@ fn reuse(
     record.dir = run.dir.clone();
     record.cached_from = Some(cached.run_id.clone());
     // The folder's own record says what this results set holds.
-    let json = serde_json::to_string_pretty(&record).ok()?;
-    crate::fsx::write_staged(&run_dir.join("grade.json"), json + "\n").ok()?;
+    record.store_in(run_dir).ok()?;
     Some(record)
 }
 
@@ -293,9 +292,7 @@ async fn regrade_delivery(
     let source = Some((run.case.clone(), run.source.clone()));
     let graded = async {
         regrade::regrade_run(&mut record, ctx, source, &cached.dir, run_dir).await?;
-        let json = serde_json::to_string_pretty(&record).map_err(|e| e.to_string())?;
-        crate::fsx::write_staged(&run_dir.join("grade.json"), json + "\n")
-            .map_err(|e| e.to_string())?;
+        record.store_in(run_dir).map_err(|e| e.to_string())?;
         // The new check logs lose the eval's secrets, as every run's files do.
         ctx.redactor.redact_dir(run_dir).map_err(|e| e.to_string())
     };

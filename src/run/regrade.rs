@@ -105,9 +105,7 @@ pub fn regrade(
                     record.grade_reason =
                         format!("not graded (harness error): cannot redact the run's files: {e}");
                 }
-                if let Ok(json) = serde_json::to_string_pretty(&record) {
-                    let _ = crate::fsx::write_staged(&new_dir.join("grade.json"), json + "\n");
-                }
+                let _ = record.store_in(&new_dir);
                 record
             }
         },

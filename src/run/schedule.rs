@@ -8,10 +8,7 @@
 //! running always finishes; only new work is held back.
 
 use std::future::Future;
-use std::sync::Arc;
 use std::sync::Mutex;
-
-use tokio::sync::Semaphore;
 
 use crate::error::{Error, Result};
 
@@ -174,30 +171,34 @@ impl Scheduler {
     where
         Fut: Future<Output = O>,
     {
-        let permits = Arc::new(Semaphore::new(self.jobs));
+        use futures::StreamExt;
         let (work, cost, group) = (&work, &cost, &group);
-        self.runtime
-            .block_on(futures::future::join_all(items.iter().map(|item| {
-                let permits = permits.clone();
-                async move {
-                    // A closed semaphore never happens here: it is never closed.
-                    let _permit = permits.acquire().await;
-                    let (g, costs) = group(item);
-                    match self.hold(g) {
-                        Some(Held::Budget(_)) if !costs => {}
-                        Some(held) => return Scheduled::Held(held),
-                        None => {}
-                    }
-                    let output = work(item).await;
-                    let spend = cost(&output);
-                    if let Ok(mut spent) = self.spent.lock()
-                        && let Some(s) = spent.get_mut(g)
-                    {
-                        *s += spend;
-                    }
-                    Scheduled::Done(output)
+        // The work of an item is made only when a slot is free for it: a future per item
+        // made up front (10,000 runs) would hold every run's state machine at once.
+        let started = futures::stream::iter(items.iter().enumerate())
+            .map(|(index, item)| async move {
+                let (g, costs) = group(item);
+                match self.hold(g) {
+                    Some(Held::Budget(_)) if !costs => {}
+                    Some(held) => return (index, Scheduled::Held(held)),
+                    None => {}
                 }
-            })))
+                let output = work(item).await;
+                let spend = cost(&output);
+                if let Ok(mut spent) = self.spent.lock()
+                    && let Some(s) = spent.get_mut(g)
+                {
+                    *s += spend;
+                }
+                (index, Scheduled::Done(output))
+            })
+            .buffer_unordered(self.jobs);
+        let mut outputs: Vec<Option<Scheduled<O>>> = items.iter().map(|_| None).collect();
+        self.runtime.block_on(started.for_each(|(index, output)| {
+            outputs[index] = Some(output);
+            std::future::ready(())
+        }));
+        outputs.into_iter().flatten().collect()
     }
 
     /// Runs one future to completion on the scheduler's runtime.

@@ -58,7 +58,8 @@ impl Store {
     pub fn finish(self, results: &Results) -> Result<PathBuf> {
         let path = self.staging.join("results.json");
         crate::fsx::write_atomic_with(&path, |out| {
-            serde_json::to_writer_pretty(&mut *out, results)?;
+            // Compact: indentation would be a third of a large set's bytes (`jq .` reads it).
+            serde_json::to_writer(&mut *out, results)?;
             out.write_all(b"\n")
         })
         .map_err(|e| Error::write(&path, e))?;

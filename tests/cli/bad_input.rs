@@ -1193,7 +1193,7 @@ fn stored_run_rows(id: &str, results: &str) -> Vec<Row> {
             .expect(
                 BAD,
                 &[
-                    ".skillbench/runs/old/results.json:2:13:",
+                    ".skillbench/runs/old/results.json:1:11:",
                     "skillbench-results/v0",
                 ],
             ),
@@ -1676,7 +1676,7 @@ fn bad_input_against_stored_runs_labels_and_run_ids_writes_nothing() {
 
     let results = ws.read(&format!(".skillbench/runs/{id}/results.json"));
     assert!(
-        results.starts_with("{\n  \"schema\": \"skillbench-results/v1\""),
+        results.starts_with("{\"schema\":\"skillbench-results/v1\""),
         "{results}"
     );
     let rows = stored_run_rows(&id, &results);
