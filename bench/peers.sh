@@ -14,8 +14,9 @@
 #   - Inspect AI: a task of N samples, the mockllm/model model, the generate() solver and the
 #     includes() scorer, `eval --max-samples J --max-connections J`, logs to a fresh temp dir.
 # Each tool's eval is checked to have run, and passed, exactly N cases; the script stops if not.
-# Not quite the same work: a skillbench case starts two processes (agent and criterion, each
-# through skillbench-reap, the criterion in bwrap) and copies a fixture; a promptfoo test one
+# Not quite the same work: a skillbench case starts two processes (the agent through
+# skillbench-reap in an overlay room, the criterion in bwrap) and copies a fixture into a
+# clean room; a promptfoo test one
 # (`echo ok`); an Inspect sample none.
 # Each round runs skillbench, promptfoo, Inspect in turn; ROUNDS rounds of `--version` (the
 # start-up), then ROUNDS rounds of each N at J = 1 and 2. Wall time and peak RSS come from a

@@ -111,6 +111,8 @@ pub fn main(cli: cli::Cli) -> i32 {
     let github = report::github::enabled(cli.github);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| commands::run(cli)));
     agent::reaper::sweep_orphans();
+    // The runs' rooms still in the trash are gone before the command ends.
+    run::drain_trash();
     let result = match result {
         Ok(result) => result,
         Err(payload) if closed_stdout(&*payload) => return exit_code::SUCCESS,

@@ -151,11 +151,15 @@ pub fn parse(bytes: &[u8]) -> SignalsReport {
 }
 
 /// The JSON Schema of Agent Signals v1, as shipped in `schemas/`.
-pub fn schema() -> String {
-    let schema = schemars::schema_for!(Signals);
-    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
-    text.push('\n');
-    text
+pub fn schema() -> &'static str {
+    // Made once per process: every run's room gets a copy.
+    static TEXT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let schema = schemars::schema_for!(Signals);
+        let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+        text.push('\n');
+        text
+    });
+    &TEXT
 }
 
 #[cfg(test)]

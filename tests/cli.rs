@@ -92,7 +92,9 @@ fn main_job_grades_the_shipped_corpus_and_matches_the_snapshot() {
         "bump-only changes only the manifest:\n{diff}"
     );
     assert!(dir.join("checks/hidden-tests.log").is_file());
-    assert!(dir.join("grade.json").is_file());
+    assert!(dir.join("prompt.md").is_file());
+    // The run's record is in results.json alone: no copy of it per folder.
+    assert!(!dir.join("grade.json").exists());
     let reference = runs
         .iter()
         .find(|r| r["agent"] == "reference" && r["case"] == "python-cves/job-queue")
@@ -879,6 +881,14 @@ fn an_unchanged_eval_run_twice_calls_no_agent_the_second_time() {
     let first = ws.latest_results()["run_id"].as_str().unwrap().to_string();
     assert_eq!(count(), 1);
     ws.run(&["accept", "count"]).expect_code(exit_code::SUCCESS);
+    // A stored run folder as an earlier version left it, with a copy of its record: the
+    // results set that reuses the run does not carry the stale copy.
+    let first_run = ws.latest_results()["runs"][0]["dir"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let earlier = ws.latest_dir().join(&first_run).join("grade.json");
+    std::fs::write(&earlier, "{\"grade\":\"A\"}\n").unwrap();
 
     // The same inputs: the stored run stands in, no agent is called, the snapshot matches.
     let out = ws.run(&["eval", "evals/count.toml"]);
@@ -892,7 +902,14 @@ fn an_unchanged_eval_run_twice_calls_no_agent_the_second_time() {
         out.stderr
     );
     let stored = ws.latest_dir().join(run["dir"].as_str().unwrap());
-    assert!(stored.join("diff.patch").is_file() || stored.join("grade.json").is_file());
+    assert!(
+        stored.join("prompt.md").is_file(),
+        "the reused run's evidence is carried"
+    );
+    assert!(
+        !stored.join("grade.json").exists(),
+        "an earlier version's copy of the record is not carried"
+    );
 
     // --no-cache runs it again; so does a change to the agent's script or the eval.
     ws.run(&["eval", "evals/count.toml", "--no-cache"])

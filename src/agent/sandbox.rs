@@ -14,6 +14,22 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+/// The options every jail starts with: it dies with skillbench, has a session of its own
+/// (no terminal to inject input into) and every namespace of its own, the process namespace
+/// among them (the network comes back with `--share-net` where the jail has it).
+const JAIL_OPTIONS: [&str; 3] = ["--die-with-parent", "--new-session", "--unshare-all"];
+
+/// Whether `argv` is a command line [`Sandbox::wrap`] made: bubblewrap with the jail's
+/// options, so the command and whatever it starts live in a process namespace of their
+/// own that the kernel kills whole when bubblewrap's first process in it ends.
+pub(crate) fn is_jailed(argv: &[String]) -> bool {
+    argv.first()
+        .is_some_and(|b| Path::new(b).file_name() == Some(std::ffi::OsStr::new("bwrap")))
+        && argv
+            .get(1..=JAIL_OPTIONS.len())
+            .is_some_and(|o| o == JAIL_OPTIONS)
+}
+
 /// Whether and how runs are sandboxed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sandbox {
@@ -172,18 +188,16 @@ impl Sandbox {
         works.then_some(sandbox)
     }
 
-    /// `argv`, run inside the jail with `cwd` as its working folder.
+    /// `argv`, run inside the jail with `cwd` as its working folder: in namespaces of its
+    /// own (a process namespace among them, emptied when its first process ends) that die
+    /// with skillbench ([`is_jailed`] tells such a command line).
     pub fn wrap(&self, argv: Vec<String>, cwd: &Path, jail: &Jail) -> Vec<String> {
         let Sandbox::Bwrap { binary, toolchains } = self else {
             return argv;
         };
         let s = |p: &Path| p.to_string_lossy().into_owned();
-        let mut cmd = vec![
-            s(binary),
-            "--die-with-parent".into(),
-            "--new-session".into(),
-            "--unshare-all".into(),
-        ];
+        let mut cmd = vec![s(binary)];
+        cmd.extend(JAIL_OPTIONS.iter().map(|o| o.to_string()));
         if jail.network == Network::Host {
             cmd.push("--share-net".into());
         }

@@ -113,7 +113,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         }
         Command::Schema { which } => {
             match which {
-                SchemaName::Signals => reporter.answer(&crate::signals::schema()),
+                SchemaName::Signals => reporter.answer(crate::signals::schema()),
                 SchemaName::Results => reporter.answer(&results_schema()),
                 SchemaName::Events => reporter.answer(&run::event::schema()),
             }

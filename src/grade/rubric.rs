@@ -122,6 +122,25 @@ impl Globs {
         })
     }
 
+    /// [`Globs::new`], compiled once per process for each list of patterns: a clean room
+    /// per run asks for the same few lists thousands of times.
+    pub fn cached(patterns: &[String]) -> Result<Globs, String> {
+        type Compiled = std::collections::HashMap<Vec<String>, Globs>;
+        static COMPILED: std::sync::Mutex<Option<Compiled>> = std::sync::Mutex::new(None);
+        if let Ok(compiled) = COMPILED.lock()
+            && let Some(globs) = compiled.as_ref().and_then(|c| c.get(patterns))
+        {
+            return Ok(globs.clone());
+        }
+        let globs = Globs::new(patterns)?;
+        if let Ok(mut compiled) = COMPILED.lock() {
+            compiled
+                .get_or_insert_with(Default::default)
+                .insert(patterns.to_vec(), globs.clone());
+        }
+        Ok(globs)
+    }
+
     pub fn is_match(&self, path: &str) -> bool {
         self.set.is_match(path)
     }

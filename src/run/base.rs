@@ -269,17 +269,21 @@ async fn build(
     }))
 }
 
-/// A run's temporary folder, removed when dropped — also one holding an overlay's work
+/// A run's temporary folder, removed once dropped — also one holding an overlay's work
 /// folder, which overlayfs leaves without permissions ([`crate::agent::overlay::remove`]).
+/// The removal is the trash's ([`drain_trash`]): off the path of the next run.
 #[derive(Debug)]
 pub(crate) struct RoomDir(PathBuf);
 
 impl RoomDir {
     /// A new temporary folder for a run.
     pub(crate) fn new() -> std::io::Result<RoomDir> {
-        let dir = tempfile::Builder::new()
-            .prefix("skillbench-run-")
-            .tempdir()?;
+        RoomDir::named("skillbench-run-")
+    }
+
+    /// A new temporary folder whose name starts with `prefix`.
+    pub(crate) fn named(prefix: &str) -> std::io::Result<RoomDir> {
+        let dir = tempfile::Builder::new().prefix(prefix).tempdir()?;
         Ok(RoomDir(dir.keep()))
     }
 
@@ -290,7 +294,67 @@ impl RoomDir {
 
 impl Drop for RoomDir {
     fn drop(&mut self) {
-        crate::agent::overlay::remove(&self.0);
+        trash(std::mem::take(&mut self.0));
+    }
+}
+
+/// Folders given to the trash and not yet removed, and the signal that one was.
+static TRASH_PENDING: (Mutex<usize>, std::sync::Condvar) =
+    (Mutex::new(0), std::sync::Condvar::new());
+/// The trash's queue; its thread is started with the first folder.
+static TRASH: std::sync::OnceLock<Option<std::sync::mpsc::SyncSender<PathBuf>>> =
+    std::sync::OnceLock::new();
+/// How many folders may wait for the trash: a run that finds it full removes its own, so
+/// the folders waiting never outgrow what two runs' worth of deleting takes.
+const TRASH_DEPTH: usize = 16;
+
+/// Removes `dir` on the trash's thread: deleting a room's files is the kernel's work, and
+/// it need not hold up the next run (on a machine whose cores the runs do not all use, it
+/// costs them nothing). Removed here and now where the trash is full or has no thread.
+fn trash(dir: PathBuf) {
+    let queue = TRASH.get_or_init(|| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<PathBuf>(TRASH_DEPTH);
+        std::thread::Builder::new()
+            .name("skillbench-trash".into())
+            .spawn(move || {
+                for dir in receive {
+                    crate::agent::overlay::remove(&dir);
+                    let (count, removed) = &TRASH_PENDING;
+                    if let Ok(mut n) = count.lock() {
+                        *n = n.saturating_sub(1);
+                    }
+                    removed.notify_all();
+                }
+            })
+            .ok()
+            .map(|_| send)
+    });
+    use std::sync::mpsc::TrySendError;
+    let Some(send) = queue else {
+        return crate::agent::overlay::remove(&dir);
+    };
+    let count = |change: fn(usize) -> usize| {
+        if let Ok(mut n) = TRASH_PENDING.0.lock() {
+            *n = change(*n);
+        }
+    };
+    count(|n| n + 1);
+    if let Err(TrySendError::Full(dir) | TrySendError::Disconnected(dir)) = send.try_send(dir) {
+        count(|n| n.saturating_sub(1));
+        crate::agent::overlay::remove(&dir);
+    }
+}
+
+/// Waits until every folder given to the trash is removed: a command leaves none of its
+/// rooms behind.
+pub fn drain_trash() {
+    let (count, removed) = &TRASH_PENDING;
+    let Ok(mut n) = count.lock() else { return };
+    while *n > 0 {
+        match removed.wait(n) {
+            Ok(next) => n = next,
+            Err(_) => return,
+        }
     }
 }
 
@@ -311,4 +375,30 @@ pub(crate) fn room(
     std::fs::create_dir(&overlay.room)?;
     std::fs::create_dir(top.join("work"))?;
     Ok((dir, overlay))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dropped_room_is_gone_once_the_trash_is_drained_work_folder_and_all() {
+        let rooms: Vec<PathBuf> = (0..TRASH_DEPTH * 2)
+            .map(|_| {
+                let room = RoomDir::named("skillbench-trash-test-").unwrap();
+                // As overlayfs leaves its work folder: without any permission.
+                let work = room.path().join("work/work");
+                std::fs::create_dir_all(&work).unwrap();
+                std::fs::write(room.path().join("file"), "x").unwrap();
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&work, std::fs::Permissions::from_mode(0o000)).unwrap();
+                let path = room.path().to_path_buf();
+                drop(room);
+                path
+            })
+            .collect();
+        drain_trash();
+        let left: Vec<&PathBuf> = rooms.iter().filter(|p| p.exists()).collect();
+        assert!(left.is_empty(), "rooms left after the drain: {left:?}");
+    }
 }

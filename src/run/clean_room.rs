@@ -12,7 +12,9 @@
 //! the setup run on them in the grading sandbox — built once per distinct set of manifests,
 //! not once per run. The delivered patch is applied to the copy (its manifests put back to
 //! the pinned commit's first), and the checks' processes see the copy where the base is,
-//! so the paths setup baked in lead into it.
+//! so the paths setup baked in lead into it. A case without setup, where rooms can be
+//! mounted, is graded on a copy of its pristine base (the pinned checkout the agent's
+//! overlay stood on): the same files as a new checkout, without building a repository.
 
 use std::path::Path;
 
@@ -59,16 +61,19 @@ pub(super) async fn grade_delivery(
     // Nothing a run left behind may be alive while a clean room exists.
     agent::reaper::sweep_orphans();
     let built = std::time::Instant::now();
-    let scratch = tempfile::Builder::new()
-        .prefix("skillbench-clean-")
-        .tempdir()
+    let scratch = super::base::RoomDir::named("skillbench-clean-")
         .map_err(|e| format!("cannot create a temporary folder: {e}"))?;
     let room = scratch.path().join("checkout");
     let prepared = prepared_base(ctx, case, source, change).await;
     let (src, dest, patch) = (source.clone(), room.clone(), change.patch.clone());
-    let on = prepared
-        .as_ref()
-        .map(|(base, manifests, _)| (base.root.join("checkout"), manifests.clone()));
+    let on = match &prepared {
+        Some((base, manifests, _)) => Some((base.root.join("checkout"), manifests.clone())),
+        // Without setup, the base the agent's room stood on is the pinned checkout itself:
+        // a copy of it is the clean checkout, at a fraction of a new one's cost.
+        None => pristine_base(ctx, case, source)
+            .await
+            .map(|base| (base.root.join("checkout"), Vec::new())),
+    };
     tokio::task::spawn_blocking(move || match on {
         Some((base, manifests)) => build_on(&base, &src, &dest, &patch, &manifests),
         None => build(&src, &dest, &patch),
@@ -122,8 +127,8 @@ pub(super) async fn grade_delivery(
             .collect()
     });
     let policy = crate::grade::integrity::Policy {
-        protected: crate::grade::Globs::new(&protected).map_err(Ungradable::Harness)?,
-        allow: crate::grade::Globs::new(&allow).map_err(Ungradable::Harness)?,
+        protected: crate::grade::Globs::cached(&protected).map_err(Ungradable::Harness)?,
+        allow: crate::grade::Globs::cached(&allow).map_err(Ungradable::Harness)?,
         lookups_fail: eval.integrity_lookups_fail,
     };
     let ev = check::Evidence {
@@ -226,6 +231,24 @@ async fn prepared_base(
         .await
         .ok()?;
     Some((base, manifests, mode))
+}
+
+/// The prepared base of a case without setup — the pinned checkout, as the agent's room
+/// had it below its overlay — where rooms can be mounted; `None` elsewhere (the clean room is
+/// then a new checkout).
+async fn pristine_base(
+    ctx: &Context<'_>,
+    case: &Case,
+    source: &PreparedSource,
+) -> Option<std::sync::Arc<super::base::Base>> {
+    if !case.setup.is_empty() {
+        return None;
+    }
+    agent::overlay::mode().ok()?;
+    let (base, _) = super::base::prepared(ctx, case, source, ctx.sandbox, &Vec::new())
+        .await
+        .ok()?;
+    Some(base)
 }
 
 /// The content and mode `paths` have once `patch` is applied to the pinned commit; `None`

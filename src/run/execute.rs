@@ -69,18 +69,15 @@ fn record_of(run: &PlannedRun) -> RunRecord {
 }
 
 /// The record of a run the budget kept from starting: infrastructure, not graded, with
-/// the limit that was reached; written to `run_dir` as every run's record is.
+/// the limit that was reached; its folder (`run_dir`) is made, empty, as every run has one.
 pub(crate) fn held_for_budget(run: &PlannedRun, why: &str, run_dir: &Path) -> RunRecord {
-    let record = RunRecord {
+    let _ = std::fs::create_dir_all(run_dir);
+    RunRecord {
         status: RunStatus::BudgetSpent,
         status_detail: why.to_string(),
         grade_reason: format!("not graded (not run for the budget): {why}"),
         ..record_of(run)
-    };
-    if std::fs::create_dir_all(run_dir).is_ok() {
-        let _ = record.store_in(run_dir);
     }
-    record
 }
 
 /// Runs `run` and grades it; its artifacts go to `run_dir`. Never fails: a run that cannot
@@ -168,7 +165,6 @@ pub async fn execute(run: &PlannedRun, ctx: &Context<'_>, run_dir: &Path) -> Run
     let mut record = redact_record(record, &redactor);
     record.timings.store_ms = millis(stored.elapsed());
     record.timings.total_ms = millis(start.elapsed());
-    let _ = record.store_in(run_dir);
     record
 }
 

@@ -21,6 +21,8 @@ pub mod store;
 pub mod terminal;
 pub mod verify;
 
+pub use base::drain_trash;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -261,12 +263,10 @@ fn reuse(
     run: &plan::PlannedRun,
     run_dir: &std::path::Path,
 ) -> Option<results::RunRecord> {
-    crate::fsx::link_tree(&cached.dir, run_dir).ok()?;
+    store::carry_run(&cached.dir, run_dir).ok()?;
     let mut record = cached.record.clone();
     record.dir = run.dir.clone();
     record.cached_from = Some(cached.run_id.clone());
-    // The folder's own record says what this results set holds.
-    record.store_in(run_dir).ok()?;
     Some(record)
 }
 
@@ -292,7 +292,6 @@ async fn regrade_delivery(
     let source = Some((run.case.clone(), run.source.clone()));
     let graded = async {
         regrade::regrade_run(&mut record, ctx, source, &cached.dir, run_dir).await?;
-        record.store_in(run_dir).map_err(|e| e.to_string())?;
         // The new check logs lose the eval's secrets, as every run's files do.
         ctx.redactor.redact_dir(run_dir).map_err(|e| e.to_string())
     };

@@ -105,7 +105,6 @@ pub fn regrade(
                     record.grade_reason =
                         format!("not graded (harness error): cannot redact the run's files: {e}");
                 }
-                let _ = record.store_in(&new_dir);
                 record
             }
         },
@@ -171,7 +170,7 @@ pub(crate) async fn regrade_run(
     old_run: &Path,
     new_run: &Path,
 ) -> std::result::Result<(), String> {
-    crate::fsx::link_tree(old_run, new_run).map_err(|e| format!("cannot copy the run: {e}"))?;
+    store::carry_run(old_run, new_run).map_err(|e| format!("cannot copy the run: {e}"))?;
     let _ = std::fs::remove_dir_all(new_run.join("checks"));
     let _ = std::fs::remove_dir_all(new_run.join("graders"));
     if record.status != RunStatus::Completed {

@@ -302,13 +302,6 @@ pub struct AgentReport {
 }
 
 impl RunRecord {
-    /// Writes the record as the run folder's `grade.json`, one compact line (at 10,000 runs
-    /// the indentation alone would be a third of the store).
-    pub fn store_in(&self, run_dir: &std::path::Path) -> std::io::Result<()> {
-        let json = serde_json::to_string(self).map_err(std::io::Error::other)?;
-        crate::fsx::write_staged(&run_dir.join("grade.json"), json + "\n")
-    }
-
     /// The ids of the criteria that failed, in rubric order.
     pub fn failed(&self) -> Vec<&str> {
         self.criteria

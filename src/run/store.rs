@@ -1,5 +1,6 @@
-//! The results store, `.skillbench/runs/<run-id>/`: `results.json` and a folder per run
-//! with its diff, logs, signals, check logs and grade.
+//! The results store, `.skillbench/runs/<run-id>/`: `results.json` (every run's record and
+//! grade, one compact line) and a folder per run with its evidence: prompt, diff, logs,
+//! signals, check logs.
 //!
 //! An eval writes into `<run-id>.partial/` and renames it into place only when
 //! `results.json` is complete, so an interrupted eval never leaves a half-written result;
@@ -16,6 +17,21 @@ use crate::workspace::Workspace;
 
 /// The name of the file, in the store, that holds the id of the latest complete run.
 const LATEST: &str = "latest";
+
+/// The record a run folder of an earlier version held beside `results.json`'s: a copy of it,
+/// no longer written.
+const EARLIER_RECORD: &str = "grade.json";
+
+/// The stored run folder `from` carried into `to`, a new results set's (a link per file):
+/// its evidence, without the record an earlier version kept in it — the new set's
+/// `results.json` says what the run is now.
+pub(crate) fn carry_run(from: &Path, to: &Path) -> std::io::Result<()> {
+    crate::fsx::link_tree(from, to)?;
+    match std::fs::remove_file(to.join(EARLIER_RECORD)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
 
 /// An eval's results being written.
 #[derive(Debug)]

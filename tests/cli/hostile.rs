@@ -832,6 +832,53 @@ fn processes_a_sandboxed_agent_detaches_are_dead_when_the_eval_returns() {
     p.assert_none();
 }
 
+#[test]
+fn processes_the_delivered_code_detaches_in_the_grading_jail_are_dead_when_the_eval_returns() {
+    // The delivered code, run by the checks, leaves processes behind in every way a
+    // daemon does; the grading jail (a process namespace of its own) must take them all.
+    let ws = Workspace::shipped();
+    let markers = markers(60);
+    let test = format!(
+        r#"import subprocess, unittest
+
+
+class Daemon(unittest.TestCase):
+    def test_detaches(self):
+        subprocess.Popen(["sleep", "{}"], start_new_session=True)
+        subprocess.Popen(["sh", "-c", "nohup sleep {} >/dev/null 2>&1 &"])
+        subprocess.Popen(["sh", "-c", "(setsid sleep {} &) &"])
+        print("DETACHED 3")
+"#,
+        markers[0], markers[1], markers[2]
+    );
+    let body = format!("bump\ncat > tests/test_daemon.py <<'PY'\n{test}PY\nclaim_fixed\n");
+    ws.write(
+        "evals/daemon.toml",
+        &hostile_eval(&ws, FIX_CASE, &[agent("daemon", &body)], ""),
+    );
+    let out = eval(&ws, &["eval", "evals/daemon.toml"], &[]);
+    let left = survivors(|| marked_processes(&markers));
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+    let mut p = Problems::default();
+    p.check(left.is_empty(), || {
+        format!("processes the delivered code detached outlived the eval (killed by the test now): {left:?}")
+    });
+    let results = ws.latest_results();
+    p.check(results["grading_sandbox"] == "bwrap", || {
+        format!(
+            "the checks ran in the grading jail: {}",
+            results["grading_sandbox"]
+        )
+    });
+    let run = &runs_by_agent(&ws)["daemon"];
+    p.status(run, &["completed"]);
+    let log = run_file(&ws, run, "checks/visible.log");
+    p.check(log.contains("DETACHED 3"), || {
+        format!("the delivered code ran in the visible check: {log}")
+    });
+    p.assert_none();
+}
+
 /// Runs one agent that plants `plant` at `$SKILLBENCH_SIGNALS` (after a plain bump), and
 /// checks that the eval finishes within a minute, records the signals `invalid` with a
 /// detail holding one of `reasons`, grades C, and stores nothing of the user's secret.
