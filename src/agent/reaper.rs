@@ -1,7 +1,9 @@
 //! The reaper: every process a run starts goes away with it, also the ones that left its
 //! process group or session (`setsid`, `setpgid`, a double fork, `nohup … &`).
 //!
-//! skillbench starts each run's process through itself, as `skillbench __reap -- ARGV…`.
+//! skillbench starts each run's process through itself, as `skillbench __reap -- ARGV…`
+//! — except a command jailed in bubblewrap with no room to mount: its process namespace,
+//! which the kernel empties when bubblewrap's first process in it ends, does the same work.
 //! The reaper makes itself a *child subreaper* (`PR_SET_CHILD_SUBREAPER`): whatever its
 //! descendants leave behind is re-parented to it rather than to init, wherever it moved to
 //! in the process tree. When the command exits — or skillbench sends the reaper SIGTERM at

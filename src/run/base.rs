@@ -319,11 +319,8 @@ fn trash(dir: PathBuf) {
             .spawn(move || {
                 for dir in receive {
                     crate::agent::overlay::remove(&dir);
-                    let (count, removed) = &TRASH_PENDING;
-                    if let Ok(mut n) = count.lock() {
-                        *n = n.saturating_sub(1);
-                    }
-                    removed.notify_all();
+                    pending(|n| n.saturating_sub(1));
+                    TRASH_PENDING.1.notify_all();
                 }
             })
             .ok()
@@ -333,15 +330,17 @@ fn trash(dir: PathBuf) {
     let Some(send) = queue else {
         return crate::agent::overlay::remove(&dir);
     };
-    let count = |change: fn(usize) -> usize| {
-        if let Ok(mut n) = TRASH_PENDING.0.lock() {
-            *n = change(*n);
-        }
-    };
-    count(|n| n + 1);
+    pending(|n| n + 1);
     if let Err(TrySendError::Full(dir) | TrySendError::Disconnected(dir)) = send.try_send(dir) {
-        count(|n| n.saturating_sub(1));
+        pending(|n| n.saturating_sub(1));
         crate::agent::overlay::remove(&dir);
+    }
+}
+
+/// Changes the count of folders the trash has yet to remove.
+fn pending(change: fn(usize) -> usize) {
+    if let Ok(mut n) = TRASH_PENDING.0.lock() {
+        *n = change(*n);
     }
 }
 
@@ -349,12 +348,9 @@ fn trash(dir: PathBuf) {
 /// rooms behind.
 pub fn drain_trash() {
     let (count, removed) = &TRASH_PENDING;
-    let Ok(mut n) = count.lock() else { return };
-    while *n > 0 {
-        match removed.wait(n) {
-            Ok(next) => n = next,
-            Err(_) => return,
-        }
+    if let Ok(n) = count.lock() {
+        // Released as soon as none is left (or the lock is poisoned: nothing to wait for).
+        drop(removed.wait_while(n, |n| *n > 0));
     }
 }
 
