@@ -20,7 +20,7 @@ run = open(".skillbench/runs/latest").read().strip()
 r = json.load(open(f".skillbench/runs/{run}/results.json"))
 t = [x["timings"] for x in r["runs"]]
 total = sum(x["total_ms"] for x in t)
-commands = sum(x["check_commands_ms"] + x["setup_ms"] for x in t)
+commands = sum(x["check_commands_ms"] + x.get("setup_ms", 0) for x in t)
 print(f"process wall {sys.argv[1]} ms, eval wall {r['wall_ms']} ms, {len(t)} runs: "
       f"summed run time {total} ms, of which case/rubric commands {commands} ms; "
       f"harness/commands = {(total - commands) / commands:.3f}")

@@ -44,20 +44,25 @@ for name, key in rows:
     print(f"{name:<28}{statistics.median(v):>10.1f}{sum(v) / n:>10.2f}{sum(v) / total:>8.1%}")
 checks_other = [x["grade_ms"] - x.get("clean_room_ms", 0) - x["check_commands_ms"] for x in t]
 print(f"{'checks (the rest of grading)':<28}{statistics.median(checks_other):>10.1f}{sum(checks_other) / n:>10.2f}{sum(checks_other) / total:>8.1%}")
-accounted = [x["materialize_ms"] + x["setup_ms"] + x["agent_ms"] + x.get("deliver_ms", 0) + x["grade_ms"] + x.get("store_ms", 0) for x in t]
+accounted = [x.get("materialize_ms", 0) + x.get("setup_ms", 0) + x["agent_ms"] + x.get("deliver_ms", 0) + x["grade_ms"] + x.get("store_ms", 0) for x in t]
 between = [x["total_ms"] - a for x, a in zip(t, accounted)]
 print(f"{'between stages':<28}{statistics.median(between):>10.1f}{sum(between) / n:>10.2f}{sum(between) / total:>8.1%}")
 print(f"{'run total':<28}{statistics.median([x['total_ms'] for x in t]):>10.1f}{total / n:>10.2f}")
-own = [x["total_ms"] - x["agent_ms"] - x["check_commands_ms"] - x["setup_ms"] for x in t]
+own = [x["total_ms"] - x["agent_ms"] - x["check_commands_ms"] - x.get("setup_ms", 0) for x in t]
 print(f"skillbench's own per run (total less agent, check commands, setup): median {statistics.median(own):.1f} ms, mean {sum(own) / n:.2f} ms")
 print(f"outside the runs (wall less runs' time / jobs): {wall - total / jobs:.0f} ms")
+# What the disk holds: a file stored once and linked from many run folders counts once.
 size = logs = files = 0
+seen = set()
 for root, _, names in os.walk(os.path.dirname(results)):
     for name in names:
         st = os.lstat(os.path.join(root, name))
+        if (st.st_dev, st.st_ino) in seen:
+            continue
+        seen.add((st.st_dev, st.st_ino))
         files += 1
         size += st.st_size
         if name.endswith(".log"):
             logs += st.st_size
-print(f"results set: {size / n:.0f} bytes per run ({(size - logs) / n:.0f} without logs), {files / n:.1f} files per run")
+print(f"results set: {size / n:.0f} bytes per run ({(size - logs) / n:.0f} without logs), {files / n:.1f} files per run (each stored file once, however many run folders link it)")
 PY

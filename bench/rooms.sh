@@ -55,7 +55,7 @@ PY
       rm -rf "$ws/.skillbench" "$ws/evals/snapshots" "$work/cache"
       (cd "$ws" && SKILLBENCH_ROOMS=$rooms SKILLBENCH_CACHE_DIR="$work/cache" "$bin" eval evals/rooms.toml --jobs 1 >/dev/null 2>&1) \
         || [ $? -eq 5 ] || { echo "eval failed ($rooms, $f files)" >&2; exit 1; }
-      read -r ms once < <(python3 -c 'import json,sys,statistics; r=json.load(open(sys.argv[1])); t=[x["timings"] for x in r["runs"]]; print(statistics.median(x["materialize_ms"] for x in t), max(x.get("setup_ms", 0) for x in t))' \
+      read -r ms once < <(python3 -c 'import json,sys,statistics; r=json.load(open(sys.argv[1])); t=[x["timings"] for x in r["runs"]]; print(statistics.median(x.get("materialize_ms", 0) for x in t), max(x.get("setup_ms", 0) for x in t))' \
         "$ws/.skillbench/runs/$(cat "$ws/.skillbench/runs/latest")/results.json")
       if [ "$rooms" = overlay ]; then ov+=("$ms"); o=$ms; bases+=("$once"); else cp_+=("$ms"); c=$ms; fi
     done

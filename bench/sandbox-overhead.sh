@@ -21,7 +21,7 @@ measure() {
 import json
 run = open(".skillbench/runs/latest").read().strip()
 r = json.load(open(f".skillbench/runs/{run}/results.json"))
-cmds = sum(x["timings"]["check_commands_ms"] + x["timings"]["setup_ms"] for x in r["runs"])
+cmds = sum(x["timings"]["check_commands_ms"] + x["timings"].get("setup_ms", 0) for x in r["runs"])
 print(r["wall_ms"], cmds)
 PY
 }

@@ -29,6 +29,69 @@ pub fn write_staged(path: &Path, contents: impl AsRef<[u8]>) -> io::Result<()> {
     replace(path, contents.as_ref(), false)
 }
 
+/// The files of one results set stored once by content: a file whose bytes an earlier one
+/// of the set already holds becomes a hard link to it ([`SharedFiles::write_staged`]).
+/// Identical prompts, patches and logs across a set's runs and trials then cost one copy.
+/// Every stored file is written by a rename over its path, never in place, so a link never
+/// carries a later write from one run folder into another.
+#[derive(Debug, Default)]
+pub struct SharedFiles {
+    /// The first path stored with each content, by its SHA-256.
+    first: std::sync::Mutex<std::collections::HashMap<[u8; 32], std::path::PathBuf>>,
+}
+
+impl SharedFiles {
+    /// [`write_staged`], or a hard link to an earlier file of the set that holds the same
+    /// bytes (compared whole, not trusted to the hash). Falls back to writing where the
+    /// link cannot be made (another file system, a folder gone since).
+    pub fn write_staged(&self, path: &Path, contents: impl AsRef<[u8]>) -> io::Result<()> {
+        use sha2::Digest;
+        let contents = contents.as_ref();
+        let digest: [u8; 32] = sha2::Sha256::digest(contents).into();
+        let earlier = self.lock().get(&digest).cloned();
+        if let Some(first) = earlier
+            && fs::read(&first).is_ok_and(|held| held == contents)
+            && link_over(&first, path)
+        {
+            return Ok(());
+        }
+        write_staged(path, contents)?;
+        self.lock().insert(digest, path.to_path_buf());
+        Ok(())
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<[u8; 32], std::path::PathBuf>> {
+        self.first
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// `path` replaced by a hard link to `first` (a link beside it, renamed over it); false,
+/// with nothing left behind, when it cannot be.
+fn link_over(first: &Path, path: &Path) -> bool {
+    let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) else {
+        return false;
+    };
+    if fs::create_dir_all(dir).is_err() {
+        return false;
+    }
+    let Some(name) = path.file_name() else {
+        return false;
+    };
+    let mut tmp_name = std::ffi::OsString::from(".skillbench-link-");
+    tmp_name.push(name);
+    let tmp = dir.join(tmp_name);
+    let _ = fs::remove_file(&tmp);
+    if fs::hard_link(first, &tmp).is_ok() && fs::rename(&tmp, path).is_ok() {
+        return true;
+    }
+    let _ = fs::remove_file(&tmp);
+    false
+}
+
 /// `path` replaced whole by `contents` (a temporary file beside it, renamed over it),
 /// flushed to the disk first when `durable`.
 fn replace(path: &Path, contents: &[u8], durable: bool) -> io::Result<()> {
@@ -240,6 +303,57 @@ pub fn write_fresh(root: &Path, rel: &Path, contents: &[u8], mode: u32) -> io::R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shared_files_store_equal_bytes_once_and_never_link_to_a_file_changed_since() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let ino = |p: &str| fs::metadata(dir.path().join(p)).unwrap().ino();
+        let shared = SharedFiles::default();
+        shared
+            .write_staged(&dir.path().join("a/prompt.md"), "same")
+            .unwrap();
+        shared
+            .write_staged(&dir.path().join("b/prompt.md"), "same")
+            .unwrap();
+        shared
+            .write_staged(&dir.path().join("c/prompt.md"), "other")
+            .unwrap();
+        assert_eq!(ino("a/prompt.md"), ino("b/prompt.md"));
+        assert_ne!(ino("a/prompt.md"), ino("c/prompt.md"));
+        assert_eq!(
+            fs::read_to_string(dir.path().join("c/prompt.md")).unwrap(),
+            "other"
+        );
+        // The first copy replaced (as every stored file is: a rename) by other bytes: the
+        // next file with the old bytes is written anew, not linked to what is there now.
+        write_staged(&dir.path().join("a/prompt.md"), "changed").unwrap();
+        shared
+            .write_staged(&dir.path().join("d/prompt.md"), "same")
+            .unwrap();
+        assert_eq!(
+            fs::read_to_string(dir.path().join("d/prompt.md")).unwrap(),
+            "same"
+        );
+        assert_eq!(
+            fs::read_to_string(dir.path().join("b/prompt.md")).unwrap(),
+            "same"
+        );
+        assert_ne!(ino("a/prompt.md"), ino("d/prompt.md"));
+        // A link replaces a file already at the path, and leaves no temporary name behind.
+        shared
+            .write_staged(&dir.path().join("c/prompt.md"), "same")
+            .unwrap();
+        assert_eq!(
+            fs::read_to_string(dir.path().join("c/prompt.md")).unwrap(),
+            "same"
+        );
+        let names: Vec<_> = fs::read_dir(dir.path().join("c"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["prompt.md"]);
+    }
 
     #[test]
     fn untrusted_reads_refuse_links_fifos_devices_and_oversized_files() {

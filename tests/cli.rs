@@ -92,7 +92,27 @@ fn main_job_grades_the_shipped_corpus_and_matches_the_snapshot() {
         "bump-only changes only the manifest:\n{diff}"
     );
     assert!(dir.join("checks/hidden-tests.log").is_file());
-    assert!(dir.join("prompt.md").is_file());
+    // The prompt is stored with the run's room as `<room>` (the folder is gone), so the same
+    // case's prompt to another agent is the same bytes, stored once (a hard link).
+    let prompt = std::fs::read_to_string(dir.join("prompt.md")).unwrap();
+    assert!(
+        prompt.contains("SKILLBENCH_SIGNALS (<room>/signals.json)"),
+        "{prompt}"
+    );
+    assert!(!prompt.contains("skillbench-run-"), "{prompt}");
+    let other = runs
+        .iter()
+        .find(|r| {
+            r["case"] == bump["case"]
+                && r["variant"] == bump["variant"]
+                && r["agent"] != "bump-only"
+        })
+        .expect("another baseline of the case");
+    let other = ws.latest_dir().join(other["dir"].as_str().unwrap());
+    let inode = |d: &std::path::Path| {
+        std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(d.join("prompt.md")).unwrap())
+    };
+    assert_eq!(inode(&dir), inode(&other), "one stored prompt");
     // The run's record is in results.json alone: no copy of it per folder.
     assert!(!dir.join("grade.json").exists());
     let reference = runs

@@ -88,6 +88,10 @@ impl CappedLog {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
+        // A new file, never one written in place: the path may be a hard link a results
+        // set shares with another run folder or an earlier set (`fsx::SharedFiles`,
+        // `store::carry_run`), which must keep its bytes.
+        let _ = std::fs::remove_file(path);
         let file = std::fs::File::create(path)?;
         Ok(Arc::new(Mutex::new(CappedLog {
             file,
@@ -276,5 +280,29 @@ fn kill_group(pgid: Option<Pid>) {
     if let Some(pgid) = pgid {
         // ESRCH (the group is already gone) is the common, fine case.
         let _ = killpg(pgid, Signal::SIGKILL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_written_where_a_shared_link_stood_leaves_the_linked_file_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, log) = (dir.path().join("first.log"), dir.path().join("run/x.log"));
+        std::fs::write(&first, "the earlier run's log").unwrap();
+        std::fs::create_dir_all(log.parent().unwrap()).unwrap();
+        std::fs::hard_link(&first, &log).unwrap();
+        let capped =
+            CappedLog::create(&log, &Arc::new(crate::redact::Redactor::default())).unwrap();
+        let mut capped = capped.lock().unwrap();
+        capped.write(b"this run's log");
+        capped.finish();
+        assert_eq!(
+            std::fs::read_to_string(&first).unwrap(),
+            "the earlier run's log"
+        );
+        assert_eq!(std::fs::read_to_string(&log).unwrap(), "this run's log");
     }
 }

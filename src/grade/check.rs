@@ -44,6 +44,8 @@ pub struct Evidence<'a> {
     pub judging: Option<&'a super::Judging>,
     /// Secrets to redact from the checks' logs.
     pub redactor: &'a std::sync::Arc<crate::redact::Redactor>,
+    /// The results set's files stored once by content.
+    pub shared: &'a crate::fsx::SharedFiles,
     /// When the clean room is a copy of a prepared base: the base's path, which the
     /// checks' processes see as the room, and its setup's log (setup does not run again).
     pub prepared: Option<(crate::agent::overlay::Overlay, std::path::PathBuf)>,
@@ -453,7 +455,8 @@ fn log_tail(path: &Path) -> String {
 
 fn write_log(ev: &Evidence<'_>, id: &str, text: &str) -> Option<String> {
     let rel = format!("checks/{id}.log");
-    crate::fsx::write_staged(&ev.run_dir.join(&rel), ev.redactor.clean(text.as_bytes()))
+    ev.shared
+        .write_staged(&ev.run_dir.join(&rel), ev.redactor.clean(text.as_bytes()))
         .ok()
         .map(|()| rel)
 }

@@ -146,6 +146,7 @@ pub(super) async fn grade_delivery(
         integrity: &policy,
         judging: ctx.judging.as_ref(),
         redactor: &ctx.redactor,
+        shared: &ctx.shared,
         prepared,
     };
     let room_time = built.elapsed();

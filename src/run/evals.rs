@@ -151,6 +151,7 @@ fn plan_eval<'a>(
         probes,
         judging: super::judging(eval, sandbox, path.as_deref()),
         redactor: super::redactor(eval),
+        shared: Default::default(),
     };
     Ok(Planned {
         skill,

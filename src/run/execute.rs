@@ -486,11 +486,18 @@ async fn run_agent(
     let prompt = prompt(run, named_skill, &signals_file, &schema_file);
     let prompt_file = scratch.join("prompt.md");
     std::fs::write(&prompt_file, &prompt).map_err(|e| e.to_string())?;
-    crate::fsx::write_staged(
-        &run_dir.join("prompt.md"),
-        ctx.redactor.clean(prompt.as_bytes()),
-    )
-    .map_err(|e| e.to_string())?;
+    // Stored with the run's room shown as `<room>` (it is gone once the run ends): the
+    // prompts of a case's trials and agents are then the same bytes, stored once.
+    let stored = match scratch.to_str() {
+        Some(room) => prompt.replace(room, ROOM),
+        None => prompt.clone(),
+    };
+    ctx.shared
+        .write_staged(
+            &run_dir.join("prompt.md"),
+            ctx.redactor.clean(stored.as_bytes()),
+        )
+        .map_err(|e| e.to_string())?;
 
     let agent_sandbox = ctx.agent_sandbox(&run.agent);
     let sandboxed = *agent_sandbox != agent::Sandbox::None;
@@ -611,7 +618,8 @@ async fn take_delivery(
         Err(e) => return Err(format!("cannot take the delivery: {e}")),
     };
     // Stored without secrets; a delivery that holds one fails its integrity criterion.
-    crate::fsx::write_staged(&run_dir.join("diff.patch"), ctx.redactor.clean(&patch))
+    ctx.shared
+        .write_staged(&run_dir.join("diff.patch"), ctx.redactor.clean(&patch))
         .map_err(|e| e.to_string())?;
     // skillbench wrote the patch from the agent's files: one that cannot be read back is
     // what the agent left (a name git cannot hold), not infrastructure.
@@ -887,6 +895,9 @@ fn signals_record(report: &SignalsReport) -> SignalsRecord {
         },
     }
 }
+
+/// What a stored prompt shows for the path of the run's room (its scratch folder).
+pub const ROOM: &str = "<room>";
 
 /// The prompt every agent gets: the task, the findings, the skill (when installed) and the
 /// same closing instruction to write Agent Signals.

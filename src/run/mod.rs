@@ -54,6 +54,8 @@ pub struct Context<'a> {
     pub judging: Option<crate::grade::Judging>,
     /// Every secret the eval passes to a run, redacted from all it stores and prints.
     pub redactor: Arc<crate::redact::Redactor>,
+    /// The results set's files stored once by content (prompts, patches, check logs).
+    pub shared: crate::fsx::SharedFiles,
 }
 
 /// What runtime agents run in ([`Context::runtime_sandbox`]).

@@ -68,6 +68,7 @@ pub fn regrade(
         redactor: super::redactor(eval),
         probes: HashMap::new(),
         judging: super::judging(eval, sandbox, path.as_deref()),
+        shared: Default::default(),
     };
     let store = store::Store::begin(&eval.workspace)?;
     let grading = super::grading_digest(eval, &ctx.grading_sandbox);

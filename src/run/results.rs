@@ -341,29 +341,36 @@ impl RunRecord {
 }
 
 /// Milliseconds spent in each stage of a run (`bench/profile.sh` sums them over an eval).
+/// A stage that took under a millisecond (or did not run) is left out of the stored record.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Timings {
     /// Creating the agent's room (an overlay on the prepared base, or a checkout).
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub materialize_ms: u64,
     /// The case's setup, where this run ran it (building its prepared base, or in a room
     /// of its own); 0 where the base was already prepared.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub setup_ms: u64,
     /// The agent's process, from its start to its exit (its reaper and sandbox included).
     pub agent_ms: u64,
     /// Taking the delivery from the room, reading the signals, and removing the room.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub deliver_ms: u64,
     /// Grading: the clean room, the checks and the graders.
     pub grade_ms: u64,
     /// Of `grade_ms`, building the clean room.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub clean_room_ms: u64,
     /// Of `grade_ms`, the time spent in the rubric's own commands.
     pub check_commands_ms: u64,
     /// Redacting the run's files and writing its record.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub store_ms: u64,
     pub total_ms: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// What became of the agent's Agent Signals.
@@ -373,7 +380,10 @@ pub struct SignalsRecord {
     pub status: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub detail: String,
+    /// The outcome the agent claimed; absent when its signals are missing or invalid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<ClaimedOutcome>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confidence: Option<f64>,
 }
 
@@ -383,5 +393,7 @@ pub struct DiffStats {
     pub files: usize,
     pub added: usize,
     pub removed: usize,
+    /// The changed paths; absent when nothing changed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub paths: Vec<String>,
 }

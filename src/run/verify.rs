@@ -265,6 +265,7 @@ pub fn verify(
             redactor: super::redactor(eval),
             probes: HashMap::new(),
             judging: None,
+            shared: Default::default(),
         })
         .collect();
     // One plan per case: its three baselines, `trials` times each.

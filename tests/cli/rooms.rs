@@ -256,7 +256,8 @@ fn a_base_is_reused_across_commands_until_its_setup_changes() {
             .as_array()
             .expect("runs")
             .iter()
-            .filter(|r| r["timings"]["setup_ms"].as_u64().expect("setup_ms") > 0)
+            // A stage under a millisecond is left out of the record: absent reads as 0.
+            .filter(|r| r["timings"]["setup_ms"].as_u64().unwrap_or(0) > 0)
             .count()
     };
     run(&ws, "overlay");
