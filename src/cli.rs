@@ -327,7 +327,16 @@ pub enum CorpusCommand {
         format: Format,
     },
     /// Fill the mirror cache for the git cases, so they run where the network is gone.
-    Fetch { select: Vec<String> },
+    /// Mirrors live in `<cache>/mirrors/` (the cache is `$SKILLBENCH_CACHE_DIR`, else
+    /// `$XDG_CACHE_HOME/skillbench`, else `~/.cache/skillbench`).
+    Fetch {
+        /// Corpora or cases (globs allowed); every git case when omitted.
+        select: Vec<String>,
+        /// Fill the mirrors from this local clone or bare repository instead of the
+        /// cases' URLs (no network); every selected git case must be in it.
+        #[arg(long, value_name = "DIR")]
+        from: Option<PathBuf>,
+    },
     /// Turn a SARIF file's results (CodeQL and other scanners) into `[[findings]]`: printed,
     /// or appended to a case with `--case`.
     ImportSarif {

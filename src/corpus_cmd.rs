@@ -190,17 +190,41 @@ pub fn run(
             reporter.answer(&render_list(&cases(workspace, select)?, *format));
             Ok(Outcome::Success)
         }
-        CorpusCommand::Fetch { select } => {
+        CorpusCommand::Fetch { select, from } => {
             let cache = crate::workspace::cache_dir();
             let scratch = tempfile::tempdir().map_err(|e| Error::write(std::env::temp_dir(), e))?;
+            let selected = cases(workspace, select)?;
+            if from.is_some()
+                && !selected
+                    .iter()
+                    .any(|c| matches!(c.source, SourceSpec::Git { .. }))
+            {
+                return Err(Error::Usage(
+                    "--from fills the mirrors of git cases, and none is selected: name the git case(s) it holds".into(),
+                ));
+            }
             let mut fetched = 0;
-            for case in cases(workspace, select)? {
+            for case in selected {
                 if let SourceSpec::Git { url, rev } = &case.source {
-                    corpus::source::prepare(&case, scratch.path(), &cache)?;
+                    let shown = corpus::source::without_userinfo(url);
+                    match &from {
+                        Some(dir) => {
+                            corpus::source::seed(&case, dir, &cache)?;
+                        }
+                        None => {
+                            let source = corpus::source::prepare(&case, scratch.path(), &cache)?;
+                            corpus::source::has_reference(&case, &source, &shown)?;
+                        }
+                    }
+                    let reference = case
+                        .reference_rev
+                        .as_ref()
+                        .map_or_else(String::new, |r| format!(" (and the reference {r})"));
                     reporter.answer(&format!(
-                        "{}: {} at {rev} is in the mirror cache\n",
+                        "{}: {shown} at {rev}{reference} is in the mirror cache{}\n",
                         case.id,
-                        corpus::source::without_userinfo(url)
+                        from.as_ref()
+                            .map_or_else(String::new, |d| format!(", from {}", d.display()))
                     ));
                     fetched += 1;
                 }
@@ -230,7 +254,7 @@ fn render_verify(reports: &[CaseReport], format: Format) -> String {
         "reference",
         "noop",
         "bump-only",
-        "trap",
+        "bump alone",
         "verdict",
     ]);
     for r in reports {
@@ -246,7 +270,7 @@ fn render_verify(reports: &[CaseReport], format: Format) -> String {
             letter(r.reference),
             letter(r.noop),
             letter(r.bump_only),
-            if r.shows_the_trap { "shown" } else { "-" }.into(),
+            r.bump_alone.map_or_else(|| "-".into(), |b| b.to_string()),
             verdict,
         ]);
     }
@@ -269,6 +293,16 @@ fn render_verify(reports: &[CaseReport], format: Format) -> String {
             .count(),
         reports.iter().filter(|r| r.unavailable.is_some()).count()
     ));
+    let count = |b| reports.iter().filter(|r| r.bump_alone == Some(b)).count();
+    let (trap, breaks) = (
+        count(corpus::BumpAlone::Trap),
+        count(corpus::BumpAlone::BreaksTests),
+    );
+    if trap + breaks > 0 {
+        out.push_str(&format!(
+            "bump alone: {trap} keep the visible tests green (trap), {breaks} break them\n"
+        ));
+    }
     out
 }
 

@@ -292,6 +292,173 @@ fn an_unreachable_git_source_is_a_setup_error_without_its_credential_or_an_empty
 }
 
 #[test]
+fn corpus_fetch_from_a_local_clone_fills_the_mirror_of_an_unreachable_url_and_checks_the_reference()
+{
+    let ws = Workspace::shipped();
+    // The case's URL answers nothing here; a local clone of it holds the pinned commit and,
+    // on a branch of its own, the upstream fix.
+    let upstream = ws.path("clone");
+    let rev = git_repo(&upstream);
+    let repo = git2::Repository::open(&upstream).unwrap();
+    std::fs::write(upstream.join("requirements.txt"), "PyYAML==5.4\n").unwrap();
+    let fix = commit_all(&repo, "the fix");
+    repo.branch("fix", &repo.find_commit(fix).unwrap(), false)
+        .unwrap();
+    repo.reset(
+        repo.find_commit(rev).unwrap().as_object(),
+        git2::ResetType::Hard,
+        None,
+    )
+    .unwrap();
+    let url = "https://127.0.0.1:9/o/app.git";
+    let with_reference = |reference: &str| {
+        git_case(&ws, url, &rev.to_string());
+        let manifest = ws.path("corpora/remote/app/case.toml");
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        std::fs::write(
+            &manifest,
+            format!("{text}[reference]\nrev = \"{reference}\"\n"),
+        )
+        .unwrap();
+    };
+
+    with_reference(&fix.to_string());
+    ws.run(&["corpus", "fetch", "remote/app"])
+        .expect_code(exit_code::SETUP_FAILED);
+    let out = ws.run(&["corpus", "fetch", "remote/app", "--from", "corpora"]);
+    out.expect_code(exit_code::BAD_INPUT);
+    assert!(
+        out.stderr.contains("--from corpora: not a git repository"),
+        "{}",
+        out.stderr
+    );
+    let out = ws.run(&["corpus", "fetch", "python-cves", "--from", "clone"]);
+    out.expect_code(exit_code::BAD_INPUT);
+    assert!(out.stderr.contains("none is selected"), "{}", out.stderr);
+
+    // A reference the clone does not hold: the mirror is filled, and the error says what
+    // is missing where.
+    let missing = "0123456789abcdef0123456789abcdef01234567";
+    with_reference(missing);
+    let out = ws.run(&["corpus", "fetch", "remote/app", "--from", "clone"]);
+    out.expect_code(exit_code::SETUP_FAILED);
+    assert!(
+        out.stderr.contains(&format!("the reference rev {missing}"))
+            && out.stderr.contains("is not in clone"),
+        "{}",
+        out.stderr
+    );
+
+    with_reference(&fix.to_string());
+    let out = ws.run(&["corpus", "fetch", "remote/app", "--from", "clone"]);
+    out.expect_code(exit_code::SUCCESS);
+    assert!(
+        out.stdout.contains(&format!("remote/app: {url} at {rev} (and the reference {fix}) is in the mirror cache, from clone")),
+        "{}",
+        out.stdout
+    );
+    // The clone can go: the eval runs from the mirror the URL names, and says the URL.
+    std::fs::remove_dir_all(&upstream).unwrap();
+    ws.write(
+        "evals/remote.toml",
+        "skill = \"pyyaml-safe-load\"\ncases = [\"remote/*\"]\nagents = [\"bump-only\"]\n[rubric]\n[[rubric.criteria]]\nid = \"pin\"\nkind = \"present\"\npattern = \"PyYAML==5.4\"\n",
+    );
+    ws.run(&["eval", "evals/remote.toml"])
+        .expect_code(exit_code::SNAPSHOT_PENDING);
+    let results = ws.latest_results();
+    assert_eq!(results["cases"][0]["origin"], url);
+    assert_eq!(results["runs"][0]["grade"], "A", "{}", results["runs"][0]);
+}
+
+#[test]
+fn checks_criteria_run_each_cases_own_checks_with_the_case_named_in_their_environment() {
+    let ws = Workspace::shipped();
+    // A case with visible checks only, beside a shipped one with both.
+    let dir = ws.path("corpora/mixed/visible-only");
+    skillbench::fsx::copy_tree(&ws.path("corpora/python-cves/settings-loader"), &dir).unwrap();
+    let manifest = std::fs::read_to_string(dir.join("case.toml")).unwrap();
+    let manifest = manifest
+        .replace(
+            "hidden = \"python3 -m unittest discover -s hidden_tests -t .\"\n",
+            "",
+        )
+        .replace("bump_alone = \"trap\"\n", "");
+    std::fs::write(dir.join("case.toml"), manifest).unwrap();
+    std::fs::remove_dir_all(dir.join("hidden")).unwrap();
+    ws.write(
+        "evals/mixed.toml",
+        r#"skill = "pyyaml-safe-load"
+cases = ["mixed/*", "python-cves/settings-loader"]
+agents = ["bump-only"]
+[rubric]
+[[rubric.criteria]]
+id = "visible"
+kind = "checks"
+checks = "visible"
+[[rubric.criteria]]
+id = "hidden"
+kind = "checks"
+checks = "hidden"
+[[rubric.criteria]]
+id = "named"
+kind = "command"
+run = "case \"$SKILLBENCH_CASE\" in mixed/visible-only|python-cves/settings-loader) ;; *) exit 1 ;; esac"
+"#,
+    );
+    ws.run(&["eval", "evals/mixed.toml"]);
+    let results = ws.latest_results();
+    let runs = results["runs"].as_array().unwrap();
+    let criterion = |case: &str, id: &str| {
+        let run = runs.iter().find(|r| r["case"] == case).unwrap();
+        run["criteria"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let (shipped, visible_only) = ("python-cves/settings-loader", "mixed/visible-only");
+    // The trap, through the case's own checks: a bump alone keeps the visible tests green
+    // and fails the hidden ones.
+    assert_eq!(criterion(shipped, "visible")["verdict"], "pass");
+    assert_eq!(criterion(shipped, "visible")["kind"], "checks");
+    assert_eq!(
+        criterion(shipped, "hidden")["verdict"],
+        "fail",
+        "{}",
+        criterion(shipped, "hidden")
+    );
+    assert_eq!(criterion(visible_only, "visible")["verdict"], "pass");
+    assert_eq!(
+        criterion(visible_only, "hidden")["verdict"],
+        "not_applicable"
+    );
+    assert_eq!(
+        criterion(visible_only, "hidden")["detail"],
+        "the case has no [checks] hidden"
+    );
+    for case in [shipped, visible_only] {
+        assert_eq!(criterion(case, "named")["verdict"], "pass", "{case}");
+    }
+    let grade = |case: &str| runs.iter().find(|r| r["case"] == case).unwrap()["grade"].clone();
+    assert_eq!(grade(shipped), "C");
+    // A bad `checks` value is the eval's error, at its place.
+    let text = ws
+        .read("evals/mixed.toml")
+        .replace("checks = \"hidden\"", "checks = \"hiden\"");
+    ws.write("evals/mixed.toml", &text);
+    let out = ws.run(&["eval", "evals/mixed.toml"]);
+    out.expect_code(exit_code::BAD_INPUT);
+    assert!(
+        out.stderr.contains("evals/mixed.toml:12:10:")
+            && out.stderr.contains("did you mean 'hidden'"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn a_rev_missing_from_the_source_is_a_setup_error() {
     let ws = Workspace::shipped();
     let upstream = ws.path("upstream");

@@ -49,6 +49,28 @@ impl Expectation {
     }
 }
 
+/// What a bump of the vulnerable package alone (the `bump-only` baseline) does to the
+/// repository's own tests (`[checks] visible`). Both are real: the trap merges with green CI
+/// and breaks in production; a bump that breaks the tests is caught by CI but still needs
+/// the code changed. `corpus verify` holds the case to what it says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum BumpAlone {
+    /// The visible tests stay green and the hidden checks fail: the trap.
+    Trap,
+    /// The visible tests fail.
+    BreaksTests,
+}
+
+impl std::fmt::Display for BumpAlone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            BumpAlone::Trap => "trap",
+            BumpAlone::BreaksTests => "breaks-tests",
+        })
+    }
+}
+
 /// What is wrong in the case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -102,6 +124,8 @@ pub struct Case {
     pub source: SourceSpec,
     pub findings: Vec<Finding>,
     pub escalation: Option<Escalation>,
+    /// What a bump alone does to the visible tests, as the case says (`bump_alone`).
+    pub bump_alone: Option<BumpAlone>,
     /// `hidden/` beside the manifest, copied in only for grading.
     pub hidden_dir: Option<PathBuf>,
     /// The files of `hidden/`, read once when the case is loaded: what the clean room gets,
@@ -205,6 +229,13 @@ pub struct Checks {
     pub timeout: Option<std::time::Duration>,
 }
 
+impl Checks {
+    /// How long each check may run: `[checks] timeout`, else 5 minutes.
+    pub fn timeout_or_default(&self) -> std::time::Duration {
+        self.timeout.unwrap_or(std::time::Duration::from_secs(300))
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ChecksFile {
@@ -231,6 +262,8 @@ struct CaseFile {
     findings: Spanned<Vec<Finding>>,
     #[serde(default)]
     escalation: Option<Escalation>,
+    #[serde(default)]
+    bump_alone: Option<Spanned<BumpAlone>>,
     #[serde(default)]
     checks: Option<ChecksFile>,
     #[serde(default)]
@@ -538,6 +571,17 @@ impl Case {
                 }
             }
         };
+        if let Some(bump) = &file.bump_alone
+            && checks.visible.is_none()
+        {
+            return Err(err(
+                bump.span(),
+                format!(
+                    "'bump_alone = \"{}\"' says what a bump does to the visible tests, and the case has none: add [checks] visible (the repository's own tests), or remove the line",
+                    bump.get_ref()
+                ),
+            ));
+        }
         let globs = |g: &Option<Spanned<Vec<String>>>| -> Result<Option<Vec<String>>> {
             match g {
                 None => Ok(None),
@@ -573,6 +617,7 @@ impl Case {
             source,
             findings: file.findings.into_inner(),
             escalation: file.escalation,
+            bump_alone: file.bump_alone.map(Spanned::into_inner),
             hidden_dir,
             hidden: std::sync::Arc::new(hidden),
             reference_patch,

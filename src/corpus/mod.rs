@@ -12,6 +12,6 @@ pub mod sarif;
 pub mod scaffold;
 pub mod source;
 
-pub use case::{Case, Escalation, Expectation, Finding, SourceSpec, select};
+pub use case::{BumpAlone, Case, Escalation, Expectation, Finding, SourceSpec, select};
 pub use materialize::checkout;
 pub use source::PreparedSource;

@@ -78,6 +78,9 @@ pub fn add(
         r#"schema = 1
 title = "TODO: one line"
 expectation = "{expectation}"
+# What a bump of the package alone does to [checks] visible, which `corpus verify` holds
+# the case to: "trap" (they stay green) or "breaks-tests".
+# bump_alone = "trap"
 task = """
 TODO: the scanner's report and the request, as the agent will read them.
 """

@@ -107,7 +107,7 @@ impl<'a> Sources<'a> {
                     origin: "fixture".into(),
                 })
             }
-            SourceSpec::Git { url, rev } => mirror(&case.id, url, rev, self.cache),
+            SourceSpec::Git { url, rev } => mirror(&case.id, url, rev, self.cache, None),
         }
     }
 }
@@ -251,9 +251,81 @@ fn git_fetch(
     ))
 }
 
-/// The mirror of `url` under `cache`, fetched only if it lacks `rev`.
-fn mirror(case: &str, url: &str, rev: &str, cache: &Path) -> Result<PreparedSource> {
-    let shown = without_userinfo(url);
+/// `case`'s mirror (a git case's), filled from `from` — a local clone or bare repository
+/// of its repository — instead of its URL: no network. It is the mirror the URL names, so
+/// every later eval and verify finds the commit there. The case's `[reference] rev`, when it
+/// has one, must come along (`corpus verify` diffs the reference fix from it).
+pub fn seed(case: &Case, from: &Path, cache: &Path) -> Result<PreparedSource> {
+    let SourceSpec::Git { url, rev } = &case.source else {
+        return Err(Error::Usage(format!(
+            "{} is a fixture case: --from fills the mirror of a git case",
+            case.id
+        )));
+    };
+    if let Err(e) = Repository::open(from) {
+        return Err(Error::Usage(format!(
+            "--from {}: not a git repository (give a clone or a bare repository of {}): {}",
+            from.display(),
+            without_userinfo(url),
+            e.message()
+        )));
+    }
+    let source = mirror(&case.id, url, rev, cache, Some(from))?;
+    has_reference(case, &source, &from.display().to_string())?;
+    Ok(source)
+}
+
+/// The case's `[reference] rev` is in its mirror (fetched by id from `from` if no branch
+/// or tag brought it), or the error says where it is missing.
+pub fn has_reference(case: &Case, source: &PreparedSource, from: &str) -> Result<()> {
+    let Some(reference) = &case.reference_rev else {
+        return Ok(());
+    };
+    let missing = |repo: &Repository| {
+        Oid::from_str(reference).map_or(true, |oid| repo.find_commit(oid).is_err())
+    };
+    let repo = Repository::open_bare(&source.repo).map_err(|e| {
+        Error::git(
+            format!("cannot open the mirror {}", source.repo.display()),
+            e,
+        )
+    })?;
+    if missing(&repo) {
+        let url = match &case.source {
+            SourceSpec::Git { url, .. } if from == without_userinfo(url) => url.clone(),
+            _ => from.to_string(),
+        };
+        let _ = git_fetch(&source.repo, &url, from, &[reference]);
+    }
+    if missing(&repo) {
+        return Err(Error::PinnedRevMissing {
+            case: case.id.clone(),
+            message: format!(
+                "the reference rev {reference} ([reference] rev in {}) is not in {from}; fetch the branch that holds the fix, or check the SHA",
+                case.manifest_path.display()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The mirror of `url` under `cache`, fetched (from `from` when given, else from `url`)
+/// only if it lacks `rev`.
+fn mirror(
+    case: &str,
+    url: &str,
+    rev: &str,
+    cache: &Path,
+    from: Option<&Path>,
+) -> Result<PreparedSource> {
+    let origin = without_userinfo(url);
+    let (fetch_url, shown) = match from {
+        Some(dir) => (
+            dir.to_string_lossy().into_owned(),
+            dir.display().to_string(),
+        ),
+        None => (url.to_string(), origin.clone()),
+    };
     let shown = shown.as_str();
     let oid = Oid::from_str(rev).map_err(|e| Error::git(format!("bad rev {rev}"), e))?;
     let digest = format!("{:x}", Sha256::digest(url.as_bytes()));
@@ -292,7 +364,7 @@ fn mirror(case: &str, url: &str, rev: &str, cache: &Path) -> Result<PreparedSour
     if repo.find_commit(oid).is_err() {
         git_fetch(
             &path,
-            url,
+            &fetch_url,
             shown,
             &["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
         )
@@ -309,7 +381,7 @@ fn mirror(case: &str, url: &str, rev: &str, cache: &Path) -> Result<PreparedSour
         })?;
         if repo.find_commit(oid).is_err() {
             // Some servers serve commits that no branch or tag reaches; ask for it by id.
-            let _ = git_fetch(&path, url, shown, &[rev]);
+            let _ = git_fetch(&path, &fetch_url, shown, &[rev]);
         }
         if repo.find_commit(oid).is_err() {
             return Err(Error::PinnedRevMissing {
@@ -324,7 +396,7 @@ fn mirror(case: &str, url: &str, rev: &str, cache: &Path) -> Result<PreparedSour
     Ok(PreparedSource {
         repo: path,
         rev: oid,
-        origin: shown.to_string(),
+        origin,
     })
 }
 

@@ -100,6 +100,9 @@ pub(super) struct CriterionFile {
     pub(super) applies_to: Option<Expectation>,
     #[serde(default)]
     pub(super) run: Option<Spanned<String>>,
+    /// A `checks` criterion's: which of the case's `[checks]`, `visible` or `hidden`.
+    #[serde(default)]
+    pub(super) checks: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) timeout: Option<Spanned<String>>,
     #[serde(default)]
@@ -188,9 +191,10 @@ pub(super) struct GateFile {
     pub(super) allow_unavailable: bool,
 }
 
-pub(super) const CRITERION_KINDS: [&str; 8] = [
+pub(super) const CRITERION_KINDS: [&str; 9] = [
     "command",
     "hidden",
+    "checks",
     "absent",
     "present",
     "diff",

@@ -7,7 +7,7 @@ use std::time::Duration;
 use toml::Spanned;
 
 use crate::error::Result;
-use crate::grade::{Criterion, CriterionKind, Globs, Grade, JudgeEvidence, Rubric};
+use crate::grade::{CaseCheck, Criterion, CriterionKind, Globs, Grade, JudgeEvidence, Rubric};
 
 use super::file::*;
 use super::located::Located;
@@ -52,12 +52,14 @@ pub(super) fn rubric(at: &Located<'_>, file: &RubricFile, graders: &[&str]) -> R
         // Which optional keys each kind takes; any other key given is an error.
         let allowed: &[&str] = match kind_name {
             "command" | "hidden" => &["run", "timeout"],
+            "checks" => &["checks", "timeout"],
             "absent" | "present" => &["pattern", "files"],
             "diff" => &["max_files", "max_lines", "protected"],
             "judge" => &["question", "evidence", "graders"],
             _ => &[],
         };
-        let given: [(&str, Option<Range<usize>>); 10] = [
+        let given: [(&str, Option<Range<usize>>); 11] = [
+            ("checks", c.checks.as_ref().map(Spanned::span)),
             ("question", c.question.as_ref().map(Spanned::span)),
             ("evidence", c.evidence.as_ref().map(Spanned::span)),
             ("graders", c.graders.as_ref().map(Spanned::span)),
@@ -132,6 +134,24 @@ pub(super) fn rubric(at: &Located<'_>, file: &RubricFile, graders: &[&str]) -> R
                 run: need_run()?,
                 timeout,
             },
+            "checks" => {
+                let which = c.checks.as_ref().ok_or_else(|| {
+                    at.err(
+                        c.kind.span(),
+                        "a checks criterion needs 'checks', which of the case's [checks] it runs: \"visible\" or \"hidden\"",
+                    )
+                })?;
+                at.one_of(which, "checks", &["visible", "hidden"])?;
+                CriterionKind::Checks {
+                    which: if which.get_ref() == "hidden" {
+                        CaseCheck::Hidden
+                    } else {
+                        CaseCheck::Visible
+                    },
+                    // The case's own timeout unless the criterion sets one.
+                    timeout: c.timeout.as_ref().map(|t| at.duration(t)).transpose()?,
+                }
+            }
             "absent" => CriterionKind::Absent {
                 pattern: pattern()?,
                 files: files()?,

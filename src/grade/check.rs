@@ -61,7 +61,14 @@ pub struct Checked {
 }
 
 /// Checks every criterion of `criteria` against `ev`.
-pub async fn check_all(criteria: &[Criterion], ev: &Evidence<'_>) -> Checked {
+pub async fn check_all(rubric: &[Criterion], ev: &Evidence<'_>) -> Checked {
+    // A `checks` criterion runs as the case's own check; a case without it keeps the
+    // criterion as written, which is not applicable below.
+    let criteria: Vec<Criterion> = rubric
+        .iter()
+        .map(|c| c.for_case(ev.case).unwrap_or_else(|| c.clone()))
+        .collect();
+    let criteria = criteria.as_slice();
     let mut results: Vec<Option<CriterionResult>> = vec![None; criteria.len()];
     let mut command_time = Duration::ZERO;
     // Evidence first, then commands, then hidden checks (which add files to the checkout).
@@ -112,6 +119,18 @@ pub async fn check_all(criteria: &[Criterion], ev: &Evidence<'_>) -> Checked {
             results[i] = Some(result(
                 Verdict::NotApplicable,
                 format!("only for {} cases", ev.case.expectation.other()),
+                None,
+            ));
+            continue;
+        }
+        if let CriterionKind::Checks { which, .. } = &c.kind {
+            let which = match which {
+                crate::grade::CaseCheck::Visible => "visible",
+                crate::grade::CaseCheck::Hidden => "hidden",
+            };
+            results[i] = Some(result(
+                Verdict::NotApplicable,
+                format!("the case has no [checks] {which}"),
                 None,
             ));
             continue;
@@ -208,7 +227,7 @@ pub async fn check_all(criteria: &[Criterion], ev: &Evidence<'_>) -> Checked {
             } => diff(ev, *max_files, *max_lines, protected.as_ref()),
             CriterionKind::Escalation => escalation(ev),
             // Answered above.
-            CriterionKind::Judge { .. } => continue,
+            CriterionKind::Judge { .. } | CriterionKind::Checks { .. } => continue,
             CriterionKind::Signals => match ev.signals {
                 SignalsReport::Valid(s) => (
                     Verdict::Pass,
@@ -224,6 +243,12 @@ pub async fn check_all(criteria: &[Criterion], ev: &Evidence<'_>) -> Checked {
             },
         };
         results[i] = Some(result(verdict, detail, log));
+    }
+    // Each result under its criterion's kind as the rubric wrote it.
+    for (r, c) in results.iter_mut().zip(rubric) {
+        if let Some(r) = r {
+            r.kind = c.kind.name().to_string();
+        }
     }
     let mut results: Vec<CriterionResult> = results.into_iter().flatten().collect();
     let mut integrity = integrity.unwrap_or_else(|| integrity_result(ev));
@@ -288,6 +313,8 @@ fn fresh_env(ev: &Evidence<'_>, id: &str) -> std::io::Result<ColdEnv> {
         .join(format!("home-{id}"));
     let mut env = ev.env.with_fresh_home(&root)?;
     env.set("PYTHONNOUSERSITE", "1");
+    // Which case is graded: one script can serve the cases of a mixed eval.
+    env.set("SKILLBENCH_CASE", &ev.case.id);
     Ok(env)
 }
 

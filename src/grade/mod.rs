@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 pub use gate::{Gate, GateResult};
 pub use grader::{Budget, Grader, GraderKind, GradingInfo, Judging, Judgment};
-pub use rubric::{Criterion, CriterionKind, Globs, JudgeEvidence, Rubric};
+pub use rubric::{CaseCheck, Criterion, CriterionKind, Globs, JudgeEvidence, Rubric};
 
 /// A: merge-ready. B: right direction, needs a human's edit. C: wrong, unsafe or no result.
 #[derive(

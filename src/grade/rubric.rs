@@ -40,6 +40,14 @@ pub enum CriterionKind {
     Command { run: String, timeout: Duration },
     /// Copies the case's `hidden/` files in, then `sh -c RUN`; passes on exit 0.
     Hidden { run: String, timeout: Duration },
+    /// The case's own check (`[checks] visible` or `hidden` in its case.toml), run as a
+    /// `command` or a `hidden` criterion with that command: one rubric for the cases of
+    /// every ecosystem. Not applicable to a case without that check. `timeout` is the
+    /// criterion's, else the case's `[checks] timeout`.
+    Checks {
+        which: CaseCheck,
+        timeout: Option<Duration>,
+    },
     /// No line of the files matching `files` matches `pattern`.
     Absent { pattern: Regex, files: Globs },
     /// Some line of the files matching `files` matches `pattern`.
@@ -61,6 +69,39 @@ pub enum CriterionKind {
         /// The graders to ask; every grader of the eval when empty.
         graders: Vec<String>,
     },
+}
+
+/// Which of a case's own checks a `checks` criterion runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseCheck {
+    Visible,
+    Hidden,
+}
+
+impl Criterion {
+    /// This criterion as it runs on `case`: a `checks` criterion becomes the `command` or
+    /// `hidden` criterion of the case's own check; `None` when the case has no such check.
+    /// Every other criterion is itself.
+    pub fn for_case(&self, case: &crate::corpus::Case) -> Option<Criterion> {
+        let CriterionKind::Checks { which, timeout } = &self.kind else {
+            return Some(self.clone());
+        };
+        let timeout = timeout.unwrap_or_else(|| case.checks.timeout_or_default());
+        let kind = match which {
+            CaseCheck::Visible => CriterionKind::Command {
+                run: case.checks.visible.clone()?,
+                timeout,
+            },
+            CaseCheck::Hidden => CriterionKind::Hidden {
+                run: case.checks.hidden.clone()?,
+                timeout,
+            },
+        };
+        Some(Criterion {
+            kind,
+            ..self.clone()
+        })
+    }
 }
 
 /// What a judged criterion lets its graders see.
@@ -88,6 +129,7 @@ impl CriterionKind {
         match self {
             CriterionKind::Command { .. } => "command",
             CriterionKind::Hidden { .. } => "hidden",
+            CriterionKind::Checks { .. } => "checks",
             CriterionKind::Absent { .. } => "absent",
             CriterionKind::Present { .. } => "present",
             CriterionKind::Diff { .. } => "diff",

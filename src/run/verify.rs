@@ -20,7 +20,7 @@ use super::plan::PlannedRun;
 use super::results::{RunRecord, RunStatus};
 use super::{Context, execute};
 use crate::agent::{AgentSpec, Sandbox};
-use crate::corpus::{Case, Expectation, SourceSpec};
+use crate::corpus::{BumpAlone, Case, Expectation, SourceSpec};
 use crate::error::{Error, Result};
 use crate::eval::{Eval, Variant};
 use crate::grade::{Budget, Criterion, CriterionKind, Grade, Rubric, Verdict};
@@ -42,6 +42,13 @@ pub struct CaseReport {
     /// A bump alone keeps the visible tests green and is graded C: the trap the case
     /// exists for.
     pub shows_the_trap: bool,
+    /// What a bump alone did to the visible tests: `trap` (green, graded C) or
+    /// `breaks-tests`; absent when it could not be told (no visible check, no bump run).
+    pub bump_alone: Option<BumpAlone>,
+    /// What the case says a bump alone does (`bump_alone` in case.toml), which the
+    /// observed one must match.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bump_alone_declared: Option<BumpAlone>,
     /// Why the case could not be verified here (a git source offline).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unavailable: Option<String>,
@@ -60,7 +67,7 @@ impl CaseReport {
 
 /// The rubric a case's baselines are graded with: its own checks.
 fn rubric(case: &Case) -> Rubric {
-    let timeout = case.checks.timeout.unwrap_or(Duration::from_secs(300));
+    let timeout = case.checks.timeout_or_default();
     let mut criteria = Vec::new();
     if let Some(run) = &case.checks.visible {
         criteria.push(Criterion {
@@ -197,6 +204,8 @@ pub fn verify(
             bump_only: None,
             bump_keeps_visible_green: None,
             shows_the_trap: false,
+            bump_alone: None,
+            bump_alone_declared: case.bump_alone,
             unavailable: None,
             trials,
             failures: Vec::new(),
@@ -367,6 +376,27 @@ fn judge_case(report: &mut CaseReport, records: &[RunRecord]) {
     report.shows_the_trap = report.expectation == Expectation::Fix
         && report.bump_only == Some(Grade::C)
         && report.bump_keeps_visible_green == Some(true);
+    report.bump_alone = match report.bump_keeps_visible_green {
+        Some(true) if report.bump_only == Some(Grade::C) => Some(BumpAlone::Trap),
+        Some(false) => Some(BumpAlone::BreaksTests),
+        _ => None,
+    };
+    if let Some(declared) = report.bump_alone_declared
+        && report.bump_only.is_some()
+        && report.bump_alone != Some(declared)
+    {
+        let seen = match (report.bump_keeps_visible_green, report.bump_alone) {
+            (_, Some(BumpAlone::BreaksTests)) => "the visible tests failed".to_string(),
+            (Some(true), _) => format!(
+                "the visible tests passed and it was graded {}",
+                letter(report.bump_only)
+            ),
+            _ => "no visible check was graded".to_string(),
+        };
+        report.failures.push(format!(
+            "bump-only: case.toml says bump_alone = \"{declared}\", but {seen}"
+        ));
+    }
     match (report.expectation, report.bump_only) {
         (Expectation::Fix, Some(Grade::A)) => report
             .failures

@@ -466,6 +466,10 @@ fn case_rows() -> Vec<Row> {
             .expect(BAD, &[&format!("{p}:5:"), "summary"]),
         case_row("missing-finding-id", CASE.replace("id = \"F-1\"\n", ""))
             .expect(BAD, &[&format!("{p}:5:"), "id"]),
+        case_row("bad-bump-alone", case_top("bump_alone = \"green\"\n"))
+            .expect(BAD, &[&format!("{p}:3:14:"), "trap", "breaks-tests"]),
+        case_row("bump-alone-without-visible-checks", case_top("bump_alone = \"trap\"\n"))
+            .expect(BAD, &[&format!("{p}:3:14:"), "add [checks] visible"]),
         case_row("bad-expectation", CASE.replace("\"fix\"", "\"fixx\""))
             .expect(BAD, &[&format!("{p}:1:15:"), "did you mean 'fix'"]),
         case_row("expectation-wrong-case", CASE.replace("\"fix\"", "\"Fix\""))

@@ -154,6 +154,9 @@ fn corpus_verify_passes_the_shipped_cases_and_names_each_broken_expectation() {
         assert_eq!(r["bump_only"], "C", "{r}");
         // The trap is a fix case's: a bump keeps the visible tests green and is graded C.
         assert_eq!(r["shows_the_trap"], r["expectation"] == "fix", "{r}");
+        // Each says what a bump alone does, and does it: here, the visible tests stay green.
+        assert_eq!(r["bump_alone"], "trap", "{r}");
+        assert_eq!(r["bump_alone_declared"], "trap", "{r}");
         assert_eq!(r["failures"], serde_json::json!([]), "{r}");
     }
 
@@ -179,6 +182,17 @@ fn corpus_verify_passes_the_shipped_cases_and_names_each_broken_expectation() {
         &base.replace("\"notifier/settings.py:82\"", "\"notifier/gone.py:82\""),
     );
     let wrong = copy("wrong-reference", &base);
+    // A case that says a bump breaks the visible tests, where it keeps them green; and one
+    // whose visible check a bump does break (it wants the code changed), as it says.
+    let claim = |b: &str| base.replace("bump_alone = \"trap\"", &format!("bump_alone = \"{b}\""));
+    copy("wrong-bump-claim", &claim("breaks-tests"));
+    copy(
+        "bump-breaks",
+        &claim("breaks-tests").replace(
+            "visible = \"python3 -m unittest discover -s tests -t .\"",
+            "visible = \"grep -q yaml.safe_load notifier/settings.py\"",
+        ),
+    );
     // A "reference" that only bumps the pin.
     std::fs::write(
         wrong.join("reference.patch"),
@@ -193,10 +207,30 @@ fn corpus_verify_passes_the_shipped_cases_and_names_each_broken_expectation() {
         "bump-only: graded A: not a judgment case (a bump alone fixes it)",
         "FAILED: finding: CVE-2020-14343: notifier/gone.py is not in the checkout",
         "FAILED: reference: graded C, not A (required criteria failed: hidden)",
-        "3 case(s): 0 ok, 3 failed, 0 unavailable",
+        "FAILED: bump-only: case.toml says bump_alone = \"breaks-tests\", but the visible tests passed and it was graded C",
+        "5 case(s): 1 ok, 4 failed, 0 unavailable",
+        "bump alone: 3 keep the visible tests green (trap), 1 break them",
     ] {
         assert!(out.stdout.contains(expected), "{expected}\n{}", out.stdout);
     }
+    let row = |case: &str| {
+        out.stdout
+            .lines()
+            .find(|l| l.contains(case))
+            .unwrap_or_else(|| panic!("no row for {case}\n{}", out.stdout))
+            .to_string()
+    };
+    assert!(
+        row("broken/bump-breaks").contains("breaks-tests"),
+        "{}",
+        out.stdout
+    );
+    assert!(row("broken/bump-breaks").contains(" ok"), "{}", out.stdout);
+    assert!(
+        row("broken/wrong-reference").contains(" trap "),
+        "{}",
+        out.stdout
+    );
 
     // With --trials, every trial of every baseline is held to the claim.
     let out = ws.run(&[
