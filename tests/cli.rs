@@ -195,6 +195,17 @@ pub(crate) fn commit_all(repo: &git2::Repository, message: &str) -> git2::Oid {
         .unwrap()
 }
 
+/// An eval of the git case `remote/app`: `bump-only`, graded on the raised pin.
+const BUMP_PIN_EVAL: &str = r#"skill = "pyyaml-safe-load"
+cases = ["remote/*"]
+agents = ["bump-only"]
+[rubric]
+[[rubric.criteria]]
+id = "pin"
+kind = "present"
+pattern = "PyYAML==5.4"
+"#;
+
 fn git_case(ws: &Workspace, url: &str, rev: &str) {
     ws.write(
         "corpora/remote/app/case.toml",
@@ -221,18 +232,7 @@ fn git_sources_are_mirrored_once_and_checked_out_without_their_remote() {
     let rev = git_repo(&upstream);
     let url = format!("file://{}", upstream.display());
     git_case(&ws, &url, &rev.to_string());
-    ws.write(
-        "evals/remote.toml",
-        r#"skill = "pyyaml-safe-load"
-cases = ["remote/*"]
-agents = ["bump-only"]
-[rubric]
-[[rubric.criteria]]
-id = "pin"
-kind = "present"
-pattern = "PyYAML==5.4"
-"#,
-    );
+    ws.write("evals/remote.toml", BUMP_PIN_EVAL);
     let out = ws.run(&["eval", "evals/remote.toml"]);
     out.expect_code(exit_code::SNAPSHOT_PENDING);
     let results = ws.latest_results();
@@ -359,10 +359,7 @@ fn corpus_fetch_from_a_local_clone_fills_the_mirror_of_an_unreachable_url_and_ch
     );
     // The clone can go: the eval runs from the mirror the URL names, and says the URL.
     std::fs::remove_dir_all(&upstream).unwrap();
-    ws.write(
-        "evals/remote.toml",
-        "skill = \"pyyaml-safe-load\"\ncases = [\"remote/*\"]\nagents = [\"bump-only\"]\n[rubric]\n[[rubric.criteria]]\nid = \"pin\"\nkind = \"present\"\npattern = \"PyYAML==5.4\"\n",
-    );
+    ws.write("evals/remote.toml", BUMP_PIN_EVAL);
     ws.run(&["eval", "evals/remote.toml"])
         .expect_code(exit_code::SNAPSHOT_PENDING);
     let results = ws.latest_results();
