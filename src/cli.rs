@@ -345,22 +345,42 @@ pub enum CorpusCommand {
         #[arg(long, value_name = "CASE")]
         case: Option<String>,
     },
-    /// Scaffold a case: from a git URL and a commit, or from a folder (copied as the fixture).
+    /// Scaffold a case: from a git URL and a commit (fetched into the mirror), or from a
+    /// folder (copied as the fixture); the ecosystem's setup and checks, the advisory's
+    /// findings, a hidden check stub; then `corpus verify` on it.
     Add {
         /// `corpus/case`, the new case's id.
         id: String,
-        /// The repository's URL.
+        /// The repository's URL (or a path or file:// URL of a local repository).
         #[arg(long, value_name = "URL", requires = "rev", conflicts_with = "from")]
         git: Option<String>,
         /// The full commit SHA to pin.
         #[arg(long, value_name = "SHA")]
         rev: Option<String>,
+        /// The upstream commit that fixed the finding: the case's `[reference] rev`.
+        #[arg(long, value_name = "SHA", requires = "git")]
+        fix_rev: Option<String>,
         /// A folder to copy in as the fixture repository.
         #[arg(long, value_name = "DIR")]
         from: Option<PathBuf>,
+        /// Fill the git case's mirror from this local clone or bare repository instead of
+        /// its URL (no network), as `corpus fetch --from` does.
+        #[arg(long, value_name = "DIR", requires = "git")]
+        seed: Option<PathBuf>,
+        /// The findings: an OSV record (a JSON file, or a folder of them with
+        /// --advisory-id), or the JSON of `cargo audit --json`, `npm audit --json` or
+        /// `pip-audit -f json`.
+        #[arg(long, value_name = "FILE")]
+        advisory: Option<PathBuf>,
+        /// Only this advisory of --advisory (its id or an alias).
+        #[arg(long, value_name = "ID", requires = "advisory")]
+        advisory_id: Option<String>,
         /// `fix` or `escalate`.
         #[arg(long, default_value = "fix", value_parser = ["fix", "escalate"])]
         expectation: String,
+        /// Write the case without running `corpus verify` on it.
+        #[arg(long)]
+        no_verify: bool,
     },
 }
 

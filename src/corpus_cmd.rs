@@ -170,20 +170,56 @@ pub fn run(
             id,
             git,
             rev,
+            fix_rev,
             from,
+            seed,
+            advisory,
+            advisory_id,
             expectation,
+            no_verify,
         } => {
-            let path = corpus::scaffold::add(
+            let added = corpus::scaffold::add(
                 workspace,
                 id,
-                git.as_deref().zip(rev.as_deref()),
-                from.as_deref(),
-                expectation,
+                &corpus::scaffold::AddOptions {
+                    git: git.as_deref().zip(rev.as_deref()),
+                    from: from.as_deref(),
+                    expectation,
+                    fix_rev: fix_rev.as_deref(),
+                    seed: seed.as_deref(),
+                    advisory: advisory.as_deref(),
+                    advisory_id: advisory_id.as_deref(),
+                },
             )?;
-            reporter.answer(&format!(
-                "created {}: write its task, findings and checks, then `skillbench corpus verify {id}`\n",
-                workspace.display(&path).display()
-            ));
+            let ecosystem = added.ecosystem.map_or_else(
+                || "no ecosystem detected".to_string(),
+                |e| format!("ecosystem {e}"),
+            );
+            let mut answer = format!(
+                "created {} ({ecosystem}, {} finding(s))\nto write:\n",
+                workspace.display(&added.manifest).display(),
+                added.findings
+            );
+            for (n, item) in added.todo.iter().enumerate() {
+                answer.push_str(&format!("  {}. {item}\n", n + 1));
+            }
+            reporter.answer(&answer);
+            if !*no_verify {
+                // What the case proves as it stands: the failures are the next steps.
+                let quiet = crate::run::event::Reporters::standard(color, false, false, None);
+                verify(
+                    workspace,
+                    std::slice::from_ref(id),
+                    None,
+                    1,
+                    "none",
+                    &[],
+                    Format::Table,
+                    &quiet,
+                )?;
+                quiet.finish()?;
+                reporter.answer(&format!("then: skillbench corpus verify {id} --trials 3\n"));
+            }
             Ok(Outcome::Success)
         }
         CorpusCommand::List { select, format } => {
@@ -311,6 +347,9 @@ struct ListRow {
     case: String,
     expectation: String,
     ecosystems: Vec<String>,
+    /// The ecosystem preset: the one the case names, else (a fixture) the one its folder
+    /// shows; a git case's is known once its commit is fetched.
+    preset: Option<String>,
     source: String,
     rev: Option<String>,
     findings: Vec<String>,
@@ -334,10 +373,21 @@ fn render_list(cases: &[Case], format: Format) -> String {
                     (corpus::source::without_userinfo(url), Some(rev.clone()))
                 }
             };
+            let preset = c
+                .ecosystem
+                .map(|e| e.to_string())
+                .or_else(|| match &c.source {
+                    SourceSpec::Fixture { dir, .. } => {
+                        corpus::ecosystem::Ecosystem::detect_dir(dir)
+                            .map(|e| format!("{e} (detected)"))
+                    }
+                    SourceSpec::Git { .. } => None,
+                });
             ListRow {
                 case: c.id.clone(),
                 expectation: format!("{:?}", c.expectation).to_lowercase(),
                 ecosystems,
+                preset,
                 source,
                 rev,
                 findings: c.findings.iter().map(|f| f.id.clone()).collect(),
@@ -349,7 +399,15 @@ fn render_list(cases: &[Case], format: Format) -> String {
         return serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n";
     }
     let mut t = new_table(format == Format::Md);
-    t.set_header(["case", "expects", "ecosystems", "source", "rev", "findings"]);
+    t.set_header([
+        "case",
+        "expects",
+        "ecosystems",
+        "preset",
+        "source",
+        "rev",
+        "findings",
+    ]);
     for r in rows {
         t.add_row([
             r.case,
@@ -359,6 +417,7 @@ fn render_list(cases: &[Case], format: Format) -> String {
             } else {
                 r.ecosystems.join(", ")
             },
+            r.preset.unwrap_or_else(|| "-".into()),
             r.source,
             r.rev
                 .map_or_else(|| "-".into(), |v| v.get(..12).unwrap_or(&v).to_string()),

@@ -2,6 +2,8 @@
 
 #[path = "cli/bad_input.rs"]
 mod bad_input;
+#[path = "cli/ecosystems.rs"]
+mod ecosystems;
 #[path = "cli/graders.rs"]
 mod graders;
 #[path = "cli/hostile.rs"]

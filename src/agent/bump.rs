@@ -1,5 +1,6 @@
 //! What a dependency bot does: raise a package to its fixed version in the dependency
-//! manifests (requirements*.txt, pyproject.toml, package.json, Cargo.toml) and nothing else.
+//! manifests (requirements*.txt, pyproject.toml, package.json, Cargo.toml, and for a Maven
+//! package `group:artifact`, pom.xml and build.gradle[.kts]) and nothing else.
 
 use std::path::{Path, PathBuf};
 
@@ -33,6 +34,10 @@ pub fn bump_manifests(root: &Path, package: &str, fixed: &str) -> std::io::Resul
                 package_json
             } else if name == "Cargo.toml" {
                 cargo_toml
+            } else if name == "pom.xml" {
+                pom_xml
+            } else if name == "build.gradle" || name == "build.gradle.kts" {
+                gradle
             } else {
                 continue;
             };
@@ -118,6 +123,67 @@ fn cargo_toml(text: &str, package: &str, fixed: &str) -> Option<String> {
     )
 }
 
+/// A Maven package is named `group:artifact`; anything else is no Maven package.
+fn maven_coordinates(package: &str) -> Option<(&str, &str)> {
+    package
+        .split_once(':')
+        .filter(|(g, a)| !g.is_empty() && !a.is_empty() && !a.contains(':'))
+}
+
+/// Every `<dependency>` of `group:artifact` (in `<dependencies>` and
+/// `<dependencyManagement>` alike) gets `<version>fixed</version>`; a version that is a
+/// `${property}` is raised where the property is defined instead.
+fn pom_xml(text: &str, package: &str, fixed: &str) -> Option<String> {
+    let (group, artifact) = maven_coordinates(package)?;
+    let block = Regex::new(r"(?s)<dependency>.*?</dependency>").ok()?;
+    let names = |tag: &str, value: &str| {
+        Regex::new(&format!(r"<{tag}>\s*{}\s*</{tag}>", regex::escape(value)))
+    };
+    let (group_re, artifact_re) = (
+        names("groupId", group).ok()?,
+        names("artifactId", artifact).ok()?,
+    );
+    let version = Regex::new(r"(<version>\s*)([^<]*?)(\s*</version>)").ok()?;
+    let mut properties = Vec::new();
+    let text = block.replace_all(text, |c: &regex::Captures<'_>| {
+        let dep = &c[0];
+        if !group_re.is_match(dep) || !artifact_re.is_match(dep) {
+            return dep.to_string();
+        }
+        match version.captures(dep) {
+            Some(v) if v[2].starts_with("${") && v[2].ends_with('}') => {
+                properties.push(v[2][2..v[2].len() - 1].to_string());
+                dep.to_string()
+            }
+            Some(_) => version
+                .replace(dep, format!("${{1}}{fixed}${{3}}"))
+                .into_owned(),
+            None => dep.to_string(),
+        }
+    });
+    let mut text = text.into_owned();
+    for property in properties {
+        let tag = regex::escape(&property);
+        let re = Regex::new(&format!(r"(<{tag}>\s*)[^<]*?(\s*</{tag}>)")).ok()?;
+        text = re
+            .replace_all(&text, format!("${{1}}{fixed}${{2}}"))
+            .into_owned();
+    }
+    Some(text)
+}
+
+/// `"group:artifact:version"` strings (Groovy and Kotlin DSL alike).
+fn gradle(text: &str, package: &str, fixed: &str) -> Option<String> {
+    let (group, artifact) = maven_coordinates(package)?;
+    let re = Regex::new(&format!(
+        r#"(["']{}:{}:)[^"':@]+"#,
+        regex::escape(group),
+        regex::escape(artifact)
+    ))
+    .ok()?;
+    Some(re.replace_all(text, format!("${{1}}{fixed}")).into_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +238,49 @@ mod tests {
             )
             .as_deref(),
             Some("[dependencies]\ntime = { version = \"0.3\", features = [\"x\"] }\n")
+        );
+    }
+
+    #[test]
+    fn bumps_maven_dependencies_in_poms_and_gradle_builds() {
+        let pom = "<project>\n<properties><xs.version>1.4.17</xs.version></properties>\n<dependencies>\n\
+            <dependency><groupId>junit</groupId><artifactId>junit</artifactId><version>4.13.2</version></dependency>\n\
+            <dependency>\n  <groupId>com.thoughtworks.xstream</groupId>\n  <artifactId>xstream</artifactId>\n  <version>1.4.17</version>\n</dependency>\n\
+            <dependency><groupId>com.thoughtworks.xstream</groupId><artifactId>xstream-hibernate</artifactId><version>1.4.17</version></dependency>\n\
+            </dependencies></project>\n";
+        let bumped = pom_xml(pom, "com.thoughtworks.xstream:xstream", "1.4.18").unwrap();
+        assert!(bumped.contains("<artifactId>xstream</artifactId>\n  <version>1.4.18</version>"));
+        assert!(
+            bumped.contains("<artifactId>xstream-hibernate</artifactId><version>1.4.17</version>")
+        );
+        assert!(bumped.contains("<version>4.13.2</version>"));
+        assert!(
+            bumped.contains("<xs.version>1.4.17</xs.version>"),
+            "an unused property stays"
+        );
+
+        let by_property = "<properties><xs.version>1.4.17</xs.version></properties>\n\
+            <dependency><groupId>com.thoughtworks.xstream</groupId><artifactId>xstream</artifactId><version>${xs.version}</version></dependency>";
+        let bumped = pom_xml(by_property, "com.thoughtworks.xstream:xstream", "1.4.18").unwrap();
+        assert!(
+            bumped.contains("<xs.version>1.4.18</xs.version>"),
+            "{bumped}"
+        );
+        assert!(bumped.contains("<version>${xs.version}</version>"));
+
+        assert_eq!(
+            pom_xml(pom, "xstream", "1.4.18"),
+            None,
+            "not a Maven package"
+        );
+        assert_eq!(
+            gradle(
+                "implementation 'com.thoughtworks.xstream:xstream:1.4.17'\ntestImplementation(\"junit:junit:4.13.2\")\n",
+                "com.thoughtworks.xstream:xstream",
+                "1.4.18"
+            )
+            .as_deref(),
+            Some("implementation 'com.thoughtworks.xstream:xstream:1.4.18'\ntestImplementation(\"junit:junit:4.13.2\")\n")
         );
     }
 }

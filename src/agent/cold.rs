@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use crate::corpus::ecosystem::Ecosystem;
+
 /// Variables passed from skillbench's own environment to every run.
 pub const ALLOWLIST: [&str; 6] = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "SSL_CERT_FILE"];
 
@@ -10,6 +12,8 @@ pub const ALLOWLIST: [&str; 6] = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "S
 #[derive(Debug, Clone)]
 pub struct ColdEnv {
     vars: Vec<(String, String)>,
+    /// The preset applied ([`ColdEnv::preset`]), applied again to a fresh HOME.
+    ecosystem: Option<Ecosystem>,
 }
 
 impl ColdEnv {
@@ -41,7 +45,32 @@ impl ColdEnv {
             ("GIT_TERMINAL_PROMPT".into(), "0".into()),
             ("SKILLBENCH".into(), "1".into()),
         ]);
-        Ok(ColdEnv { vars })
+        Ok(ColdEnv {
+            vars,
+            ecosystem: None,
+        })
+    }
+
+    /// Adds the variables of `ecosystem`'s preset (its toolchain, its shared download
+    /// cache, build outputs under this environment's TMPDIR); none for `None`.
+    pub fn preset(&mut self, ecosystem: Option<Ecosystem>) {
+        self.ecosystem = ecosystem;
+        let Some(ecosystem) = ecosystem else { return };
+        let tmp = self
+            .get("TMPDIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_default();
+        for (name, value) in ecosystem.vars(&tmp) {
+            self.set(&name, &value);
+        }
+    }
+
+    /// The value of `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The same environment with a new HOME, TMPDIR and XDG folders under `root`: each
@@ -59,6 +88,14 @@ impl ColdEnv {
         ] {
             if let Some((_, v)) = fresh.vars.iter().find(|(k, _)| k == name) {
                 env.set(name, &v.clone());
+            }
+        }
+        // The preset's folders under the old TMPDIR move to the new one; the rest (its
+        // caches, and what the caller set over them) stays as it is.
+        let tmp = env.get("TMPDIR").map(std::path::PathBuf::from);
+        if let (Some(ecosystem), Some(tmp)) = (self.ecosystem, tmp) {
+            for (name, value) in ecosystem.tmp_vars(&tmp) {
+                env.set(&name, &value);
             }
         }
         Ok(env)

@@ -146,6 +146,9 @@ pub struct Case {
     pub integrity_allow: Vec<String>,
     /// Hosts the filtering network lets this case's runs reach (its package registries).
     pub registries: Vec<String>,
+    /// `ecosystem`: the preset its processes get; `None`: the one its checkout shows
+    /// ([`super::ecosystem::Ecosystem::of_case`]).
+    pub ecosystem: Option<super::ecosystem::Ecosystem>,
 }
 
 /// Whether `rel` is a relative path that stays inside the folder it is relative to.
@@ -272,6 +275,8 @@ struct CaseFile {
     integrity: Option<CaseIntegrityFile>,
     #[serde(default)]
     registries: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    ecosystem: Option<super::ecosystem::Ecosystem>,
 }
 
 /// `[integrity]` of a case: which paths its integrity criterion protects and lets through.
@@ -627,6 +632,7 @@ impl Case {
             protected,
             integrity_allow,
             registries: file.registries.map(Spanned::into_inner).unwrap_or_default(),
+            ecosystem: file.ecosystem,
         })
     }
 }

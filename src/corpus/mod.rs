@@ -6,7 +6,9 @@
 //! commit (a deterministic fixture commit, or a mirror of a remote); [`checkout`] makes a
 //! fresh working copy of that commit for one run.
 
+pub mod advisory;
 pub mod case;
+pub mod ecosystem;
 mod materialize;
 pub mod sarif;
 pub mod scaffold;

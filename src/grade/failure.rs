@@ -1,5 +1,6 @@
 //! What a failed check's log says went wrong, in one line: for the test runners the shipped
-//! cases use (unittest, pytest, node's test runner in TAP or spec form, mocha, cargo test),
+//! cases use (unittest, pytest, node's test runner in TAP or spec form, mocha, cargo test,
+//! JUnit 4's runner and Maven Surefire, and javac's compile errors),
 //! the first failing test and its assertion or exception; otherwise the last lines that are
 //! not noise (`npm notice`, `npm error` lifecycle boilerplate, cargo's progress, blank
 //! lines). The full log stays beside the result.
@@ -9,6 +10,7 @@ const MAX: usize = 300;
 
 /// The failure `log` shows, if it shows one.
 pub fn summarize(log: &str) -> Option<String> {
+    let log = plain(log);
     let lines: Vec<&str> = log.lines().collect();
     let found = unittest(&lines)
         .or_else(|| pytest(&lines))
@@ -16,8 +18,20 @@ pub fn summarize(log: &str) -> Option<String> {
         .or_else(|| node_tap(&lines))
         .or_else(|| node_spec(&lines))
         .or_else(|| mocha(&lines))
+        .or_else(|| junit(&lines))
+        .or_else(|| surefire(&lines))
+        .or_else(|| javac(&lines))
         .or_else(|| last_meaningful(&lines))?;
     Some(shorten(&found))
+}
+
+/// `log` without terminal escape sequences (colours, cursor moves), which Maven and others
+/// write even to a file.
+fn plain(log: &str) -> std::borrow::Cow<'_, str> {
+    static ESCAPES: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]").unwrap_or_else(|e| panic!("{e}"))
+    });
+    ESCAPES.replace_all(log, "")
 }
 
 fn shorten(text: &str) -> String {
@@ -273,7 +287,8 @@ fn noise(line: &str) -> bool {
 /// The last line of `log` that is not noise (a failed setup's last words): empty when
 /// there is none.
 pub fn last_line(log: &str) -> String {
-    log.lines()
+    plain(log)
+        .lines()
         .rev()
         .find(|l| !noise(l))
         .map_or_else(String::new, |l| shorten(l.trim()))
@@ -292,9 +307,99 @@ fn last_meaningful(lines: &[&str]) -> Option<String> {
     (!kept.is_empty()).then(|| kept.join(" | "))
 }
 
+/// JUnit 4's `JUnitCore`: `There were N failures:` (or `There was 1 failure:`), then
+/// `1) test(Class)` and the exception on the next line.
+fn junit(lines: &[&str]) -> Option<String> {
+    let head = lines
+        .iter()
+        .position(|l| l.starts_with("There were ") || l.starts_with("There was 1 failure"))?;
+    let count = lines[head]
+        .split_whitespace()
+        .nth(2)
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(1);
+    let test = lines[head + 1..]
+        .iter()
+        .position(|l| l.starts_with("1) "))?
+        + head
+        + 1;
+    let exception = lines.get(test + 1).map_or("", |l| l.trim());
+    Some(format!(
+        "{}: {exception}{}",
+        lines[test].trim_start_matches("1) "),
+        more(count)
+    ))
+}
+
+/// Maven Surefire's summary: the `[ERROR]   Class.test:line message` entries under
+/// `[ERROR] Failures:` or `[ERROR] Errors:`.
+fn surefire(lines: &[&str]) -> Option<String> {
+    let head = lines.iter().position(|l| {
+        *l == "[ERROR] Failures: " || *l == "[ERROR] Failures:" || l.starts_with("[ERROR] Errors:")
+    })?;
+    let entries: Vec<&str> = lines[head + 1..]
+        .iter()
+        .take_while(|l| l.starts_with("[ERROR]   "))
+        .map(|l| l.trim_start_matches("[ERROR]").trim())
+        .collect();
+    let first = entries.first()?;
+    Some(format!("{first}{}", more(entries.len())))
+}
+
+/// javac: `path/File.java:12: error: message`, and the count javac closes with.
+fn javac(lines: &[&str]) -> Option<String> {
+    let errors: Vec<&&str> = lines
+        .iter()
+        .filter(|l| l.contains(".java:") && l.contains(": error: "))
+        .collect();
+    let first = errors.first()?;
+    Some(format!("{first}{}", more(errors.len())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terminal_escapes_are_not_part_of_a_summary() {
+        assert_eq!(
+            last_line(
+                "[INFO] ok\n\x1b[1;31m[ERROR] Failed to execute goal\x1b[m\n\x1b[0m\x1b[0m\n"
+            ),
+            "[ERROR] Failed to execute goal"
+        );
+    }
+
+    #[test]
+    fn reads_junit_surefire_and_javac() {
+        let junit = "JUnit version 4.13.2\n.E.E\nTime: 1.0\nThere were 2 failures:\n\
+            1) readsOrders(com.acme.hidden.ReadBackTest)\n\
+            com.thoughtworks.xstream.security.ForbiddenClassException: com.acme.model.Order\n\
+            \tat com.thoughtworks.xstream.security.NoTypePermission.allows(NoTypePermission.java:26)\n\
+            2) readsShipments(com.acme.hidden.ReadBackTest)\njava.lang.AssertionError\n\nFAILURES!!!\nTests run: 7,  Failures: 2\n";
+        assert_eq!(
+            summarize(junit).as_deref(),
+            Some(
+                "readsOrders(com.acme.hidden.ReadBackTest): com.thoughtworks.xstream.security.ForbiddenClassException: com.acme.model.Order (and 1 more failed)"
+            )
+        );
+        let one =
+            "There was 1 failure:\n1) t(C)\njava.lang.AssertionError: expected 1\n\nFAILURES!!!\n";
+        assert_eq!(
+            summarize(one).as_deref(),
+            Some("t(C): java.lang.AssertionError: expected 1")
+        );
+        let surefire = "[INFO] Results:\n[INFO]\n[ERROR] Failures: \n[ERROR]   CodecTest.reads:31 expected:<2> but was:<0>\n[INFO]\n[ERROR] Tests run: 3, Failures: 1\n";
+        assert_eq!(
+            summarize(surefire).as_deref(),
+            Some("CodecTest.reads:31 expected:<2> but was:<0>")
+        );
+        let javac = "src/main/java/A.java:12: error: cannot find symbol\n        x.allowTypes(Y);\n                     ^\n1 error\n";
+        assert_eq!(
+            summarize(javac).as_deref(),
+            Some("src/main/java/A.java:12: error: cannot find symbol")
+        );
+    }
 
     #[test]
     fn unittest_names_the_first_failing_test_and_its_exception() {

@@ -116,6 +116,11 @@ fn key(
         field("setup", line.as_bytes());
     }
     field("sandbox", sandbox.name().as_bytes());
+    if let Some(ecosystem) = crate::corpus::ecosystem::Ecosystem::of_case(case, source) {
+        for (name, value) in ecosystem.vars(Path::new("<tmp>")) {
+            field("preset", format!("{name}={value}").as_bytes());
+        }
+    }
     for (path, content, mode) in manifests {
         field("manifest", path.as_bytes());
         field("content", content);
@@ -210,6 +215,7 @@ async fn build(
     let eval = ctx.eval;
     let mut env = ColdEnv::new(&root.join("agent"), &eval.pass_env)
         .map_err(|e| harness("cannot prepare the setup's environment", &e))?;
+    env.preset(crate::corpus::ecosystem::Ecosystem::of_case(case, source));
     if *sandbox != Sandbox::None {
         env.set(
             "npm_config_cache",

@@ -96,6 +96,7 @@ pub(super) async fn grade_delivery(
     let base_path: Vec<std::path::PathBuf> = prepared.iter().map(|(o, _)| o.base.clone()).collect();
     let mut env = ColdEnv::new(&scratch.path().join("grader"), &eval.pass_env)
         .map_err(|e| Ungradable::Harness(format!("cannot prepare the checks' environment: {e}")))?;
+    env.preset(crate::corpus::ecosystem::Ecosystem::of_case(case, source));
     if ctx.grading_sandbox != agent::Sandbox::None {
         // npm must write its cache; the checks' goes to their own folder.
         env.set(

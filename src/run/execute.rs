@@ -361,6 +361,10 @@ async fn prepare_room(
 
     let mut env =
         ColdEnv::new(&scratch.join("agent"), &eval.pass_env).map_err(|e| e.to_string())?;
+    env.preset(crate::corpus::ecosystem::Ecosystem::of_case(
+        &run.case,
+        &run.source,
+    ));
     let probe = ctx.probes.get(&run.agent.name);
     // Mounted back read-only: what the eval exposes, the runtime's installation, and the
     // files a command agent's argv names (its script may live in the hidden workspace).

@@ -332,9 +332,10 @@ fn corpus_add_import_sarif_list_and_an_unreachable_git_case() {
     assert!(out.stderr.contains("bad.sarif:2:"), "{}", out.stderr);
     assert_eq!(ws.read("corpora/scans/sql/case.toml"), before);
 
-    // A git case whose repository cannot be fetched here is unavailable, with the reason.
+    // `corpus add` fetches the commit: a repository that cannot be fetched is said so,
+    // and nothing is left behind.
     let missing = ws.path("no-such-repo.git");
-    ws.run(&[
+    let out = ws.run(&[
         "-C",
         ".",
         "corpus",
@@ -344,8 +345,18 @@ fn corpus_add_import_sarif_list_and_an_unreachable_git_case() {
         missing.to_str().unwrap_or(""),
         "--rev",
         "0123456789abcdef0123456789abcdef01234567",
-    ])
-    .expect_code(exit_code::SUCCESS);
+    ]);
+    out.expect_code(exit_code::SETUP_FAILED);
+    assert!(out.stderr.contains("no-such-repo.git"), "{}", out.stderr);
+    assert!(!ws.exists("corpora/real/offline"));
+    // A git case whose repository cannot be fetched here is unavailable, with the reason.
+    ws.write(
+        "corpora/real/offline/case.toml",
+        &format!(
+            "expectation = \"fix\"\ntask = \"t\"\n[source]\ngit = {:?}\nrev = \"0123456789abcdef0123456789abcdef01234567\"\n[[findings]]\nid = \"X\"\nsummary = \"s\"\n",
+            missing.to_string_lossy()
+        ),
+    );
     // Every selected case unavailable: nothing was verified, which is never a success.
     let out = ws.run(&["-C", ".", "corpus", "verify", "real", "--format", "json"]);
     out.expect_code(exit_code::SETUP_FAILED);

@@ -1,0 +1,3 @@
+package com.acme.orderdesk.model;
+
+public enum Carrier { DHL, UPS, POSTNL }
