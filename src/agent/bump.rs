@@ -1,5 +1,5 @@
 //! What a dependency bot does: raise a package to its fixed version in the dependency
-//! manifests (requirements*.txt, pyproject.toml, package.json, Cargo.toml, and for a Maven
+//! manifests (*requirements*.txt, pyproject.toml, package.json, Cargo.toml, and for a Maven
 //! package `group:artifact`, pom.xml and build.gradle[.kts]) and nothing else.
 
 use std::path::{Path, PathBuf};
@@ -26,7 +26,7 @@ pub fn bump_manifests(root: &Path, package: &str, fixed: &str) -> std::io::Resul
         }
         let name = entry.file_name().to_string_lossy();
         let rewrite: fn(&str, &str, &str) -> Option<String> =
-            if name.starts_with("requirements") && name.ends_with(".txt") {
+            if crate::corpus::ecosystem::is_requirements(&name) {
                 requirements
             } else if name == "pyproject.toml" {
                 pyproject

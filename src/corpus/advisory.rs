@@ -113,9 +113,17 @@ fn strings(v: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The first paragraph of `details`, else the summary.
+/// The title and the first paragraph of `details` that is prose (not a Markdown heading).
 fn summary(title: Option<String>, details: Option<String>) -> String {
-    let details = details.map(|d| d.split("\n\n").next().unwrap_or("").trim().to_string());
+    let details = details.map(|d| {
+        d.split("\n\n")
+            .map(str::trim)
+            .find(|p| !p.is_empty() && !p.starts_with('#'))
+            .unwrap_or("")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
     match (title, details) {
         (Some(t), Some(d)) if !d.is_empty() && d != t => format!("{t}. {d}"),
         (Some(t), _) => t,
@@ -309,9 +317,10 @@ pub fn locate(package: &str, manifests: &[(String, String)]) -> Vec<String> {
     out
 }
 
-/// Whether `line` names `package` as a whole word (its neighbours are not name characters).
+/// Whether `line` names `package` as a whole word: its neighbours are not name characters
+/// (`/` and `@` count, so `express-jwt` is not found in `@types/express-jwt`).
 fn names_package(line: &str, package: &str) -> bool {
-    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '-';
+    let is_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '/' | '@');
     line.match_indices(package).any(|(at, _)| {
         let before = line[..at].chars().next_back();
         let after = line[at + package.len()..].chars().next();
@@ -347,12 +356,13 @@ mod tests {
 
         let cargo = parse_str(
             r#"{"vulnerabilities": {"found": true, "count": 1, "list": [{"advisory": {"id": "RUSTSEC-2020-0071", "package": "time",
-                "title": "Potential segfault in the time crate", "description": "d", "aliases": ["CVE-2020-26235"]},
+                "title": "Potential segfault in the time crate", "description": "\u0023\u0023\u0023 Impact\n\nd", "aliases": ["CVE-2020-26235"]},
                 "versions": {"patched": [">=0.2.23"], "unaffected": ["=0.2.0"]}, "package": {"name": "time", "version": "0.1.45"}}]},
                 "warnings": {"unmaintained": [{"kind": "unmaintained", "package": {"name": "tempdir", "version": "0.3.7"},
                 "advisory": {"id": "RUSTSEC-2018-0017", "package": "tempdir", "title": "tempdir is deprecated"}}]}}"#,
         );
         assert_eq!(cargo.len(), 2);
+        assert_eq!(cargo[0].summary, "Potential segfault in the time crate. d");
         assert_eq!(cargo[0].fixed.as_deref(), Some("0.2.23"));
         assert_eq!(cargo[0].aliases, ["CVE-2020-26235"]);
         assert_eq!(cargo[1].id, "RUSTSEC-2018-0017");
@@ -403,5 +413,11 @@ mod tests {
             ["pom.xml:3"]
         );
         assert!(locate("yaml", &manifests).is_empty());
+        let npm = vec![(
+            "package.json".to_string(),
+            "{\n  \"@types/express-jwt\": \"0.0.42\",\n  \"express-jwt\": \"^3.4.0\"\n}\n"
+                .to_string(),
+        )];
+        assert_eq!(locate("express-jwt", &npm), ["package.json:3"]);
     }
 }

@@ -62,7 +62,7 @@ impl Ecosystem {
             "package.json" => Some(Ecosystem::Npm),
             "pyproject.toml" | "setup.py" | "setup.cfg" | "Pipfile" => Some(Ecosystem::Pip),
             "pom.xml" | "build.gradle" | "build.gradle.kts" => Some(Ecosystem::Maven),
-            _ if name.starts_with("requirements") && name.ends_with(".txt") => Some(Ecosystem::Pip),
+            _ if is_requirements(name) => Some(Ecosystem::Pip),
             _ => None,
         }
     }
@@ -202,10 +202,7 @@ impl Ecosystem {
             }
             Ecosystem::Pip => {
                 let mut setup = vec!["python3 -m venv --system-site-packages .venv".into()];
-                if let Some(req) = files
-                    .iter()
-                    .find(|f| f.starts_with("requirements") && f.ends_with(".txt"))
-                {
+                if let Some(req) = files.iter().find(|f| is_requirements(f)) {
                     setup.push(format!(".venv/bin/python -m pip install --quiet -r {req}"));
                 }
                 if has("pyproject.toml") || has("setup.py") {
@@ -225,6 +222,12 @@ impl Ecosystem {
             }
         }
     }
+}
+
+/// Whether a file name is a pip requirements file: `requirements.txt`,
+/// `requirements-dev.txt`, `dev-requirements.txt` and the like.
+pub fn is_requirements(name: &str) -> bool {
+    name.ends_with(".txt") && name.contains("requirements")
 }
 
 /// rustup's home: `$RUSTUP_HOME`, else the `.rustup` beside the `.cargo/bin` on PATH that

@@ -56,7 +56,7 @@ fn is_manifest(name: &str) -> bool {
             | "pom.xml"
             | "build.gradle"
             | "build.gradle.kts"
-    ) || (name.starts_with("requirements") && name.ends_with(".txt"))
+    ) || super::ecosystem::is_requirements(name)
 }
 
 fn full_sha(flag: &str, rev: &str) -> Result<()> {

@@ -287,10 +287,15 @@ fn noise(line: &str) -> bool {
 /// The last line of `log` that is not noise (a failed setup's last words): empty when
 /// there is none.
 pub fn last_line(log: &str) -> String {
-    plain(log)
-        .lines()
+    let log = plain(log);
+    let lines: Vec<&str> = log.lines().collect();
+    // When every line is noise (an `npm error` block and nothing else), its first line
+    // still says what failed.
+    lines
+        .iter()
         .rev()
         .find(|l| !noise(l))
+        .or_else(|| lines.iter().find(|l| !l.trim().is_empty()))
         .map_or_else(String::new, |l| shorten(l.trim()))
 }
 
@@ -359,6 +364,16 @@ fn javac(lines: &[&str]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_log_of_nothing_but_npm_errors_still_says_what_failed() {
+        assert_eq!(
+            last_line(
+                "npm error code ENOTFOUND\nnpm error network request to https://r.example/x.tgz failed\n"
+            ),
+            "npm error code ENOTFOUND"
+        );
+    }
 
     #[test]
     fn terminal_escapes_are_not_part_of_a_summary() {

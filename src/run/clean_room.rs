@@ -194,12 +194,12 @@ const MANIFESTS: [&str; 24] = [
 ];
 
 /// Whether `path` is a file the case's setup may read: a dependency manifest by name
-/// (`requirements*.txt` and `constraints*.txt` too), or a file the setup names.
+/// (`*requirements*.txt` and `constraints*.txt` too), or a file the setup names.
 fn setup_input(path: &str, setup: &[String]) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     MANIFESTS.contains(&name)
-        || ((name.starts_with("requirements") || name.starts_with("constraints"))
-            && name.ends_with(".txt"))
+        || crate::corpus::ecosystem::is_requirements(name)
+        || (name.starts_with("constraints") && name.ends_with(".txt"))
         || setup.iter().any(|line| line.contains(name))
 }
 
