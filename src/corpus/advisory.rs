@@ -301,10 +301,20 @@ pub fn locate(package: &str, manifests: &[(String, String)]) -> Vec<String> {
     let normal = |s: &str| s.to_lowercase().replace(['_', '.'], "-");
     let mut out = Vec::new();
     for (path, text) in manifests {
+        let json = path.ends_with(".json");
         for (n, line) in text.lines().enumerate() {
+            if describes(line) {
+                continue;
+            }
             let hit = words.iter().any(|w| {
                 if w.contains('<') || w.contains(':') {
                     line.contains(w.as_str())
+                } else if json {
+                    // package.json declares a dependency as a key: `"name": "range"`.
+                    let key = format!("\"{}\"", normal(w));
+                    normal(line.trim_start())
+                        .strip_prefix(&key)
+                        .is_some_and(|rest| rest.trim_start().starts_with(':'))
                 } else {
                     names_package(&normal(line), &normal(w))
                 }
@@ -315,6 +325,30 @@ pub fn locate(package: &str, manifests: &[(String, String)]) -> Vec<String> {
         }
     }
     out
+}
+
+/// Whether `line` is a manifest's prose about the project (its description, keywords,
+/// name, …), where a package's name can appear without declaring it.
+fn describes(line: &str) -> bool {
+    let key = line
+        .trim_start()
+        .trim_start_matches(['"', '\''])
+        .split(['"', '\'', '=', ':'])
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    matches!(
+        key.as_str(),
+        "description"
+            | "summary"
+            | "keywords"
+            | "name"
+            | "title"
+            | "homepage"
+            | "repository"
+            | "url"
+    )
 }
 
 /// Whether `line` names `package` as a whole word: its neighbours are not name characters
@@ -419,5 +453,17 @@ mod tests {
                 .to_string(),
         )];
         assert_eq!(locate("express-jwt", &npm), ["package.json:3"]);
+        // Prose in a manifest is not a declaration: passport-saml's description names
+        // Passport, and a value is not a key.
+        let prose = vec![(
+            "package.json".to_string(),
+            "{\n  \"name\": \"passport-saml\",\n  \"description\": \"SAML for Passport\",\n  \"keywords\": [\"passport\"],\n  \"main\": \"passport\",\n  \"devDependencies\": {\n    \"passport\": \"^0.5.2\"\n  }\n}\n"
+                .to_string(),
+        ), (
+            "pyproject.toml".to_string(),
+            "description = \"Loads PyYAML configs\"\ndependencies = [\n  \"PyYAML>=5\",\n]\n".to_string(),
+        )];
+        assert_eq!(locate("passport", &prose), ["package.json:7"]);
+        assert_eq!(locate("pyyaml", &prose), ["pyproject.toml:3"]);
     }
 }

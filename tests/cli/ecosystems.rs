@@ -418,3 +418,67 @@ fn corpus_add_from_git_fetches_detects_fills_the_findings_and_verifies() {
     );
     assert!(!ws.exists("corpora/t/other"));
 }
+
+/// A Maven repository: detected from pom.xml, the finding located at the dependency's
+/// `artifactId` (not the project's own name or description), Maven's setup and checks, and
+/// the JUnit stub where Surefire finds it.
+#[test]
+fn corpus_add_detects_a_maven_project_and_locates_the_dependency() {
+    let ws = Workspace::empty();
+    ws.write(
+        "upstream/pom.xml",
+        "<project>\n  <modelVersion>4.0.0</modelVersion>\n  <groupId>com.example</groupId>\n  <artifactId>orders</artifactId>\n  <description>imports orders with xstream</description>\n  <properties>\n    <xstream.version>1.4.17</xstream.version>\n  </properties>\n  <dependencies>\n    <dependency>\n      <groupId>com.thoughtworks.xstream</groupId>\n      <artifactId>xstream</artifactId>\n      <version>${xstream.version}</version>\n    </dependency>\n  </dependencies>\n</project>\n",
+    );
+    ws.write(
+        "upstream/src/main/java/Orders.java",
+        "public class Orders {}\n",
+    );
+    let upstream = ws.path("upstream");
+    git(&upstream, &["init", "-q"]);
+    git(&upstream, &["add", "-A"]);
+    git(&upstream, &["commit", "-qm", "pinned"]);
+    let pinned = git(&upstream, &["rev-parse", "HEAD"]);
+    ws.write(
+        "osv.json",
+        r#"{"id": "GHSA-7chv-rrw6-w6fc", "aliases": ["CVE-2021-39139"], "summary": "XStream is vulnerable to an Arbitrary Code Execution attack",
+            "affected": [{"package": {"ecosystem": "Maven", "name": "com.thoughtworks.xstream:xstream"},
+              "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.4.18"}]}]}]}"#,
+    );
+    let out = ws.run(&[
+        "corpus",
+        "add",
+        "j/orders",
+        "--git",
+        &upstream.to_string_lossy(),
+        "--rev",
+        &pinned,
+        "--advisory",
+        "osv.json",
+        "--no-verify",
+    ]);
+    out.expect_code(exit_code::SUCCESS);
+    assert!(
+        out.stdout.contains("(ecosystem maven, 1 finding(s))"),
+        "{}",
+        out.stdout
+    );
+    let manifest = ws.read("corpora/j/orders/case.toml");
+    for line in [
+        "ecosystem = \"maven\"",
+        "setup = [\"mvn -B -q dependency:go-offline\"]",
+        "visible = \"mvn -B -q -o test\"",
+        "hidden = \"mvn -B -q -o test -Dtest=HiddenFixTest\"",
+        "package = \"com.thoughtworks.xstream:xstream\"",
+        "fixed = \"1.4.18\"",
+        "locations = [\"pom.xml:12\"]",
+    ] {
+        assert!(
+            manifest.contains(line),
+            "case.toml has {line:?}:\n{manifest}"
+        );
+    }
+    assert!(
+        ws.read("corpora/j/orders/hidden/src/test/java/hidden/HiddenFixTest.java")
+            .contains("org.junit.Assert.fail")
+    );
+}
