@@ -202,8 +202,14 @@ impl Ecosystem {
             }
             Ecosystem::Pip => {
                 let mut setup = vec!["python3 -m venv --system-site-packages .venv".into()];
-                if let Some(req) = files.iter().find(|f| is_requirements(f)) {
-                    setup.push(format!(".venv/bin/python -m pip install --quiet -r {req}"));
+                let requirements = install_requirements(files);
+                if !requirements.is_empty() {
+                    let args: Vec<String> =
+                        requirements.iter().map(|r| format!("-r {r}")).collect();
+                    setup.push(format!(
+                        ".venv/bin/python -m pip install --quiet {}",
+                        args.join(" ")
+                    ));
                 }
                 if has("pyproject.toml") || has("setup.py") {
                     setup.push(".venv/bin/python -m pip install --quiet -e .".into());
@@ -222,6 +228,28 @@ impl Ecosystem {
             }
         }
     }
+}
+
+/// The requirements files a pip setup installs: `requirements.txt` and those for running
+/// the tests (`test-requirements.txt`, `requirements-dev.txt`…), in that order; the docs',
+/// lint or release ones are left out. With none of those, the first requirements file.
+fn install_requirements(files: &[String]) -> Vec<&str> {
+    let mut chosen: Vec<&str> = files
+        .iter()
+        .map(String::as_str)
+        .filter(|f| is_requirements(f))
+        .filter(|f| {
+            let stem = f.trim_end_matches(".txt").to_ascii_lowercase();
+            stem == "requirements" || stem.contains("test") || stem.contains("dev")
+        })
+        .collect();
+    chosen.sort_by_key(|f| (*f != "requirements.txt", *f));
+    if chosen.is_empty()
+        && let Some(first) = files.iter().find(|f| is_requirements(f))
+    {
+        chosen.push(first);
+    }
+    chosen
 }
 
 /// Whether a file name is a pip requirements file: `requirements.txt`,
@@ -329,5 +357,18 @@ mod tests {
         assert_eq!(setup.len(), 3, "{setup:?}");
         assert!(setup[1].ends_with("-r requirements.txt"));
         assert!(test.contains("pytest"));
+        // The runtime and test requirements, not the docs' (docker-py's layout).
+        let (setup, _) = Ecosystem::Pip.scaffold(&files(&[
+            "docs-requirements.txt",
+            "pyproject.toml",
+            "requirements.txt",
+            "test-requirements.txt",
+        ]));
+        assert_eq!(
+            setup[1],
+            ".venv/bin/python -m pip install --quiet -r requirements.txt -r test-requirements.txt"
+        );
+        let (setup, _) = Ecosystem::Pip.scaffold(&files(&["requirements-docs.txt", "setup.py"]));
+        assert!(setup[1].ends_with("-r requirements-docs.txt"), "{setup:?}");
     }
 }
