@@ -67,6 +67,33 @@ pub struct Signals {
     /// Why the agent stopped, and what it asks; required when outcome is "escalated".
     #[serde(default)]
     pub escalations: Vec<EscalationSignal>,
+    /// The shape the agent wrote, which this record was normalised from; never written.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub shape: Shape,
+}
+
+/// The shapes of Agent Signals skillbench reads, each normalised into one [`Signals`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Shape {
+    /// skillbench's own, `"schema": "agent-signals/v1"`.
+    #[default]
+    Skillbench,
+    /// The agent-signals protocol: `"schema_version": "0.1.0"` (or 0.1.1), `signal_type`.
+    Protocol,
+    /// awesome-copilot's `signal-write` skill: `signal_type`, `subtype`, no version.
+    SignalWrite,
+}
+
+impl Shape {
+    /// How a run's record names the shape it was normalised from; empty for skillbench's.
+    pub fn note(self) -> &'static str {
+        match self {
+            Shape::Skillbench => "",
+            Shape::Protocol => "normalised from the agent-signals protocol (schema_version 0.1)",
+            Shape::SignalWrite => "normalised from the signal-write shape",
+        }
+    }
 }
 
 /// A place where the skill did not say enough.
@@ -122,10 +149,17 @@ pub fn read(path: &Path) -> (SignalsReport, Option<Vec<u8>>) {
     }
 }
 
-/// Validates signals JSON.
+/// Validates signals JSON: skillbench's own, or one of the shapes practised elsewhere (see
+/// [`Shape`]), normalised.
 pub fn parse(bytes: &[u8]) -> SignalsReport {
     // A byte-order mark, as some editors write it, is not part of the JSON.
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    if let Some(records) = foreign_records(bytes) {
+        return match normalise(&records) {
+            Ok(signals) => SignalsReport::Valid(signals),
+            Err(why) => SignalsReport::Invalid(why),
+        };
+    }
     let signals: Signals = match serde_json::from_slice(bytes) {
         Ok(s) => s,
         Err(e) => return SignalsReport::Invalid(format!("not Agent Signals v1 JSON: {e}")),
@@ -149,6 +183,236 @@ pub fn parse(bytes: &[u8]) -> SignalsReport {
     }
     SignalsReport::Valid(signals)
 }
+
+/// The records of a file in another shape than skillbench's: one JSON object, an array of
+/// them or JSON Lines, each with a `signal_type` and none with skillbench's `schema`. `None`
+/// for anything else, which is then judged as skillbench's own shape (and its errors).
+fn foreign_records(bytes: &[u8]) -> Option<Vec<serde_json::Map<String, serde_json::Value>>> {
+    use serde_json::Value;
+    let mut records = Vec::new();
+    for value in serde_json::Deserializer::from_slice(bytes).into_iter::<Value>() {
+        match value.ok()? {
+            Value::Object(o) => records.push(o),
+            Value::Array(items) => {
+                for item in items {
+                    match item {
+                        Value::Object(o) => records.push(o),
+                        _ => return None,
+                    }
+                }
+            }
+            _ => return None,
+        }
+    }
+    let foreign = !records.is_empty()
+        && records
+            .iter()
+            .all(|r| r.contains_key("signal_type") && !r.contains_key("schema"));
+    foreign.then_some(records)
+}
+
+/// The protocol versions whose fields skillbench reads.
+const PROTOCOL_VERSIONS: [&str; 2] = ["0.1.0", "0.1.1"];
+
+/// One record of the agent's own run, normalised: the protocol's and signal-write's
+/// `execution` signal (its `self_assessment` and `patterns`) and `escalation` signals; a
+/// reviewer's `outcome` or `partnership` signals carry no self-assessment and are passed
+/// over. The mapping is the README's ("Agent Signals in other shapes").
+fn normalise(records: &[serde_json::Map<String, serde_json::Value>]) -> Result<Signals, String> {
+    use serde_json::Value;
+    let protocol = records.iter().any(|r| r.contains_key("schema_version"));
+    let shape = if protocol {
+        Shape::Protocol
+    } else {
+        Shape::SignalWrite
+    };
+    let text = |r: &serde_json::Map<String, Value>, key: &str| -> Result<String, String> {
+        match r.get(key) {
+            None | Some(Value::Null) => Ok(String::new()),
+            Some(Value::String(s)) => Ok(s.trim().to_string()),
+            Some(other) => Err(format!("'{key}' must be a string, not {other}")),
+        }
+    };
+    // A 1-5 rating; signal-write writes 0 for "not rated".
+    let rating = |sa: &serde_json::Map<String, Value>, key: &str| -> Result<Option<u8>, String> {
+        match sa.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => match v.as_u64() {
+                Some(0) if !protocol => Ok(None),
+                Some(n @ 1..=5) => Ok(Some(n as u8)),
+                _ => Err(format!(
+                    "self_assessment.{key} is {v}; ratings are whole numbers from 1 to 5"
+                )),
+            },
+        }
+    };
+    let object = |r: &serde_json::Map<String, Value>,
+                  key: &str|
+     -> Result<Option<serde_json::Map<String, Value>>, String> {
+        match r.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Object(o)) => Ok(Some(o.clone())),
+            Some(other) => Err(format!("'{key}' must be an object, not {other}")),
+        }
+    };
+    let mut out = Signals {
+        schema: SCHEMA_ID.into(),
+        outcome: ClaimedOutcome::Failed,
+        confidence: 0.0,
+        summary: String::new(),
+        what_worked: Vec::new(),
+        what_was_hard: Vec::new(),
+        skill_gaps: Vec::new(),
+        escalations: Vec::new(),
+        shape,
+    };
+    let (mut confidence, mut completeness, mut subtype) = (None, None, String::new());
+    let mut executions = 0;
+    for (i, r) in records.iter().enumerate() {
+        let at = |e: String| {
+            if records.len() > 1 {
+                format!("signal {}: {e}", i + 1)
+            } else {
+                e
+            }
+        };
+        if protocol {
+            let version = text(r, "schema_version").map_err(at)?;
+            if !PROTOCOL_VERSIONS.contains(&version.as_str()) {
+                return Err(at(format!(
+                    "schema_version is '{version}'; skillbench reads the agent-signals protocol {}",
+                    PROTOCOL_VERSIONS.join(" and ")
+                )));
+            }
+        }
+        let kind = text(r, "signal_type").map_err(at)?;
+        let assessment = object(r, "self_assessment").map_err(at)?;
+        let mut assess = |sa: &serde_json::Map<String, Value>| -> Result<(), String> {
+            if let Some(c) = rating(sa, "confidence")? {
+                confidence = Some(c);
+            }
+            if let Some(c) = rating(sa, "completeness")? {
+                completeness = Some(c);
+            }
+            rating(sa, "accuracy").map(|_| ())
+        };
+        let nested = object(r, "escalation").map_err(at)?;
+        let mut escalate = |reason: String, question: String| {
+            if !reason.is_empty() {
+                let question = if question.is_empty() {
+                    reason.clone()
+                } else {
+                    question
+                };
+                out.escalations.push(EscalationSignal { reason, question });
+            }
+        };
+        match kind.as_str() {
+            "execution" => {
+                executions += 1;
+                let Some(sa) = assessment else {
+                    return Err(at("an execution signal needs 'self_assessment' (confidence, accuracy, completeness, 1 to 5)".into()));
+                };
+                assess(&sa).map_err(at)?;
+                subtype = text(r, "subtype").map_err(at)?;
+                if let Some(p) = object(r, "patterns").map_err(at)? {
+                    for (key, list) in [
+                        ("what_worked", &mut out.what_worked),
+                        ("what_was_hard", &mut out.what_was_hard),
+                    ] {
+                        let t = text(&p, key).map_err(at)?;
+                        if !t.is_empty() {
+                            list.push(t);
+                        }
+                    }
+                    let gap = text(&p, "skill_gap").map_err(at)?;
+                    if !gap.is_empty() {
+                        out.skill_gaps.push(SkillGap {
+                            section: UNNAMED_SECTION.into(),
+                            gap,
+                            suggested_change: String::new(),
+                        });
+                    }
+                }
+                if let Some(e) = nested {
+                    let question = [text(&e, "recommendation"), text(&e, "blocked_on")]
+                        .into_iter()
+                        .filter_map(Result::ok)
+                        .find(|q| !q.is_empty())
+                        .unwrap_or_default();
+                    escalate(text(&e, "reason").map_err(at)?, question);
+                }
+            }
+            "escalation" => {
+                if let Some(sa) = assessment {
+                    assess(&sa).map_err(at)?;
+                }
+                let (reason, question) = match &nested {
+                    Some(e) if text(r, "reason").map_err(at)?.is_empty() => (
+                        text(e, "reason").map_err(at)?,
+                        [text(e, "recommendation"), text(e, "blocked_on")]
+                            .into_iter()
+                            .filter_map(Result::ok)
+                            .find(|q| !q.is_empty())
+                            .unwrap_or_default(),
+                    ),
+                    _ => (
+                        text(r, "reason").map_err(at)?,
+                        text(r, "requested_action").map_err(at)?,
+                    ),
+                };
+                if reason.is_empty() {
+                    return Err(at("an escalation signal needs a 'reason'".into()));
+                }
+                escalate(reason, question);
+            }
+            // A reviewer's rating or a pattern review: not the agent's own assessment.
+            "outcome" | "partnership" => {}
+            other => {
+                return Err(at(format!(
+                    "signal_type is '{other}'; expected execution, outcome, escalation or partnership"
+                )));
+            }
+        }
+    }
+    let Some(confidence) = confidence else {
+        return Err(if executions == 0 && out.escalations.is_empty() {
+            "no execution or escalation signal: nothing here assesses the agent's own run".into()
+        } else {
+            "no self_assessment.confidence: the run's confidence cannot be told".into()
+        });
+    };
+    out.confidence = f64::from(confidence - 1) / 4.0;
+    out.outcome = if !out.escalations.is_empty()
+        || matches!(subtype.as_str(), "hands-up" | "blocked")
+    {
+        ClaimedOutcome::Escalated
+    } else if subtype == "done" {
+        ClaimedOutcome::Fixed
+    } else if subtype == "checkpoint" {
+        ClaimedOutcome::Partial
+    } else {
+        match completeness {
+            Some(5) => ClaimedOutcome::Fixed,
+            Some(1) => ClaimedOutcome::Failed,
+            Some(_) => ClaimedOutcome::Partial,
+            None => {
+                return Err(
+                    "no self_assessment.completeness: the claimed outcome cannot be told".into(),
+                );
+            }
+        }
+    };
+    if out.outcome == ClaimedOutcome::Escalated && out.escalations.is_empty() {
+        return Err(format!(
+            "subtype '{subtype}' escalates but no escalation says why: give escalation.reason"
+        ));
+    }
+    Ok(out)
+}
+
+/// The section a skill gap names when its shape has no section field.
+pub const UNNAMED_SECTION: &str = "(unnamed section)";
 
 /// The JSON Schema of Agent Signals v1, as shipped in `schemas/`.
 pub fn schema() -> &'static str {
@@ -175,6 +439,125 @@ mod tests {
             report.valid().map(|s| s.outcome),
             Some(ClaimedOutcome::Escalated)
         );
+    }
+
+    /// The protocol's own example files (agent-signals/examples, 0.1.0): an execution
+    /// signal, and an escalation in the nested form the example uses.
+    const PROTOCOL_EXECUTION: &str = r#"{"signal_type":"execution","schema_version":"0.1.0",
+        "run_id":"ae02e3f3-42e9-43bd-ae7a-19757f5456ed","agent_name":"cve-remediation-agent",
+        "skill_used":"cve-remediation","mode":"interactive",
+        "self_assessment":{"accuracy":4,"completeness":5,"confidence":3,"tsg_alignment":2},
+        "patterns":{"what_worked":"Clear version pinning in lockfile.",
+          "what_was_hard":"Transitive dependency conflict.",
+          "skill_gap":"No handling for Gradle Kotlin DSL projects.","tsg_gap":"",
+          "environment_blockers":""}}"#;
+
+    #[test]
+    fn the_agent_signals_protocol_is_normalised() {
+        let report = parse(PROTOCOL_EXECUTION.as_bytes());
+        let s = report.valid().unwrap_or_else(|| panic!("{report:?}"));
+        assert_eq!(s.shape, Shape::Protocol);
+        assert_eq!(s.outcome, ClaimedOutcome::Fixed, "completeness 5");
+        assert_eq!(s.confidence, 0.5, "confidence 3 of 1-5");
+        assert_eq!(s.what_worked, ["Clear version pinning in lockfile."]);
+        assert_eq!(s.what_was_hard, ["Transitive dependency conflict."]);
+        assert_eq!(s.skill_gaps.len(), 1);
+        assert_eq!(s.skill_gaps[0].section, UNNAMED_SECTION);
+        assert_eq!(
+            s.skill_gaps[0].gap,
+            "No handling for Gradle Kotlin DSL projects."
+        );
+        assert!(s.escalations.is_empty());
+
+        // An execution and a flat escalation signal, as JSON Lines: escalated.
+        let lines = format!(
+            "{}\n{}\n",
+            PROTOCOL_EXECUTION
+                .replace('\n', " ")
+                .replace("\"completeness\":5", "\"completeness\":2"),
+            r#"{"signal_type":"escalation","schema_version":"0.1.0","run_id":"r","agent_name":"a","reason":"The public API changes.","severity":"high","blocking":true,"requested_action":"Version the API?"}"#
+        );
+        let s = parse(lines.as_bytes()).valid().cloned().expect("valid");
+        assert_eq!(s.outcome, ClaimedOutcome::Escalated);
+        assert_eq!(s.escalations[0].reason, "The public API changes.");
+        assert_eq!(s.escalations[0].question, "Version the API?");
+
+        // The example file's nested escalation, alone, in an array with a reviewer's
+        // outcome signal (passed over).
+        let nested = r#"[{"signal_type":"escalation","schema_version":"0.1.0","run_id":"c7","agent_name":"a",
+            "self_assessment":{"accuracy":2,"completeness":1,"confidence":1},
+            "escalation":{"reason":"Breaking change in public API.","blocked_on":"Needs architectural review.",
+              "attempted":["shim"],"recommendation":"Human review needed."}},
+            {"signal_type":"outcome","schema_version":"0.1.0","run_id":"c7","agent_name":"q","quality_rating":4}]"#;
+        let s = parse(nested.as_bytes()).valid().cloned().expect("valid");
+        assert_eq!(s.outcome, ClaimedOutcome::Escalated);
+        assert_eq!(s.confidence, 0.0);
+        assert_eq!(s.escalations[0].question, "Human review needed.");
+    }
+
+    #[test]
+    fn the_signal_write_shape_is_normalised() {
+        // awesome-copilot's signal-write example: 0 means "not rated", subtype decides.
+        let json = r#"{"signal_type":"execution","subtype":"done","timestamp":"2026-07-19T21:30:00Z",
+            "agent_name":"desk","self_assessment":{"intent":4,"confidence":5,"accuracy":0,"completeness":3},
+            "patterns":{"what_worked":"w","what_was_hard":"","skill_gap":"No step for lock files."},
+            "escalation":{"reason":null,"blocked_on":null,"recommendation":null}}"#;
+        let s = parse(json.as_bytes()).valid().cloned().expect("valid");
+        assert_eq!(s.shape, Shape::SignalWrite);
+        assert_eq!((s.outcome, s.confidence), (ClaimedOutcome::Fixed, 1.0));
+        assert!(s.escalations.is_empty() && s.what_was_hard.is_empty());
+        let hands_up = json
+            .replace("\"done\"", "\"hands-up\"")
+            .replace("\"reason\":null", "\"reason\":\"Secrets must rotate.\"");
+        let s = parse(hands_up.as_bytes()).valid().cloned().expect("valid");
+        assert_eq!(s.outcome, ClaimedOutcome::Escalated);
+        assert_eq!(s.escalations[0].question, "Secrets must rotate.");
+        // Escalating with no reason says so rather than guessing.
+        match parse(json.replace("\"done\"", "\"blocked\"").as_bytes()) {
+            SignalsReport::Invalid(why) => assert!(why.contains("escalation.reason"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn foreign_shapes_that_do_not_hold_say_why() {
+        let cases: [(&str, &str); 6] = [
+            (
+                &PROTOCOL_EXECUTION.replace("\"confidence\":3", "\"confidence\":7"),
+                "self_assessment.confidence is 7",
+            ),
+            (
+                &PROTOCOL_EXECUTION.replace("\"confidence\":3", "\"confidence\":0"),
+                "self_assessment.confidence is 0",
+            ),
+            (
+                &PROTOCOL_EXECUTION.replace("0.1.0", "2.0.0"),
+                "schema_version is '2.0.0'",
+            ),
+            (
+                &PROTOCOL_EXECUTION.replace("\"execution\"", "\"telemetry\""),
+                "signal_type is 'telemetry'",
+            ),
+            (
+                r#"{"signal_type":"outcome","schema_version":"0.1.0","quality_rating":4}"#,
+                "no execution or escalation signal",
+            ),
+            (
+                r#"{"signal_type":"execution","schema_version":"0.1.0","run_id":"r"}"#,
+                "needs 'self_assessment'",
+            ),
+        ];
+        for (json, expected) in cases {
+            match parse(json.as_bytes()) {
+                SignalsReport::Invalid(reason) => assert!(reason.contains(expected), "{reason}"),
+                other => panic!("expected invalid for {json}, got {other:?}"),
+            }
+        }
+        // Skillbench's own shape keeps its own errors (with the line and column).
+        match parse(br#"{"schema":"agent-signals/v1","signal_type":"execution"}"#) {
+            SignalsReport::Invalid(reason) => assert!(reason.contains("signal_type"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -1,100 +1,277 @@
-//! Suggestions: from the criteria that failed and the skill gaps agents reported, a ranked
-//! Markdown list of what to change in the skill, each with the runs that show it.
+//! Suggestions: what to change in the skill, from the runs that had it. Failed criteria and
+//! the skill gaps the agents reported are grouped by the skill section they point to and
+//! ranked by how many skill runs each explains, outcome-validated evidence (the grade shows
+//! the failure) before the agents' word alone. Runs without the skill — the baselines and
+//! the `none` variant — are context, never suggestions.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::eval::Variant;
 use crate::run::results::{Results, RunRecord};
-use crate::signals::{self, SignalsReport};
+use crate::signals::{self, SignalsReport, UNNAMED_SECTION};
 
-/// One suggestion and the evidence behind it.
-#[derive(Debug, Clone)]
+/// How far a suggestion's evidence goes, in the agent-signals protocol's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Validation {
+    /// A skill run that shows it did not pass: the grade confirms it.
+    OutcomeValidated,
+    /// Only the agents say so: every run that shows it passed.
+    SelfReportOnly,
+}
+
+impl Validation {
+    fn as_str(self) -> &'static str {
+        match self {
+            Validation::OutcomeValidated => "outcome_validated",
+            Validation::SelfReportOnly => "self_report_only",
+        }
+    }
+}
+
+/// One suggestion: a section of the skill (or a criterion no gap names) and its evidence.
+#[derive(Debug, Default)]
 struct Suggestion {
     title: String,
-    advice: String,
+    advice: Vec<String>,
+    /// The skill runs it explains, by their index in the results.
+    runs: BTreeSet<usize>,
+    /// Of those, the ones that did not pass.
+    failing: BTreeSet<usize>,
     evidence: Vec<String>,
+}
+
+impl Suggestion {
+    fn validation(&self) -> Validation {
+        if self.failing.is_empty() {
+            Validation::SelfReportOnly
+        } else {
+            Validation::OutcomeValidated
+        }
+    }
 }
 
 /// Renders suggestions for the results in `dir` (the stored run folder).
 pub fn suggest(results: &Results, dir: &Path) -> String {
-    let mut by_criterion: BTreeMap<&str, Vec<&RunRecord>> = BTreeMap::new();
-    let mut gaps: BTreeMap<String, Suggestion> = BTreeMap::new();
-    for run in &results.runs {
-        for id in run.failed() {
-            by_criterion.entry(id).or_default().push(run);
-        }
+    let pass = results.pass_grade;
+    let skill_runs: Vec<(usize, &RunRecord)> = results
+        .runs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.variant == Variant::Skill)
+        .collect();
+    // Grouped by section (case-insensitive, without '#'), then by failed criterion.
+    let mut sections: BTreeMap<String, Suggestion> = BTreeMap::new();
+    let mut criteria: BTreeMap<&str, Suggestion> = BTreeMap::new();
+    for &(i, run) in &skill_runs {
+        let failed_run = run.grade.is_some() && !run.passes(pass);
+        let mut named_a_section = false;
         if let (SignalsReport::Valid(s), _) =
             signals::read(&dir.join(&run.dir).join("signals.json"))
         {
             for gap in s.skill_gaps {
-                let entry = gaps
-                    .entry(format!("{}: {}", gap.section, gap.gap))
+                let section = section_name(&gap.section);
+                named_a_section = true;
+                let entry = sections
+                    .entry(section.to_lowercase())
                     .or_insert_with(|| Suggestion {
-                        title: format!("Section \"{}\": {}", gap.section, gap.gap),
-                        advice: gap.suggested_change.clone(),
-                        evidence: Vec::new(),
+                        title: if section == UNNAMED_SECTION {
+                            "Skill gaps that name no section".into()
+                        } else {
+                            format!("Section \"{section}\"")
+                        },
+                        ..Default::default()
                     });
-                entry
-                    .evidence
-                    .push(format!("{} (agent's words: \"{}\")", who(run), gap.gap));
+                entry.runs.insert(i);
+                if failed_run {
+                    entry.failing.insert(i);
+                }
+                if !gap.suggested_change.trim().is_empty()
+                    && !entry.advice.contains(&gap.suggested_change)
+                {
+                    entry.advice.push(gap.suggested_change.clone());
+                }
+                let failed = run.failed();
+                let graded = if failed.is_empty() {
+                    format!("graded {}", grade_of(run))
+                } else {
+                    format!(
+                        "graded {}, failed {}",
+                        grade_of(run),
+                        failed
+                            .iter()
+                            .map(|c| format!("`{c}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
+                entry.evidence.push(format!(
+                    "{} ({graded}; the agent's words: \"{}\")",
+                    who(run),
+                    gap.gap
+                ));
+            }
+        }
+        // A failed criterion no gap of the run explains is a suggestion of its own.
+        if !named_a_section {
+            for id in run.failed() {
+                let entry = criteria.entry(id).or_insert_with(|| Suggestion {
+                    title: format!("Criterion `{id}` ({}) failed", kind_of(run, id)),
+                    advice: vec![format!(
+                        "Make the skill say how to satisfy `{id}`, and how to check it before finishing; no agent named the section that fell short."
+                    )],
+                    ..Default::default()
+                });
+                entry.runs.insert(i);
+                entry.failing.insert(i);
+                entry.evidence.push(evidence(run, id, dir));
             }
         }
     }
-    let mut items: Vec<Suggestion> = by_criterion
-        .into_iter()
-        .map(|(id, runs)| {
-            let description = runs
-                .iter()
-                .flat_map(|r| r.criteria.iter())
-                .find(|c| c.id == id)
-                .map(|c| c.kind.clone())
-                .unwrap_or_default();
-            let skill_runs = runs.iter().filter(|r| r.variant == Variant::Skill).count();
-            let advice = if skill_runs > 0 {
-                format!(
-                    "{skill_runs} run(s) with the skill installed failed `{id}`: make the skill say how to satisfy it, and how to verify that before finishing."
-                )
-            } else {
-                format!("Only runs without the skill (baselines or the `none` variant) failed `{id}`: this is the failure the skill must prevent; check that it covers it.")
-            };
-            Suggestion {
-                title: format!("Criterion `{id}` ({description}) failed"),
-                advice,
-                evidence: runs.iter().map(|r| evidence(r, id, dir)).collect(),
-            }
-        })
+    let mut items: Vec<Suggestion> = sections
+        .into_values()
+        .chain(criteria.into_values())
         .collect();
-    items.extend(gaps.into_values());
+    // Validated first: a self-report alone never outranks what a grade confirms.
     items.sort_by(|a, b| {
-        b.evidence
-            .len()
-            .cmp(&a.evidence.len())
+        a.validation()
+            .cmp(&b.validation())
+            .then_with(|| b.failing.len().cmp(&a.failing.len()))
+            .then_with(|| b.runs.len().cmp(&a.runs.len()))
             .then_with(|| a.title.cmp(&b.title))
     });
 
     let mut out = format!(
-        "# Suggestions for skill `{}`\n\nFrom run `{}` of eval `{}`, ranked by how many runs each explains.\n",
-        results.skill.name, results.run_id, results.eval.name
+        "# Suggestions for skill `{}`\n\nFrom run `{}` of eval `{}`: {} run(s) with the skill, ranked by how many of them each explains, outcome-validated (the grade shows it) before self-reported (only the agents say so).\n",
+        results.skill.name,
+        results.run_id,
+        results.eval.name,
+        skill_runs.len()
     );
-    if items.is_empty() {
+    if skill_runs.is_empty() {
         out.push_str(
-            "\nNo criterion failed and no agent reported a skill gap: nothing to suggest.\n",
+            "\nNo run had the skill installed (variant `skill`): nothing to suggest about it.\n",
+        );
+    } else if items.is_empty() {
+        out.push_str(
+            "\nNo run with the skill failed a criterion or reported a skill gap: nothing to suggest.\n",
         );
     }
-    for (i, s) in items.iter().enumerate() {
+    for (n, s) in items.iter().enumerate() {
         out.push_str(&format!(
-            "\n## {}. {} — {} run(s)\n\n{}\n\n",
-            i + 1,
+            "\n## {}. {} — {} of {} skill run(s), {}\n\n",
+            n + 1,
             s.title,
-            s.evidence.len(),
-            s.advice
+            s.runs.len(),
+            skill_runs.len(),
+            s.validation().as_str()
         ));
+        match s.validation() {
+            Validation::OutcomeValidated => out.push_str(&format!(
+                "{} of these run(s) did not pass (grade below {pass}).\n\n",
+                s.failing.len()
+            )),
+            Validation::SelfReportOnly => out.push_str(
+                "Every run that reports it passed: the agents' word alone, not confirmed by a grade.\n\n",
+            ),
+        }
+        for advice in &s.advice {
+            out.push_str(&format!("Suggested change: {advice}\n\n"));
+        }
         for e in &s.evidence {
             out.push_str(&format!("- {e}\n"));
         }
     }
+    out.push_str(&context(results));
     out
+}
+
+/// The runs without the skill, as context: how the `none` variant and each baseline fared,
+/// and on how many cases the skill passes where a bump alone does not.
+fn context(results: &Results) -> String {
+    let pass = results.pass_grade;
+    let graded = |r: &&RunRecord| r.grade.is_some();
+    let mut lines = Vec::new();
+    let rate = |runs: &[&RunRecord]| {
+        let passed = runs.iter().filter(|r| r.passes(pass)).count();
+        format!("{passed} of {} graded run(s) pass", runs.len())
+    };
+    let graded_where = |keep: &dyn Fn(&RunRecord) -> bool| -> Vec<&RunRecord> {
+        results
+            .runs
+            .iter()
+            .filter(graded)
+            .filter(|r| keep(r))
+            .collect()
+    };
+    let with = graded_where(&|r| r.variant == Variant::Skill);
+    let without = graded_where(&|r| r.variant == Variant::None);
+    if !with.is_empty() {
+        lines.push(format!("- with the skill: {}", rate(&with)));
+    }
+    if !without.is_empty() {
+        lines.push(format!("- without it (variant `none`): {}", rate(&without)));
+    }
+    let baselines: BTreeSet<&str> = results
+        .runs
+        .iter()
+        .filter(|r| r.variant == Variant::Ignored)
+        .map(|r| r.agent.as_str())
+        .collect();
+    for agent in &baselines {
+        let runs = graded_where(&|r| r.agent == *agent);
+        lines.push(format!("- baseline `{agent}`: {}", rate(&runs)));
+    }
+    // Per case: does a bump alone miss it, and does the skill make up for that?
+    let bump_fails: BTreeSet<&str> = results
+        .runs
+        .iter()
+        .filter(|r| r.agent == "bump-only" && r.grade.is_some() && !r.passes(pass))
+        .map(|r| r.case.as_str())
+        .collect();
+    if !bump_fails.is_empty() && !with.is_empty() {
+        let fixed = bump_fails
+            .iter()
+            .filter(|case| {
+                let runs: Vec<&&RunRecord> = with.iter().filter(|r| r.case == **case).collect();
+                !runs.is_empty() && runs.iter().all(|r| r.passes(pass))
+            })
+            .count();
+        lines.push(format!(
+            "- the skill passes every run of {fixed} of the {} case(s) a bump alone misses",
+            bump_fails.len()
+        ));
+    }
+    if lines.is_empty() {
+        return String::new();
+    }
+    format!(
+        "\n## Context: the runs without the skill\n\nNot suggestions (a baseline's failure is not a skill revision), but what the skill is measured against:\n\n{}\n",
+        lines.join("\n")
+    )
+}
+
+/// A section as agents name it: its heading without the `#` marks and surrounding space.
+fn section_name(section: &str) -> String {
+    let name = section.trim().trim_start_matches('#').trim();
+    if name.is_empty() {
+        UNNAMED_SECTION.to_string()
+    } else {
+        name.to_string()
+    }
+}
+
+fn grade_of(run: &RunRecord) -> String {
+    run.grade
+        .map_or_else(|| "not graded".to_string(), |g| g.to_string())
+}
+
+fn kind_of(run: &RunRecord, id: &str) -> String {
+    run.criteria
+        .iter()
+        .find(|c| c.id == id)
+        .map(|c| c.kind.clone())
+        .unwrap_or_default()
 }
 
 fn who(run: &RunRecord) -> String {

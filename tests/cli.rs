@@ -22,6 +22,8 @@ mod sandbox;
 mod secrets;
 #[path = "cli/several.rs"]
 mod several;
+#[path = "cli/skill_loop.rs"]
+mod skill_loop;
 mod support;
 
 use std::time::{Duration, Instant};
@@ -575,13 +577,46 @@ fn a_bad_skill_fails_lint_with_located_findings() {
 }
 
 #[test]
-fn skill_new_scaffolds_a_skill_that_passes_lint() {
+fn skill_new_scaffolds_a_skill_that_passes_lint_once_its_description_is_written() {
     let ws = Workspace::empty();
     ws.run(&["skill", "new", "jwt-key-rotation"])
         .expect_code(exit_code::SUCCESS);
+    // The scaffold's description is a placeholder: lint names it and fails.
+    let out = ws.run(&["skill", "lint", "skills/jwt-key-rotation"]);
+    out.expect_code(exit_code::BAD_INPUT);
+    assert_eq!(
+        out.stdout.trim(),
+        "skills/jwt-key-rotation/SKILL.md:4:3: error: 'description' holds placeholder text ('TODO'); replace it with what the skill does and when an agent should use it"
+    );
+    let path = "skills/jwt-key-rotation/SKILL.md";
+    let text = ws.read(path);
+    let start = text.find("description:").expect("a description");
+    let end = start + text[start..].find("metadata:").expect("metadata");
+    ws.write(
+        path,
+        &format!(
+            "{}description: Rotates the signing keys of jsonwebtoken services. Use when a scanner flags a hard-coded or weak JWT secret.\n{}",
+            &text[..start],
+            &text[end..]
+        ),
+    );
     let out = ws.run(&["skill", "lint", "skills/jwt-key-rotation"]);
     out.expect_code(exit_code::SUCCESS);
     assert_eq!(out.stdout, "", "no findings, not even warnings");
+    // A description that says what but not when is a warning, and lint still passes.
+    let text = ws.read(path).replace(
+        " Use when a scanner flags a hard-coded or weak JWT secret.",
+        " It covers the HS256 services of the payments team and their tests.",
+    );
+    ws.write(path, &text);
+    let out = ws.run(&["skill", "lint", "skills/jwt-key-rotation"]);
+    out.expect_code(exit_code::SUCCESS);
+    assert!(
+        out.stdout
+            .contains("3:14: warning: 'description' does not say when to use the skill"),
+        "{}",
+        out.stdout
+    );
     ws.run(&["skill", "new", "jwt-key-rotation"])
         .expect_code(exit_code::BAD_INPUT);
     ws.run(&["skill", "new", "Bad--Name"])
@@ -726,18 +761,29 @@ echo "home=$HOME secret=${SECRET_TOKEN:-unset} passed=${PASSED_VAR:-unset}"
         "a fresh HOME, not the user's: {stdout}"
     );
 
-    // Suggestions draw on the failed criteria and the agent's reported skill gaps.
+    // Suggestions draw on the skill run's reported gap (it passed: the agent's word
+    // alone); the `none` run's failure is context, not a revision of the skill.
     let out = ws.run(&["suggest"]);
     out.expect_code(exit_code::SUCCESS);
     assert!(
         out.stdout
-            .contains("Criterion `hidden-tests` (hidden) failed — 1 run(s)"),
+            .contains("## 1. Section \"Verify\" — 1 of 1 skill run(s), self_report_only"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("Suggested change: add one"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains("Criterion `hidden-tests`"),
         "{}",
         out.stdout
     );
     assert!(
         out.stdout
-            .contains("Section \"Verify\": no payload example"),
+            .contains("- without it (variant `none`): 0 of 1 graded run(s) pass"),
         "{}",
         out.stdout
     );

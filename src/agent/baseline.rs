@@ -37,6 +37,7 @@ pub fn reference(inv: &Invocation<'_>) -> AgentStatus {
                 reason: escalation.reason.clone(),
                 question: escalation.question.clone(),
             }],
+            shape: Default::default(),
         },
         _ => {
             let applied = match (&inv.case.reference_patch, &inv.case.reference_rev) {
@@ -60,6 +61,7 @@ pub fn reference(inv: &Invocation<'_>) -> AgentStatus {
                 what_was_hard: vec![],
                 skill_gaps: vec![],
                 escalations: vec![],
+                shape: Default::default(),
             }
         }
     };

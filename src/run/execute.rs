@@ -881,7 +881,7 @@ fn signals_record(report: &SignalsReport) -> SignalsRecord {
     match report {
         SignalsReport::Valid(s) => SignalsRecord {
             status: "valid".into(),
-            detail: String::new(),
+            detail: s.shape.note().to_string(),
             outcome: Some(s.outcome),
             confidence: Some(s.confidence),
         },

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::LazyLock;
 
+use regex::Regex;
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 
 use crate::diagnostic::{Diagnostic, nearest};
@@ -154,6 +156,8 @@ pub fn parse<'a>(path: &Path, text: &'a str) -> Parsed<'a> {
                             value_pos,
                             format!("'description' must be 1 to 1024 characters (it has {n}); say what the skill does and when to use it"),
                         ));
+                    } else {
+                        findings.extend(description_findings(path, value_pos, &d));
                     }
                     front.description = d;
                 }
@@ -290,6 +294,69 @@ fn is_string<'a>(data: &YamlData<'a, MarkedYaml<'a>>) -> bool {
     )
 }
 
+/// Fewer words than this and the description cannot say both what the skill does and
+/// when to use it.
+const MIN_DESCRIPTION_WORDS: usize = 12;
+
+static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(TODO|TBD|FIXME|XXX)\b|lorem ipsum|<(describe|description|what|when)[^>]*>")
+        .unwrap_or_else(|e| panic!("{e}"))
+});
+static WHEN_TO_USE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(when|whenever|if|before|after|use (it |this |this skill )?(for|to|on|with|in))\b",
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+});
+static FIRST_OR_SECOND_PERSON: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?i:(I|I'm|I'll|I can|we|we'll|you|you can|this skill (helps|lets) you))\b")
+        .unwrap_or_else(|e| panic!("{e}"))
+});
+
+/// The Agent Skills guidance on a description, held: an agent decides from the description
+/// alone whether to load the skill, so it must say what the skill does and when to use it,
+/// in the third person, with no placeholder left from a scaffold. Placeholder text is an
+/// error; the rest are warnings.
+fn description_findings(path: &Path, at: (usize, usize), description: &str) -> Vec<Diagnostic> {
+    let text = description.trim();
+    if let Some(m) = PLACEHOLDER.find(text) {
+        return vec![Diagnostic::error(
+            path,
+            at,
+            format!(
+                "'description' holds placeholder text ('{}'); replace it with what the skill does and when an agent should use it",
+                m.as_str()
+            ),
+        )];
+    }
+    let mut out = Vec::new();
+    let words = text.split_whitespace().count();
+    if words < MIN_DESCRIPTION_WORDS {
+        out.push(Diagnostic::warning(
+            path,
+            at,
+            format!(
+                "'description' has {words} word(s); an agent picks a skill from its description alone: say what it does and when to use it (the findings, packages, tools or error messages it is for) in at least {MIN_DESCRIPTION_WORDS}"
+            ),
+        ));
+    }
+    if !WHEN_TO_USE.is_match(text) {
+        out.push(Diagnostic::warning(
+            path,
+            at,
+            "'description' does not say when to use the skill; add a sentence such as 'Use when …' naming the situations that should trigger it",
+        ));
+    }
+    if FIRST_OR_SECOND_PERSON.is_match(text) {
+        out.push(Diagnostic::warning(
+            path,
+            at,
+            "'description' should be in the third person ('Remediates …', not 'I …' or 'You can …'): it is read into the agent's prompt beside other skills'",
+        ));
+    }
+    out
+}
+
 /// Why `name` is not a valid skill name, if it is not.
 pub fn name_problem(name: &str) -> Option<String> {
     let n = name.chars().count();
@@ -319,7 +386,7 @@ mod tests {
 
     #[test]
     fn parses_fields_and_reports_positions() {
-        let text = "---\nname: demo\ndescription: Fixes things.\nmetadata:\n  version: 1\ncolour: red\n---\n# Body\n";
+        let text = "---\nname: demo\ndescription: Fixes the demo findings in Python services. Use when a scanner flags the demo package.\nmetadata:\n  version: 1\ncolour: red\n---\n# Body\n";
         let parsed = parse(Path::new("SKILL.md"), text);
         let messages: Vec<String> = parsed.findings.iter().map(ToString::to_string).collect();
         assert_eq!(
@@ -332,6 +399,55 @@ mod tests {
         assert_eq!(parsed.body_line, 8);
         assert_eq!(parsed.body, "# Body\n");
         assert!(parsed.front.is_none());
+    }
+
+    fn description(d: &str) -> Vec<String> {
+        let text = format!("---\nname: demo\ndescription: \"{d}\"\n---\n# Body\n");
+        parse(Path::new("SKILL.md"), &text)
+            .findings
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn description_follows_the_agent_skills_guidance() {
+        let good = "Remediates unsafe PyYAML loading in Python code. Use when a scanner flags PyYAML or code calls yaml.load without a Loader.";
+        assert_eq!(description(good), Vec::<String>::new());
+        // The scaffold's placeholder is an error, not a description.
+        let todo = description("TODO: say what this skill fixes and when an agent should use it");
+        assert_eq!(
+            todo,
+            [
+                "SKILL.md:3:14: error: 'description' holds placeholder text ('TODO'); replace it with what the skill does and when an agent should use it"
+            ]
+        );
+        assert!(
+            description(
+                "Fixes <describe the finding> in Python code when flagged by scanners today"
+            )[0]
+            .contains("placeholder")
+        );
+        let short = description("Fixes YAML.");
+        assert_eq!(short.len(), 2, "{short:?}");
+        assert!(short[0].contains("has 2 word(s)") && short[0].contains("warning"));
+        assert!(short[1].contains("does not say when to use"));
+        let person = description(
+            "I fix unsafe PyYAML loading in Python code when a scanner flags the package in a repository.",
+        );
+        assert_eq!(person.len(), 1, "{person:?}");
+        assert!(person[0].contains("third person"));
+        // Words that merely contain the cue or the placeholder do not count.
+        let cues = description(
+            "Remediates unsafe loading of configuration files in Python services and libraries, covering every call site and the pins.",
+        );
+        assert_eq!(cues.len(), 1, "{cues:?}");
+        assert!(
+            description(
+                "Rewrites TODOS lists. Use when the tracker flags stale items in a backlog file."
+            )
+            .is_empty()
+        );
     }
 
     #[test]
