@@ -2113,7 +2113,7 @@ fn missing_gate_limits_and_a_missing_escalation_question_point_at_their_lines() 
     out.expect_code(exit_code::BAD_INPUT);
     assert_eq!(
         out.stderr.trim(),
-        "evals/g.toml:9:1: error: a [[gate]] needs min_pass_rate, max_pass_rate, min_uplift or max_regressions"
+        "evals/g.toml:9:1: error: a [[gate]] needs min_pass_rate, max_pass_rate, min_uplift, min_uplift_vs or max_regressions"
     );
 
     ws.write("evals/g.toml", &format!("{eval}max_pass_rate = 0.0\n"));

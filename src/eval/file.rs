@@ -25,7 +25,7 @@ pub(super) struct EvalFile {
     #[serde(default)]
     pub(super) timeout: Option<Spanned<String>>,
     #[serde(default)]
-    pub(super) variants: Option<Spanned<Vec<Spanned<String>>>>,
+    pub(super) variants: Option<Spanned<Vec<Spanned<toml::Value>>>>,
     #[serde(default)]
     pub(super) pass_env: Option<Spanned<Vec<String>>>,
     #[serde(default)]
@@ -185,6 +185,8 @@ pub(super) struct GateFile {
     pub(super) min_uplift: Option<Spanned<f64>>,
     #[serde(default)]
     pub(super) uplift_bound: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) min_uplift_vs: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) max_regressions: Option<Spanned<i64>>,
     #[serde(default)]

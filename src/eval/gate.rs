@@ -15,21 +15,37 @@ pub(super) fn gate(
     at: &Located<'_>,
     spanned: &Spanned<GateFile>,
     agents: &[AgentSpec],
+    variants: &[Variant],
 ) -> Result<Gate> {
     let file = spanned.get_ref();
     if let Some(agent) = &file.agent {
         let names: Vec<&str> = agents.iter().map(|a| a.name.as_str()).collect();
         at.one_of(agent, "gate agent (not among the eval's agents)", &names)?;
     }
+    let mut known: Vec<&str> = vec!["skill", "none", "-"];
+    known.extend(variants.iter().filter_map(|v| match v {
+        Variant::Version(name) => Some(*name),
+        _ => None,
+    }));
     let variant = match &file.variant {
         None => None,
         Some(v) => {
-            at.one_of(v, "gate variant", &["skill", "none", "-"])?;
-            Some(match v.get_ref().as_str() {
-                "skill" => Variant::Skill,
-                "none" => Variant::None,
-                _ => Variant::Ignored,
-            })
+            at.one_of(v, "gate variant", &known)?;
+            Some(Variant::parse(v.get_ref()))
+        }
+    };
+    let uplift_vs = match &file.min_uplift_vs {
+        None => None,
+        Some(v) => {
+            let versions: Vec<&str> = known[3..].to_vec();
+            if versions.is_empty() {
+                return Err(at.err(
+                    v.span(),
+                    "min_uplift_vs names another version of the skill, and 'variants' lists none: add { name = \"main\", git = \"origin/main\" } to it",
+                ));
+            }
+            at.one_of(v, "min_uplift_vs (a version in 'variants')", &versions)?;
+            Some(Variant::parse(v.get_ref()))
         }
     };
     for rate in [&file.min_pass_rate, &file.max_pass_rate]
@@ -46,11 +62,12 @@ pub(super) fn gate(
     if file.min_pass_rate.is_none()
         && file.max_pass_rate.is_none()
         && file.min_uplift.is_none()
+        && file.min_uplift_vs.is_none()
         && file.max_regressions.is_none()
     {
         return Err(at.err(
             spanned.span(),
-            "a [[gate]] needs min_pass_rate, max_pass_rate, min_uplift or max_regressions",
+            "a [[gate]] needs min_pass_rate, max_pass_rate, min_uplift, min_uplift_vs or max_regressions",
         ));
     }
     if let Some(u) = &file.min_uplift
@@ -97,6 +114,7 @@ pub(super) fn gate(
         min_pass_rate: file.min_pass_rate.as_ref().map(|r| *r.get_ref()),
         max_pass_rate: file.max_pass_rate.as_ref().map(|r| *r.get_ref()),
         min_uplift: file.min_uplift.as_ref().map(|u| *u.get_ref()),
+        uplift_vs,
         uplift_on_lower_bound: file
             .uplift_bound
             .as_ref()

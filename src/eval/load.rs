@@ -95,7 +95,7 @@ impl Eval {
             ));
         }
 
-        let variants = variants(&at, file.variants.as_ref())?;
+        let (variants, versions) = variants(&at, file.variants.as_ref(), &workspace, &skill_dir)?;
 
         if let Some(sandbox) = &file.sandbox {
             at.one_of(sandbox, "sandbox", &["none", "bwrap"])?;
@@ -124,7 +124,7 @@ impl Eval {
         let gates = file
             .gate
             .iter()
-            .map(|g| gate::gate(&at, g, &agents))
+            .map(|g| gate::gate(&at, g, &agents, &variants))
             .collect::<Result<Vec<_>>>()?;
 
         if let Some(registries) = &file.registries
@@ -165,6 +165,7 @@ impl Eval {
             trials,
             timeout,
             variants,
+            versions,
             pass_env: file.pass_env.map(Spanned::into_inner).unwrap_or_default(),
             // Unset: runtimes in bubblewrap where it is installed, everything else not.
             sandbox: file.sandbox.map_or_else(String::new, Spanned::into_inner),
@@ -238,36 +239,134 @@ fn agents(at: &Located<'_>, file: &EvalFile) -> Result<(Vec<AgentSpec>, Vec<Agen
     Ok((agents, defined_agents))
 }
 
-/// `variants`: `skill` and `none` by default; each at most once.
+/// `variants`: `skill` and `none` by default; each at most once. Besides those, another
+/// version of the skill: `{ name = "main", git = "REV" }` (the skill's folder at a git
+/// revision of the workspace) or `{ name = "v1", path = "DIR" }` (a folder, from the
+/// workspace), each loaded and linted as the skill is.
 fn variants(
     at: &Located<'_>,
-    list: Option<&Spanned<Vec<Spanned<String>>>>,
-) -> Result<Vec<Variant>> {
-    let variants = match list {
-        None => vec![Variant::Skill, Variant::None],
-        Some(list) => {
-            let mut variants = Vec::new();
-            for v in list.get_ref() {
-                at.one_of(v, "variant", &["skill", "none"])?;
-                let variant = if v.get_ref() == "skill" {
-                    Variant::Skill
-                } else {
-                    Variant::None
-                };
-                if !variants.contains(&variant) {
-                    variants.push(variant);
-                }
+    list: Option<&Spanned<Vec<Spanned<toml::Value>>>>,
+    workspace: &Workspace,
+    skill_dir: &Path,
+) -> Result<(Vec<Variant>, Vec<SkillVersion>)> {
+    let Some(list) = list else {
+        return Ok((vec![Variant::Skill, Variant::None], Vec::new()));
+    };
+    let mut variants = Vec::new();
+    let mut versions: Vec<SkillVersion> = Vec::new();
+    for v in list.get_ref() {
+        let variant = match v.get_ref() {
+            toml::Value::String(name) => {
+                let named = Spanned::new(v.span(), name.clone());
+                at.one_of(&named, "variant", &["skill", "none"])?;
+                Variant::parse(name)
             }
-            if variants.is_empty() {
+            toml::Value::Table(table) => {
+                let version = version(at, v.span(), table, workspace, skill_dir)?;
+                if versions.iter().any(|known| known.name == version.name) {
+                    return Err(at.err(
+                        v.span(),
+                        format!("variant '{}' is named twice", version.name),
+                    ));
+                }
+                let variant = Variant::Version(version.name);
+                versions.push(version);
+                variant
+            }
+            other => {
                 return Err(at.err(
-                    list.span(),
-                    "'variants' is empty; use [\"skill\", \"none\"]",
+                    v.span(),
+                    format!(
+                        "a variant is \"skill\", \"none\" or a table {{ name = \"…\", git = \"REV\" }} or {{ name = \"…\", path = \"DIR\" }}, not {}",
+                        other.type_str()
+                    ),
                 ));
             }
-            variants
+        };
+        if !variants.contains(&variant) {
+            variants.push(variant);
+        }
+    }
+    if variants.is_empty() {
+        return Err(at.err(
+            list.span(),
+            "'variants' is empty; use [\"skill\", \"none\"]",
+        ));
+    }
+    Ok((variants, versions))
+}
+
+/// One `{ name, git | path }` variant: checked, written out (a git revision) and loaded.
+fn version(
+    at: &Located<'_>,
+    span: std::ops::Range<usize>,
+    table: &toml::Table,
+    workspace: &Workspace,
+    skill_dir: &Path,
+) -> Result<SkillVersion> {
+    if let Some(key) = table
+        .keys()
+        .find(|k| !["name", "git", "path"].contains(&k.as_str()))
+    {
+        return Err(at.err(
+            span,
+            format!("unknown key '{key}' in a variant; a version has 'name' and 'git' or 'path'"),
+        ));
+    }
+    let text = |key: &str| table.get(key).and_then(toml::Value::as_str);
+    let Some(name) = text("name") else {
+        return Err(at.err(span, "a variant table needs 'name' (a-z, 0-9, '-', '_'), e.g. { name = \"main\", git = \"origin/main\" }"));
+    };
+    let valid = name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
+    if !valid || RESERVED_VARIANTS.contains(&name) {
+        return Err(at.err(
+            span,
+            format!(
+                "variant name '{name}' must be a-z, 0-9, '-' or '_' (starting with a letter or digit) and not one of {}",
+                RESERVED_VARIANTS.join(", ")
+            ),
+        ));
+    }
+    let (source, dir) = match (text("git"), text("path")) {
+        (Some(rev), None) => (
+            format!("git:{rev}"),
+            version::at_revision(workspace, skill_dir, rev, name)
+                .map_err(|why| at.err(span.clone(), why))?,
+        ),
+        (None, Some(path)) => {
+            let dir = workspace.root().join(path);
+            if !dir.join(crate::skill::SKILL_FILE).is_file() {
+                return Err(at.err(
+                    span,
+                    format!("variant '{name}': no SKILL.md in {}", dir.display()),
+                ));
+            }
+            (path.to_string(), dir)
+        }
+        _ => {
+            return Err(at.err(
+                span,
+                format!("variant '{name}' needs exactly one of 'git' (a revision of the workspace) or 'path' (a folder)"),
+            ));
         }
     };
-    Ok(variants)
+    let Variant::Version(name) = Variant::parse(name) else {
+        return Err(at.err(span, format!("variant name '{name}' is reserved")));
+    };
+    // Linted as the skill is: an error in the old version is an error in the eval.
+    let skill = crate::skill::Skill::load(&dir)?;
+    Ok(SkillVersion {
+        name,
+        source,
+        dir,
+        skill,
+    })
 }
 
 /// What an eval may spend: the graders' budget, the agents' budget, each runtime's prices.

@@ -19,32 +19,25 @@ mod grader;
 mod load;
 mod located;
 mod rubric;
+mod version;
 
-/// Which form of the skill a run gets.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
+/// Which form of the skill a run gets. Written as a string: `skill`, `none`, `-`, or the
+/// name of another version of the skill (`variants = [{ name = "main", git = "…" }]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Variant {
     /// The skill under test, installed where the agent looks for it.
-    #[serde(rename = "skill")]
     Skill,
     /// No skill: the baseline the skill must beat.
-    #[serde(rename = "none")]
     None,
     /// The agent ignores skills (the built-in baselines), so it runs once for all variants.
-    #[serde(rename = "-")]
     Ignored,
+    /// Another version of the skill (the one a change replaces, say), installed in its
+    /// place; the name is interned, so a variant stays `Copy`.
+    Version(&'static str),
 }
+
+/// The names a version may not take: the other variants' and the run folders' `any`.
+pub const RESERVED_VARIANTS: [&str; 4] = ["skill", "none", "-", "any"];
 
 impl Variant {
     pub fn as_str(self) -> &'static str {
@@ -52,7 +45,64 @@ impl Variant {
             Variant::Skill => "skill",
             Variant::None => "none",
             Variant::Ignored => "-",
+            Variant::Version(name) => name,
         }
+    }
+
+    /// The variant a string names.
+    pub fn parse(s: &str) -> Variant {
+        match s {
+            "skill" => Variant::Skill,
+            "none" => Variant::None,
+            "-" => Variant::Ignored,
+            name => Variant::Version(intern(name)),
+        }
+    }
+
+    /// Whether the run has a skill installed: the skill under test or another version.
+    pub fn has_skill(self) -> bool {
+        matches!(self, Variant::Skill | Variant::Version(_))
+    }
+}
+
+/// One `&'static str` per distinct version name read in this process (a handful).
+fn intern(name: &str) -> &'static str {
+    static NAMES: std::sync::LazyLock<std::sync::Mutex<std::collections::BTreeSet<&'static str>>> =
+        std::sync::LazyLock::new(Default::default);
+    let mut names = NAMES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(known) = names.get(name) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(name.to_string().into_boxed_str());
+    names.insert(leaked);
+    leaked
+}
+
+impl Serialize for Variant {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Variant {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Variant, D::Error> {
+        let s = String::deserialize(d)?;
+        Ok(Variant::parse(&s))
+    }
+}
+
+impl schemars::JsonSchema for Variant {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Variant".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Which form of the skill a run gets: \"skill\" (the skill under test), \"none\" (no skill), \"-\" (an agent that ignores skills), or the name of another version of the skill.",
+            "type": "string"
+        })
     }
 }
 
@@ -60,6 +110,18 @@ impl std::fmt::Display for Variant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// Another version of the skill an eval measures the skill against.
+#[derive(Debug, Clone)]
+pub struct SkillVersion {
+    pub name: &'static str,
+    /// Where it came from, as the eval says it: a folder, or `git:REV`.
+    pub source: String,
+    /// Its folder (for a git revision, written out under the store).
+    pub dir: PathBuf,
+    /// The version loaded and linted.
+    pub skill: crate::skill::Skill,
 }
 
 /// A checked eval.
@@ -77,6 +139,8 @@ pub struct Eval {
     pub trials: u32,
     pub timeout: Duration,
     pub variants: Vec<Variant>,
+    /// The skill versions named in `variants` besides `skill` and `none`, in their order.
+    pub versions: Vec<SkillVersion>,
     pub pass_env: Vec<String>,
     /// `none` or `bwrap`, checked for availability when the eval runs; empty when the eval
     /// does not say: then runtime agents run in bubblewrap where it is installed, and

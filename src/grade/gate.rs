@@ -25,6 +25,10 @@ pub struct Gate {
     pub min_uplift: Option<f64>,
     /// …on the lower end of its 95% interval (Newcombe) rather than its point estimate.
     pub uplift_on_lower_bound: bool,
+    /// Measure the uplift against this other version of the skill instead of `none`
+    /// (`min_uplift_vs`). Without `min_uplift`, the skill must not be worse than it beyond
+    /// the noise: the upper end of the difference's 95% interval at least 0.
+    pub uplift_vs: Option<Variant>,
     /// At most this many of the selected rows may regress against the accepted snapshot
     /// (checked when the results are compared with it).
     pub max_regressions: Option<usize>,
@@ -111,7 +115,9 @@ impl Gate {
         let undecided = (unavailable > 0 && !self.allow_unavailable) || budget_held > 0;
         let skipped = selected.is_empty() && !undecided;
         // The uplift compares the variants, whatever `variant` says.
-        let uplift = self.min_uplift.map(|min| {
+        let against = self.uplift_vs.unwrap_or(Variant::None);
+        let not_worse = self.uplift_vs.filter(|_| self.min_uplift.is_none());
+        let uplift = self.min_uplift.or(not_worse.map(|_| 0.0)).map(|min| {
             let of = |v: Variant| {
                 let graded: Vec<&RunRecord> = runs
                     .iter()
@@ -122,9 +128,16 @@ impl Gate {
                     graded.len(),
                 )
             };
-            let ((cs, ns), (cn, nn)) = (of(Variant::Skill), of(Variant::None));
-            let measured = crate::stats::newcombe(cs, ns, cn, nn)
-                .map(|(d, lo, _)| if self.uplift_on_lower_bound { lo } else { d });
+            let ((cs, ns), (cn, nn)) = (of(Variant::Skill), of(against));
+            let measured = crate::stats::newcombe(cs, ns, cn, nn).map(|(d, lo, hi)| {
+                if not_worse.is_some() {
+                    hi
+                } else if self.uplift_on_lower_bound {
+                    lo
+                } else {
+                    d
+                }
+            });
             measured.is_some_and(|m| m >= min)
         });
         let holds = selected.is_empty()
@@ -196,9 +209,15 @@ impl Gate {
                 limits.join(" and ")
             ));
         }
+        let against = self.uplift_vs.unwrap_or(Variant::None);
+        if let (Some(v), None) = (self.uplift_vs, self.min_uplift) {
+            parts.push(format!(
+                "skill not worse than {v} beyond the noise (upper 95% bound of skill minus {v} >= 0)"
+            ));
+        }
         if let Some(m) = self.min_uplift {
             parts.push(format!(
-                "uplift (skill minus none{}) >= {:+.0} points",
+                "uplift (skill minus {against}{}) >= {:+.0} points",
                 if self.uplift_on_lower_bound {
                     ", lower 95% bound"
                 } else {

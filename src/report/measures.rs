@@ -53,6 +53,35 @@ pub struct Uplift {
     pub interval95: Interval,
 }
 
+/// The skill under test against another version of it (`variants = [{ name = … }]`), for
+/// one agent or, with `agent` "(all)", over every agent: the difference of their pass
+/// rates on the same cases and trials, with Newcombe's interval.
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionDiff {
+    pub version: String,
+    pub agent: String,
+    pub skill: (usize, usize),
+    pub other: (usize, usize),
+    pub difference: f64,
+    pub interval95: Interval,
+    /// `better`, `worse`, or `not distinguishable` when the interval holds 0 (the noise).
+    pub verdict: &'static str,
+}
+
+/// The agent column of a row over every agent.
+pub const ALL_AGENTS: &str = "(all)";
+
+/// The verdict on a difference from its 95% interval.
+pub fn verdict(interval: Interval) -> &'static str {
+    if interval.0 > 0.0 {
+        "better"
+    } else if interval.1 < 0.0 {
+        "worse"
+    } else {
+        "not distinguishable"
+    }
+}
+
 /// Did the agent escalate exactly where the cases expect it?
 #[derive(Debug, Clone, Serialize)]
 pub struct EscalationStats {
@@ -109,6 +138,8 @@ pub struct Infrastructure {
 pub struct Measures {
     pub trials: Vec<TrialStats>,
     pub uplift: Vec<Uplift>,
+    /// The skill against each other version of it.
+    pub versions: Vec<VersionDiff>,
     pub escalation: Vec<EscalationStats>,
     pub calibration: Vec<Calibration>,
     pub claims: Vec<Claim>,
@@ -206,6 +237,43 @@ pub fn measure(results: &Results) -> Measures {
         })
         .collect();
 
+    let names: std::collections::BTreeSet<&'static str> = graded
+        .iter()
+        .filter_map(|r| match r.variant {
+            Variant::Version(name) => Some(name),
+            _ => None,
+        })
+        .collect();
+    let mut versions = Vec::new();
+    for name in names {
+        let count = |agent: Option<&str>, v: Variant| {
+            let runs: Vec<&&RunRecord> = graded
+                .iter()
+                .filter(|r| agent.is_none_or(|a| r.agent == a) && r.variant == v)
+                .collect();
+            (runs.iter().filter(|r| r.passes(pass)).count(), runs.len())
+        };
+        let rows = agents.iter().map(|a| Some(*a)).chain([None]);
+        for agent in rows {
+            let (skill, other) = (
+                count(agent, Variant::Skill),
+                count(agent, Variant::Version(name)),
+            );
+            let Some((d, lo, hi)) = stats::newcombe(skill.0, skill.1, other.0, other.1) else {
+                continue;
+            };
+            versions.push(VersionDiff {
+                version: name.to_string(),
+                agent: agent.unwrap_or(ALL_AGENTS).to_string(),
+                skill,
+                other,
+                difference: d,
+                interval95: (lo, hi),
+                verdict: verdict((lo, hi)),
+            });
+        }
+    }
+
     let mut by_agent_variant: BTreeMap<(&str, Variant), Vec<&RunRecord>> = BTreeMap::new();
     for r in &graded {
         by_agent_variant
@@ -285,6 +353,7 @@ pub fn measure(results: &Results) -> Measures {
     Measures {
         trials,
         uplift,
+        versions,
         escalation,
         calibration,
         claims,

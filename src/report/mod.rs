@@ -277,6 +277,21 @@ pub fn scorecard(results: &Results, format: Format) -> String {
     }
 }
 
+/// `passed/runs`.
+fn fraction((passed, runs): (usize, usize)) -> String {
+    format!("{passed}/{runs}")
+}
+
+/// A difference of rates in percentage points.
+fn points(d: f64) -> String {
+    format!("{:+.0} pts", d * 100.0)
+}
+
+/// An interval of differences in percentage points.
+fn points_interval((lo, hi): (f64, f64)) -> String {
+    format!("{:+.0} to {:+.0} pts", lo * 100.0, hi * 100.0)
+}
+
 /// The trial statistics, uplift, escalation and calibration tables.
 fn measures_text(m: &Measures, md: bool) -> String {
     let heading = |title: &str| {
@@ -322,6 +337,37 @@ fn measures_text(m: &Measures, md: bool) -> String {
     out.push_str(&t.to_string());
     out.push('\n');
 
+    if !m.versions.is_empty() {
+        out.push_str(&heading("Skill versions"));
+        let mut t = new_table(md);
+        t.set_header([
+            "version",
+            "agent",
+            "skill",
+            "version's",
+            "difference",
+            "95% CI",
+            "verdict",
+        ]);
+        for v in &m.versions {
+            t.add_row([
+                v.version.clone(),
+                v.agent.clone(),
+                fraction(v.skill),
+                fraction(v.other),
+                points(v.difference),
+                points_interval(v.interval95),
+                if v.verdict == "not distinguishable" {
+                    "not distinguishable (inside the noise)".into()
+                } else {
+                    format!("skill {}", v.verdict)
+                },
+            ]);
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
+
     if !m.uplift.is_empty() {
         out.push_str(&heading("Uplift"));
         let mut t = new_table(md);
@@ -329,14 +375,10 @@ fn measures_text(m: &Measures, md: bool) -> String {
         for u in &m.uplift {
             t.add_row([
                 u.agent.clone(),
-                format!("{}/{}", u.with_skill.0, u.with_skill.1),
-                format!("{}/{}", u.without.0, u.without.1),
-                format!("{:+.0} pts", u.uplift * 100.0),
-                format!(
-                    "{:+.0} to {:+.0} pts",
-                    u.interval95.0 * 100.0,
-                    u.interval95.1 * 100.0
-                ),
+                fraction(u.with_skill),
+                fraction(u.without),
+                points(u.uplift),
+                points_interval(u.interval95),
             ]);
         }
         out.push_str(&t.to_string());

@@ -300,6 +300,15 @@ pub fn run_evals(
             skill: SkillInfo {
                 name: p.skill.name().into(),
                 hash: p.skill.hash.clone(),
+                versions: eval
+                    .versions
+                    .iter()
+                    .map(|v| results::VersionInfo {
+                        name: v.name.to_string(),
+                        source: v.source.clone(),
+                        hash: v.skill.hash.clone(),
+                    })
+                    .collect(),
             },
             started_at: p.started_at,
             finished_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now())

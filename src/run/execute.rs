@@ -458,14 +458,14 @@ async fn run_agent(
     let eval = ctx.eval;
     let scratch = room.scratch.clone();
     let scratch = scratch.as_path();
-    let skill = ctx.skill;
+    let skill = ctx.skill_for(run.variant);
     let runtime = run.agent.runtime();
-    if let (Variant::Skill, Some(skill), Some(rt)) = (run.variant, skill, runtime) {
+    if let (Some(skill), Some(rt)) = (skill, runtime) {
         room.baseline
             .exclude(&format!("{}/{}", rt.runtime.skills_dir(), skill.name()));
     }
     let skill_copy = match (run.variant, skill) {
-        (Variant::Skill, Some(skill)) => {
+        (_, Some(skill)) => {
             let lower = room.lower_checkout();
             Some(install_skill(
                 skill,
@@ -475,7 +475,9 @@ async fn run_agent(
                 lower.as_deref(),
             )?)
         }
-        (Variant::Skill, None) => return Err("the skill variant needs a skill".into()),
+        (variant, None) if variant.has_skill() => {
+            return Err(format!("the {variant} variant needs a skill"));
+        }
         _ => None,
     };
     let signals_file = scratch.join("signals.json");
@@ -793,8 +795,8 @@ fn agent_report(
         }
         _ => None,
     };
-    // Only the skill variant has a skill to open: `none` never reports an activation.
-    let skill = skill.filter(|_| variant == Variant::Skill);
+    // Only a variant with a skill has one to open: `none` never reports an activation.
+    let skill = skill.filter(|_| variant.has_skill());
     let activation = skill.and_then(|skill| {
         t.activation(
             skill.name(),

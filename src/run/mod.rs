@@ -58,6 +58,23 @@ pub struct Context<'a> {
     pub shared: crate::fsx::SharedFiles,
 }
 
+impl Context<'_> {
+    /// The skill a run of `variant` gets installed: the skill under test, another version
+    /// of it, or none.
+    pub fn skill_for(&self, variant: crate::eval::Variant) -> Option<&Skill> {
+        match variant {
+            crate::eval::Variant::Skill => self.skill,
+            crate::eval::Variant::Version(name) => self
+                .eval
+                .versions
+                .iter()
+                .find(|v| v.name == name)
+                .map(|v| &v.skill),
+            _ => None,
+        }
+    }
+}
+
 /// What runtime agents run in ([`Context::runtime_sandbox`]).
 pub(crate) fn runtime_sandbox(eval: &Eval, sandbox: &Sandbox) -> Sandbox {
     if eval.sandbox.is_empty() {
@@ -252,6 +269,11 @@ fn key_inputs(
         .collect();
     plan::KeyInputs {
         skill: skill.hash.clone(),
+        versions: eval
+            .versions
+            .iter()
+            .map(|v| (v.name.to_string(), v.skill.hash.clone()))
+            .collect(),
         delivery: format!("{:x}", Sha256::digest(delivery.as_bytes())),
         grading: grading_digest(eval, grading),
         agents,

@@ -35,6 +35,8 @@ pub struct PlannedRun {
 pub struct KeyInputs {
     /// The skill's content hash (only the `skill` variant's key holds it).
     pub skill: String,
+    /// The hash of each other version of the skill, by variant name.
+    pub versions: HashMap<String, String>,
     /// The eval's settings that change what the agent does: the timeout, the sandboxes
     /// and network, what is passed and exposed, the registries.
     pub delivery: String,
@@ -167,10 +169,10 @@ fn delivery_key(
         AgentKind::Runtime(rt) => rt.fingerprint(),
         _ => String::new(),
     };
-    let skill = if variant == Variant::Skill {
-        inputs.skill.as_str()
-    } else {
-        ""
+    let skill = match variant {
+        Variant::Skill => inputs.skill.as_str(),
+        Variant::Version(name) => inputs.versions.get(name).map_or("", String::as_str),
+        _ => "",
     };
     let agent_extra = inputs.agents.get(&agent.name).map_or("", String::as_str);
     for part in [

@@ -136,6 +136,18 @@ pub struct EvalInfo {
 pub struct SkillInfo {
     pub name: String,
     pub hash: String,
+    /// The other versions of the skill the eval measured it against.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<VersionInfo>,
+}
+
+/// Another version of the skill: its variant name, where it came from and its hash.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct VersionInfo {
+    pub name: String,
+    /// The folder the eval names, or `git:REV`.
+    pub source: String,
+    pub hash: String,
 }
 
 /// A case's provenance: where its repository came from and the commit it was pinned to.

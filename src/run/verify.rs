@@ -125,6 +125,7 @@ fn eval_for(workspace: &Workspace, case: &Case, sandbox: &str, expose: &[PathBuf
         trials: 1,
         timeout: Duration::from_secs(600),
         variants: vec![Variant::None],
+        versions: Vec::new(),
         pass_env: Vec::new(),
         sandbox: sandbox.into(),
         network: None,

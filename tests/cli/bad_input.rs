@@ -702,6 +702,25 @@ fn eval_rows() -> Vec<Row> {
         // Enums.
         eval_row("bad-variant", eval_top("variants = [\"skil\"]\n"))
             .expect(BAD, &[&l("4:13"), "did you mean 'skill'"]),
+        // Skill versions (A/B): each key, name and source checked where it is written.
+        eval_row("version-without-a-name", eval_top("variants = [\"skill\", { git = \"HEAD\" }]\n"))
+            .expect(BAD, &[&l("4:22"), "needs 'name'"]),
+        eval_row("version-with-a-reserved-name", eval_top("variants = [{ name = \"none\", path = \"skills/demo\" }]\n"))
+            .expect(BAD, &[&l("4:13"), "'none'", "not one of"]),
+        eval_row("version-unknown-key", eval_top("variants = [{ name = \"old\", folder = \"x\" }]\n"))
+            .expect(BAD, &[&l("4:13"), "unknown key 'folder'"]),
+        eval_row("version-with-git-and-path", eval_top("variants = [{ name = \"old\", git = \"HEAD\", path = \"skills/demo\" }]\n"))
+            .expect(BAD, &[&l("4:13"), "exactly one of 'git'"]),
+        eval_row("version-folder-without-a-skill", eval_top("variants = [{ name = \"old\", path = \"nowhere\" }]\n"))
+            .expect(BAD, &[&l("4:13"), "no SKILL.md in"]),
+        eval_row("version-git-outside-a-repository", eval_top("variants = [{ name = \"old\", git = \"HEAD\" }]\n"))
+            .expect(BAD, &[&l("4:13"), "not in a git repository"]),
+        eval_row("version-named-twice", eval_top("variants = [{ name = \"old\", path = \"skills/demo\" }, { name = \"old\", path = \"skills/demo\" }]\n"))
+            .expect(BAD, &[&l("4:53"), "named twice"]),
+        eval_row("version-not-a-table", eval_top("variants = [3]\n"))
+            .expect(BAD, &[&l("4:13"), "not integer"]),
+        eval_row("uplift-vs-without-versions", eval_tail("[[gate]]\nmin_uplift_vs = \"main\"\n"))
+            .expect(BAD, &[&l("9:17"), "lists none"]),
         eval_row("bad-sandbox", eval_top("sandbox = \"docker\"\n"))
             .expect(BAD, &[&l("4:11"), "docker"]),
         eval_row("bad-network", eval_top("network = \"filterd\"\n"))

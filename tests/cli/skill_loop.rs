@@ -203,3 +203,186 @@ fi
         assert!(text.contains(line), "{line}\n{text}");
     }
 }
+
+/// Commits the whole workspace as it is, so `git = "HEAD"` names this version of the skill.
+fn commit_all(ws: &Workspace, message: &str) {
+    for args in [
+        vec!["init", "-q"],
+        vec!["add", "-A"],
+        vec![
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            message,
+        ],
+    ] {
+        let out = std::process::Command::new("git")
+            .args(&args)
+            .current_dir(ws.root())
+            .output()
+            .unwrap_or_else(|e| panic!("git runs: {e}"));
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+const MARKER: &str = "Marker: the revised steps.";
+
+#[test]
+fn a_skill_is_measured_against_its_version_at_a_git_revision_and_gated_on_it() {
+    let ws = Workspace::shipped();
+    let skill = "skills/pyyaml-safe-load/SKILL.md";
+    let original = ws.read(skill);
+    // The agent fixes the case only when the installed skill carries the marker.
+    ws.write(
+        "evals/marker.sh",
+        &format!(
+            "#!/bin/sh\nif grep -q '{MARKER}' \"$SKILLBENCH_SKILL_DIR/SKILL.md\" 2>/dev/null; then\n  sed -i 's/raw = yaml.load(fh)/raw = yaml.safe_load(fh)/' notifier/settings.py\nfi\nprintf '%s' '{{\"schema\":\"agent-signals/v1\",\"outcome\":\"fixed\",\"confidence\":0.9}}' > \"$SKILLBENCH_SIGNALS\"\n"
+        ),
+    );
+    let eval = |gate: &str| {
+        small_eval(
+            r#""python-cves/settings-loader""#,
+            r#""marker""#,
+            &format!(
+                "trials = 3\nvariants = [\"skill\", \"none\", {{ name = \"main\", git = \"HEAD\" }}]\n[agent.marker]\nkind = \"command\"\ncommand = [\"sh\", \"./marker.sh\"]\n{gate}"
+            ),
+        )
+    };
+    ws.write(
+        "evals/ab.toml",
+        &eval("[[gate]]\nagent = \"marker\"\nmin_uplift_vs = \"main\"\n"),
+    );
+    // main: the skill as committed, without the marker; the working tree adds it.
+    commit_all(&ws, "the skill before the revision");
+    ws.write(skill, &format!("{original}\n{MARKER}\n"));
+    let out = ws.run(&["eval", "evals/ab.toml"]);
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+    let results = ws.latest_results();
+    let versions = &results["skill"]["versions"];
+    assert_eq!(versions[0]["name"], "main", "{versions}");
+    assert_eq!(versions[0]["source"], "git:HEAD");
+    assert_ne!(versions[0]["hash"], results["skill"]["hash"]);
+    let passes = |variant: &str| {
+        results["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["variant"] == variant && r["grade"] == "A")
+            .count()
+    };
+    assert_eq!(
+        (passes("skill"), passes("main"), passes("none")),
+        (3, 0, 0),
+        "{}",
+        results["runs"]
+    );
+    let scorecard = ws.run(&["scorecard"]);
+    scorecard.expect_code(exit_code::SUCCESS);
+    let row = scorecard
+        .stdout
+        .lines()
+        .find(|l| l.contains("main") && l.contains("(all)"))
+        .unwrap_or_else(|| {
+            panic!(
+                "a skill-versions row over all agents:\n{}",
+                scorecard.stdout
+            )
+        });
+    assert!(
+        row.contains("3/3") && row.contains("0/3") && row.contains("+100 pts"),
+        "{row}"
+    );
+    assert!(row.contains("skill better"), "{row}");
+    assert!(
+        out.stdout
+            .contains("gate holds: agent marker: skill not worse than main beyond the noise"),
+        "{}",
+        out.stdout
+    );
+
+    // The version written out for `main` is restored when anything changed it (a run
+    // without the sandbox can write there): the next eval installs the commit's bytes.
+    let written = std::fs::read_dir(ws.path(".skillbench/versions"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join("pyyaml-safe-load/SKILL.md"))
+        .find(|p| p.is_file())
+        .expect("the version written out");
+    std::fs::write(&written, format!("{original}\n{MARKER}\n")).unwrap();
+    ws.run(&["eval", "evals/ab.toml"])
+        .expect_code(exit_code::SNAPSHOT_PENDING);
+    assert_eq!(std::fs::read_to_string(&written).unwrap(), original);
+    assert_eq!(
+        ws.latest_results()["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["variant"] == "main" && r["grade"] == "A")
+            .count(),
+        0
+    );
+
+    // The revision made worse: the committed skill has the marker, the new one lacks it.
+    ws.write(skill, &format!("{original}\n{MARKER}\n"));
+    commit_all(&ws, "the skill with the marker");
+    ws.write(skill, &original);
+    let out = ws.run(&["eval", "evals/ab.toml"]);
+    out.expect_code(exit_code::GATE_FAILED);
+    assert!(
+        out.stdout
+            .contains("gate FAILS: agent marker: skill not worse than main beyond the noise"),
+        "{}",
+        out.stdout
+    );
+    let scorecard = ws.run(&["scorecard"]);
+    assert!(
+        scorecard.stdout.contains("skill worse"),
+        "{}",
+        scorecard.stdout
+    );
+
+    // Both versions the same: not distinguishable, and the gate holds.
+    ws.write(skill, &format!("{original}\n{MARKER}\n"));
+    let out = ws.run(&["eval", "evals/ab.toml"]);
+    out.expect_code(exit_code::SNAPSHOT_PENDING);
+    let scorecard = ws.run(&["scorecard"]);
+    assert!(
+        scorecard
+            .stdout
+            .contains("not distinguishable (inside the noise)"),
+        "{}",
+        scorecard.stdout
+    );
+
+    // A revision the repository does not hold, and a gate naming no version: located errors.
+    ws.write(
+        "evals/ab.toml",
+        &eval("").replace("git = \"HEAD\"", "git = \"no-such-branch\""),
+    );
+    let out = ws.run(&["eval", "evals/ab.toml"]);
+    out.expect_code(exit_code::BAD_INPUT);
+    assert!(
+        out.stderr.contains("evals/ab.toml:") && out.stderr.contains("no commit 'no-such-branch'"),
+        "{}",
+        out.stderr
+    );
+    ws.write(
+        "evals/ab.toml",
+        &eval("[[gate]]\nmin_uplift_vs = \"mian\"\n"),
+    );
+    let out = ws.run(&["eval", "evals/ab.toml"]);
+    out.expect_code(exit_code::BAD_INPUT);
+    assert!(
+        out.stderr.contains("mian") && out.stderr.contains("main"),
+        "{}",
+        out.stderr
+    );
+}
