@@ -155,7 +155,7 @@ pub fn parse(bytes: &[u8]) -> SignalsReport {
     // A byte-order mark, as some editors write it, is not part of the JSON.
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     if let Some(records) = foreign_records(bytes) {
-        return match normalise(&records) {
+        return match records.and_then(|r| normalise(&r)) {
             Ok(signals) => SignalsReport::Valid(signals),
             Err(why) => SignalsReport::Invalid(why),
         };
@@ -187,11 +187,28 @@ pub fn parse(bytes: &[u8]) -> SignalsReport {
 /// The records of a file in another shape than skillbench's: one JSON object, an array of
 /// them or JSON Lines, each with a `signal_type` and none with skillbench's `schema`. `None`
 /// for anything else, which is then judged as skillbench's own shape (and its errors).
-fn foreign_records(bytes: &[u8]) -> Option<Vec<serde_json::Map<String, serde_json::Value>>> {
+/// A file that starts as another shape but then is not JSON is that shape's error.
+type Records = Result<Vec<serde_json::Map<String, serde_json::Value>>, String>;
+
+fn foreign_records(bytes: &[u8]) -> Option<Records> {
     use serde_json::Value;
-    let mut records = Vec::new();
+    let mut records: Vec<serde_json::Map<String, Value>> = Vec::new();
     for value in serde_json::Deserializer::from_slice(bytes).into_iter::<Value>() {
-        match value.ok()? {
+        let value = match value {
+            Ok(value) => value,
+            Err(e)
+                if records.first().is_some_and(|r| {
+                    r.contains_key("signal_type") && !r.contains_key("schema")
+                }) =>
+            {
+                return Some(Err(format!(
+                    "signals with a signal_type (the agent-signals protocol or signal-write shape), then not JSON after signal {}: {e}",
+                    records.len()
+                )));
+            }
+            Err(_) => return None,
+        };
+        match value {
             Value::Object(o) => records.push(o),
             Value::Array(items) => {
                 for item in items {
@@ -208,7 +225,7 @@ fn foreign_records(bytes: &[u8]) -> Option<Vec<serde_json::Map<String, serde_jso
         && records
             .iter()
             .all(|r| r.contains_key("signal_type") && !r.contains_key("schema"));
-    foreign.then_some(records)
+    foreign.then_some(Ok(records))
 }
 
 /// The protocol versions whose fields skillbench reads.
@@ -230,7 +247,7 @@ fn normalise(records: &[serde_json::Map<String, serde_json::Value>]) -> Result<S
         match r.get(key) {
             None | Some(Value::Null) => Ok(String::new()),
             Some(Value::String(s)) => Ok(s.trim().to_string()),
-            Some(other) => Err(format!("'{key}' must be a string, not {other}")),
+            Some(other) => Err(format!("'{key}' must be a string, not {}", echo(other))),
         }
     };
     // A 1-5 rating; signal-write writes 0 for "not rated".
@@ -241,7 +258,8 @@ fn normalise(records: &[serde_json::Map<String, serde_json::Value>]) -> Result<S
                 Some(0) if !protocol => Ok(None),
                 Some(n @ 1..=5) => Ok(Some(n as u8)),
                 _ => Err(format!(
-                    "self_assessment.{key} is {v}; ratings are whole numbers from 1 to 5"
+                    "self_assessment.{key} is {}; ratings are whole numbers from 1 to 5",
+                    echo(v)
                 )),
             },
         }
@@ -252,7 +270,16 @@ fn normalise(records: &[serde_json::Map<String, serde_json::Value>]) -> Result<S
         match r.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Object(o)) => Ok(Some(o.clone())),
-            Some(other) => Err(format!("'{key}' must be an object, not {other}")),
+            Some(other) => Err(format!("'{key}' must be an object, not {}", echo(other))),
+        }
+    };
+    // A nested escalation's question: its recommendation, else what it is blocked on.
+    let question_of = |e: &serde_json::Map<String, Value>| -> Result<String, String> {
+        let recommendation = text(e, "recommendation")?;
+        if recommendation.is_empty() {
+            text(e, "blocked_on")
+        } else {
+            Ok(recommendation)
         }
     };
     let mut out = Signals {
@@ -280,7 +307,8 @@ fn normalise(records: &[serde_json::Map<String, serde_json::Value>]) -> Result<S
             let version = text(r, "schema_version").map_err(at)?;
             if !PROTOCOL_VERSIONS.contains(&version.as_str()) {
                 return Err(at(format!(
-                    "schema_version is '{version}'; skillbench reads the agent-signals protocol {}",
+                    "schema_version is '{}'; skillbench reads the agent-signals protocol {}",
+                    echo_str(&version),
                     PROTOCOL_VERSIONS.join(" and ")
                 )));
             }
@@ -335,11 +363,7 @@ fn normalise(records: &[serde_json::Map<String, serde_json::Value>]) -> Result<S
                     }
                 }
                 if let Some(e) = nested {
-                    let question = [text(&e, "recommendation"), text(&e, "blocked_on")]
-                        .into_iter()
-                        .filter_map(Result::ok)
-                        .find(|q| !q.is_empty())
-                        .unwrap_or_default();
+                    let question = question_of(&e).map_err(at)?;
                     escalate(text(&e, "reason").map_err(at)?, question);
                 }
             }
@@ -348,14 +372,9 @@ fn normalise(records: &[serde_json::Map<String, serde_json::Value>]) -> Result<S
                     assess(&sa).map_err(at)?;
                 }
                 let (reason, question) = match &nested {
-                    Some(e) if text(r, "reason").map_err(at)?.is_empty() => (
-                        text(e, "reason").map_err(at)?,
-                        [text(e, "recommendation"), text(e, "blocked_on")]
-                            .into_iter()
-                            .filter_map(Result::ok)
-                            .find(|q| !q.is_empty())
-                            .unwrap_or_default(),
-                    ),
+                    Some(e) if text(r, "reason").map_err(at)?.is_empty() => {
+                        (text(e, "reason").map_err(at)?, question_of(e).map_err(at)?)
+                    }
                     _ => (
                         text(r, "reason").map_err(at)?,
                         text(r, "requested_action").map_err(at)?,
@@ -370,7 +389,8 @@ fn normalise(records: &[serde_json::Map<String, serde_json::Value>]) -> Result<S
             "outcome" | "partnership" => {}
             other => {
                 return Err(at(format!(
-                    "signal_type is '{other}'; expected execution, outcome, escalation or partnership"
+                    "signal_type is '{}'; expected execution, outcome, escalation or partnership",
+                    echo_str(other)
                 )));
             }
         }
@@ -409,6 +429,22 @@ fn normalise(records: &[serde_json::Map<String, serde_json::Value>]) -> Result<S
         ));
     }
     Ok(out)
+}
+
+/// At most this many characters of what the agent wrote go into a reason.
+const ECHO_CHARS: usize = 60;
+
+/// A value the agent wrote, as a reason quotes it: cut to [`ECHO_CHARS`].
+fn echo(v: &serde_json::Value) -> String {
+    echo_str(&v.to_string())
+}
+
+fn echo_str(s: &str) -> String {
+    if s.chars().count() <= ECHO_CHARS {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(ECHO_CHARS).collect::<String>())
+    }
 }
 
 /// The section a skill gap names when its shape has no section field.
@@ -552,6 +588,29 @@ mod tests {
                 SignalsReport::Invalid(reason) => assert!(reason.contains(expected), "{reason}"),
                 other => panic!("expected invalid for {json}, got {other:?}"),
             }
+        }
+        // JSON Lines that break after a protocol signal say so, with the line.
+        match parse(
+            format!(
+                "{}\n{{\"signal_type\": ",
+                PROTOCOL_EXECUTION.replace('\n', " ")
+            )
+            .as_bytes(),
+        ) {
+            SignalsReport::Invalid(reason) => {
+                assert!(
+                    reason.contains("after signal 1") && reason.contains("line 2"),
+                    "{reason}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // A long value is quoted cut short.
+        let long =
+            PROTOCOL_EXECUTION.replace("\"execution\"", &format!("\"{}\"", "x".repeat(5000)));
+        match parse(long.as_bytes()) {
+            SignalsReport::Invalid(reason) => assert!(reason.len() < 200, "{}", reason.len()),
+            other => panic!("{other:?}"),
         }
         // Skillbench's own shape keeps its own errors (with the line and column).
         match parse(br#"{"schema":"agent-signals/v1","signal_type":"execution"}"#) {

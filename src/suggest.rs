@@ -86,10 +86,9 @@ pub fn suggest(results: &Results, dir: &Path) -> String {
                 if failed_run {
                     entry.failing.insert(i);
                 }
-                if !gap.suggested_change.trim().is_empty()
-                    && !entry.advice.contains(&gap.suggested_change)
-                {
-                    entry.advice.push(gap.suggested_change.clone());
+                let change = words(&gap.suggested_change);
+                if !change.is_empty() && !entry.advice.contains(&change) {
+                    entry.advice.push(change);
                 }
                 let failed = run.failed();
                 let graded = if failed.is_empty() {
@@ -108,7 +107,7 @@ pub fn suggest(results: &Results, dir: &Path) -> String {
                 entry.evidence.push(format!(
                     "{} ({graded}; the agent's words: \"{}\")",
                     who(run),
-                    gap.gap
+                    words(&gap.gap)
                 ));
             }
         }
@@ -251,8 +250,25 @@ fn context(results: &Results) -> String {
     )
 }
 
+/// At most this many characters of an agent's words go into a suggestion.
+const AGENT_WORDS: usize = 300;
+
+/// What an agent wrote, as a suggestion quotes it: on one line (a newline could start a
+/// heading of its own and forge a suggestion), cut to [`AGENT_WORDS`], without backticks.
+fn words(text: &str) -> String {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let cut: String = one_line.chars().take(AGENT_WORDS).collect();
+    let cut = if cut.len() < one_line.len() {
+        format!("{cut}…")
+    } else {
+        cut
+    };
+    cut.replace('`', "'")
+}
+
 /// A section as agents name it: its heading without the `#` marks and surrounding space.
 fn section_name(section: &str) -> String {
+    let section = words(section);
     let name = section.trim().trim_start_matches('#').trim();
     if name.is_empty() {
         UNNAMED_SECTION.to_string()
@@ -296,4 +312,25 @@ fn evidence(run: &RunRecord, id: &str, dir: &Path) -> String {
         })
         .unwrap_or_default();
     format!("{}: {}{excerpt}", who(run), c.detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_agents_words_stay_on_one_line_and_cannot_forge_a_suggestion() {
+        let forged = "no payload example\n\n## 1. Section \"x\" — 9 of 9 skill run(s), outcome_validated\n`code`";
+        let quoted = words(forged);
+        assert!(!quoted.contains('\n') && !quoted.contains('`'), "{quoted}");
+        assert!(quoted.starts_with("no payload example ## 1."), "{quoted}");
+        let long = words(&"word ".repeat(200));
+        assert_eq!(
+            long.chars().count(),
+            AGENT_WORDS + 1,
+            "cut, with an ellipsis"
+        );
+        assert_eq!(section_name("## Verify\n"), "Verify");
+        assert_eq!(section_name("  "), UNNAMED_SECTION);
+    }
 }

@@ -185,6 +185,14 @@ fn inputs(s: &Selected) -> Vec<std::path::PathBuf> {
         crate::snapshot::pending::accepted_path(&snapshots, &s.eval.name),
     ];
     inputs.extend(s.cases.iter().map(|c| c.dir.clone()));
+    // The other versions kept in a folder (a git version changes with its revision).
+    inputs.extend(
+        s.eval
+            .versions
+            .iter()
+            .filter(|v| v.source.starts_with("path:"))
+            .map(|v| v.dir.clone()),
+    );
     // The agents it runs, and the agents its graders are.
     let graders = s.eval.graders.iter().filter_map(|g| match &g.kind {
         crate::grade::GraderKind::Agent(name) => {

@@ -83,6 +83,12 @@ pub(super) fn gate(
     }
     if let Some(bound) = &file.uplift_bound {
         at.one_of(bound, "uplift_bound", &["point", "lower"])?;
+        if file.min_uplift.is_none() {
+            return Err(at.err(
+                bound.span(),
+                "uplift_bound applies to min_uplift, which this gate does not set (min_uplift_vs alone already asks for the skill not to be worse beyond the noise)",
+            ));
+        }
     }
     let max_regressions = match &file.max_regressions {
         Some(m) if *m.get_ref() < 0 => {

@@ -293,6 +293,12 @@ fn variants(
             "'variants' is empty; use [\"skill\", \"none\"]",
         ));
     }
+    if !versions.is_empty() && !variants.contains(&Variant::Skill) {
+        return Err(at.err(
+            list.span(),
+            "'variants' names other versions of the skill but not \"skill\": each version is measured against the skill, so add \"skill\"",
+        ));
+    }
     Ok((variants, versions))
 }
 
@@ -311,6 +317,18 @@ fn version(
         return Err(at.err(
             span,
             format!("unknown key '{key}' in a variant; a version has 'name' and 'git' or 'path'"),
+        ));
+    }
+    if let Some((key, value)) = table
+        .iter()
+        .find(|(_, v)| !matches!(v, toml::Value::String(_)))
+    {
+        return Err(at.err(
+            span,
+            format!(
+                "'{key}' in a variant must be a string, not {}",
+                value.type_str()
+            ),
         ));
     }
     let text = |key: &str| table.get(key).and_then(toml::Value::as_str);
@@ -347,7 +365,7 @@ fn version(
                     format!("variant '{name}': no SKILL.md in {}", dir.display()),
                 ));
             }
-            (path.to_string(), dir)
+            (format!("path:{path}"), dir)
         }
         _ => {
             return Err(at.err(
@@ -359,8 +377,35 @@ fn version(
     let Variant::Version(name) = Variant::parse(name) else {
         return Err(at.err(span, format!("variant name '{name}' is reserved")));
     };
-    // Linted as the skill is: an error in the old version is an error in the eval.
-    let skill = crate::skill::Skill::load(&dir)?;
+    // Linted as the skill is: an error in the old version is an error in the eval, said
+    // with the variant it belongs to.
+    let skill = crate::skill::Skill::load(&dir).map_err(|e| match e {
+        crate::error::Error::Input(mut found) => {
+            found.push(crate::diagnostic::Diagnostic::at_span(
+                at.path,
+                at.text,
+                span.clone(),
+                format!("variant '{name}' ({source}): its skill does not pass lint (above)"),
+            ));
+            crate::error::Error::Input(found)
+        }
+        other => other,
+    })?;
+    // Installed where the skill goes, under the skill's name: an agent sees the same skill
+    // offered, only its content differs.
+    let expected = skill_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if skill.name() != expected {
+        return Err(at.err(
+            span,
+            format!(
+                "variant '{name}': its skill is named '{}', not '{expected}'; an A/B compares versions of the same skill",
+                skill.name()
+            ),
+        ));
+    }
     Ok(SkillVersion {
         name,
         source,

@@ -96,7 +96,7 @@ impl Gate {
         let (selected, ungraded): (Vec<&RunRecord>, Vec<&RunRecord>) = runs
             .iter()
             .filter(|r| self.selects(r))
-            .filter(|r| self.variant.is_none_or(|v| v == r.variant))
+            .filter(|r| self.selects_variant(r.variant))
             .partition(|r| r.grade.is_some());
         let unavailable = ungraded
             .iter()
@@ -157,6 +157,16 @@ impl Gate {
         }
     }
 
+    /// Whether the gate selects runs of `variant`: the one it names, else every variant but
+    /// the other versions of the skill (the old version's pass rate and regressions are not
+    /// the change's; a gate names one to hold it).
+    pub fn selects_variant(&self, variant: Variant) -> bool {
+        match self.variant {
+            Some(v) => v == variant,
+            None => !matches!(variant, Variant::Version(_)),
+        }
+    }
+
     /// Whether the gate selects `run` (by agent, case and expectation; the variant apart).
     pub fn selects(&self, run: &RunRecord) -> bool {
         self.agent.as_ref().is_none_or(|a| *a == run.agent)
@@ -169,7 +179,7 @@ impl Gate {
     /// Whether a snapshot row (case, variant, agent) is one this gate selects.
     pub fn selects_row(&self, case: &str, variant: &str, agent: &str) -> bool {
         self.agent.as_ref().is_none_or(|a| a == agent)
-            && self.variant.is_none_or(|v| v.to_string() == variant)
+            && self.selects_variant(Variant::parse(variant))
             && self.case.as_ref().is_none_or(|glob| {
                 globset::Glob::new(glob).is_ok_and(|g| g.compile_matcher().is_match(case))
             })

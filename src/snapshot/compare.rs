@@ -231,8 +231,16 @@ pub fn header_notes(old: &Header, new: &Header, moved: bool) -> Vec<String> {
             (was != what).then(|| format!("{agent} {was} → {what}"))
         })
         .collect();
+    let versions: Vec<String> = new
+        .versions
+        .iter()
+        .filter_map(|(name, hash)| {
+            let was = old.versions.get(name)?;
+            (was != hash).then(|| format!("{name} {} → {}", short(was), short(hash)))
+        })
+        .collect();
     if skill_changed {
-        let alone = corpus.is_empty() && runtimes.is_empty();
+        let alone = corpus.is_empty() && runtimes.is_empty() && versions.is_empty();
         notes.push(format!(
             "the skill changed since the snapshot was accepted ({} → {}){}{}",
             short(&old.skill_hash),
@@ -250,6 +258,12 @@ pub fn header_notes(old: &Header, new: &Header, moved: bool) -> Vec<String> {
     }
     if !runtimes.is_empty() {
         notes.push(format!("runtimes changed: {}", runtimes.join(", ")));
+    }
+    if !versions.is_empty() {
+        notes.push(format!(
+            "the skill versions it is measured against changed (their rows move with them): {}",
+            versions.join(", ")
+        ));
     }
     notes
 }

@@ -83,6 +83,8 @@ pub struct Header {
     pub agents: Vec<String>,
     /// Runtime agent → `version; model`, as probed where the results were taken.
     pub runtimes: BTreeMap<String, String>,
+    /// Other version of the skill (variant name) → its hash.
+    pub versions: BTreeMap<String, String>,
     pub trials: u32,
     /// In a pending snapshot only: the run that wrote it (see [`pending`]).
     pub pending_from: Option<PendingFrom>,
@@ -174,6 +176,12 @@ impl Snapshot {
                 .collect(),
             agents,
             runtimes,
+            versions: results
+                .skill
+                .versions
+                .iter()
+                .map(|v| (v.name.clone(), v.hash.clone()))
+                .collect(),
             trials: results.trials,
             pending_from: None,
         };
@@ -238,6 +246,12 @@ impl Header {
                 out.push_str(&format!("  {agent}: \"{what}\"\n"));
             }
         }
+        if !self.versions.is_empty() {
+            out.push_str("versions:\n");
+            for (name, hash) in &self.versions {
+                out.push_str(&format!("  {name}: \"{hash}\"\n"));
+            }
+        }
         out.push_str(&format!("trials: {}\n", self.trials));
         if let Some(p) = &self.pending_from {
             out.push_str(&format!(
@@ -265,6 +279,9 @@ impl Header {
                     }
                     "runtimes" => {
                         header.runtimes.insert(key.to_string(), unquote(value));
+                    }
+                    "versions" => {
+                        header.versions.insert(key.to_string(), unquote(value));
                     }
                     _ => {}
                 }

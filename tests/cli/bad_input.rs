@@ -721,6 +721,16 @@ fn eval_rows() -> Vec<Row> {
             .expect(BAD, &[&l("4:13"), "not integer"]),
         eval_row("uplift-vs-without-versions", eval_tail("[[gate]]\nmin_uplift_vs = \"main\"\n"))
             .expect(BAD, &[&l("9:17"), "lists none"]),
+        eval_row("versions-without-the-skill", eval_top("variants = [\"none\", { name = \"old\", path = \"skills/demo\" }]\n"))
+            .expect(BAD, &[&l("4:12"), "but not \"skill\""]),
+        eval_row("version-name-not-a-string", eval_top("variants = [\"skill\", { name = 5, path = \"skills/demo\" }]\n"))
+            .expect(BAD, &[&l("4:22"), "'name' in a variant must be a string, not integer"]),
+        eval_row(
+            "uplift-bound-without-min-uplift",
+            eval_top("variants = [\"skill\", { name = \"old\", path = \"skills/demo\" }]\n")
+                .replace(RUBRIC, &format!("{RUBRIC}[[gate]]\nmin_uplift_vs = \"old\"\nuplift_bound = \"lower\"\n")),
+        )
+        .expect(BAD, &[&l("11:16"), "uplift_bound applies to min_uplift"]),
         eval_row("bad-sandbox", eval_top("sandbox = \"docker\"\n"))
             .expect(BAD, &[&l("4:11"), "docker"]),
         eval_row("bad-network", eval_top("network = \"filterd\"\n"))

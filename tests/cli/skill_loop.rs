@@ -331,11 +331,26 @@ fn a_skill_is_measured_against_its_version_at_a_git_revision_and_gated_on_it() {
     );
 
     // The revision made worse: the committed skill has the marker, the new one lacks it.
+    // Against the accepted snapshot, the moved version is said (its rows move with it).
+    ws.run(&["accept", "ab"]).expect_code(exit_code::SUCCESS);
     ws.write(skill, &format!("{original}\n{MARKER}\n"));
     commit_all(&ws, "the skill with the marker");
     ws.write(skill, &original);
     let out = ws.run(&["eval", "evals/ab.toml"]);
     out.expect_code(exit_code::GATE_FAILED);
+    assert!(
+        out.stdout.contains(
+            "the skill versions it is measured against changed (their rows move with them): main "
+        ),
+        "{}",
+        out.stdout
+    );
+    // The gate's pass rate is over the skill's and none's runs, not the old version's.
+    assert!(
+        out.stdout.contains("(0 of 6 graded runs pass)"),
+        "{}",
+        out.stdout
+    );
     assert!(
         out.stdout
             .contains("gate FAILS: agent marker: skill not worse than main beyond the noise"),
