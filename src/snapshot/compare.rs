@@ -215,30 +215,9 @@ fn rate(row: &Row, letter: char) -> String {
 pub fn header_notes(old: &Header, new: &Header, moved: bool) -> Vec<String> {
     let mut notes = Vec::new();
     let skill_changed = !old.skill_hash.is_empty() && old.skill_hash != new.skill_hash;
-    let corpus: Vec<String> = new
-        .corpus
-        .iter()
-        .filter_map(|(id, rev)| {
-            let was = old.corpus.get(id)?;
-            (was != rev).then(|| format!("{id} {} → {}", short(was), short(rev)))
-        })
-        .collect();
-    let runtimes: Vec<String> = new
-        .runtimes
-        .iter()
-        .filter_map(|(agent, what)| {
-            let was = old.runtimes.get(agent)?;
-            (was != what).then(|| format!("{agent} {was} → {what}"))
-        })
-        .collect();
-    let versions: Vec<String> = new
-        .versions
-        .iter()
-        .filter_map(|(name, hash)| {
-            let was = old.versions.get(name)?;
-            (was != hash).then(|| format!("{name} {} → {}", short(was), short(hash)))
-        })
-        .collect();
+    let corpus = changed(&old.corpus, &new.corpus, short);
+    let runtimes = changed(&old.runtimes, &new.runtimes, |what| what);
+    let versions = changed(&old.versions, &new.versions, short);
     if skill_changed {
         let alone = corpus.is_empty() && runtimes.is_empty() && versions.is_empty();
         notes.push(format!(
@@ -266,6 +245,20 @@ pub fn header_notes(old: &Header, new: &Header, moved: bool) -> Vec<String> {
         ));
     }
     notes
+}
+
+/// `key was → now` for each key both maps hold with different values, each shown by `show`.
+fn changed(
+    old: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+    show: fn(&str) -> &str,
+) -> Vec<String> {
+    new.iter()
+        .filter_map(|(key, now)| {
+            let was = old.get(key)?;
+            (was != now).then(|| format!("{key} {} → {}", show(was), show(now)))
+        })
+        .collect()
 }
 
 fn short(hash: &str) -> &str {
